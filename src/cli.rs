@@ -1,0 +1,330 @@
+//! The command line: `serve`, `migrate`, `import`, `export`, `template`, `demo`, `stats`.
+//! Exit codes: 0 success, 1 rejected input, 2 usage (clap), 3 database, 4 files and other
+//! failures.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::db::{Db, DbError, ReadOptions, Scope};
+use crate::excel::{export, import, source, writer};
+use crate::stats::{self, By};
+
+#[derive(Debug, Parser)]
+#[command(name = "dangjian", version, about = "社会组织党建工作管理平台")]
+pub struct Cli {
+    /// 数据库地址：sqlite://文件路径 或 postgres://用户@主机/数据库
+    #[arg(
+        long,
+        global = true,
+        env = "DANGJIAN_DATABASE_URL",
+        default_value = "sqlite://dangjian.db"
+    )]
+    pub database: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 启动服务（JSON API）
+    Serve {
+        /// 监听地址
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// 数据库为空时先生成演示数据
+        #[arg(long)]
+        demo: bool,
+    },
+    /// 执行数据库迁移
+    Migrate,
+    /// 导入登记台账（.xlsx，或 CSV 文件夹 / .zip）；有任何错误时不保存
+    Import {
+        file: PathBuf,
+        /// 把带“错误说明”列的工作簿写到此文件
+        #[arg(long)]
+        errors_out: Option<PathBuf>,
+        /// 只校验，不保存
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// 导出登记台账（.xlsx，或 .zip 为 CSV）
+    Export { file: PathBuf },
+    /// 写出空白模板（含填写说明）
+    Template { file: PathBuf },
+    /// 生成演示数据
+    Demo {
+        #[arg(long, default_value_t = 20211231)]
+        seed: u64,
+        #[arg(long, default_value_t = 700)]
+        orgs: usize,
+        /// 同时把演示数据写成工作簿
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+        /// 只写工作簿，不写数据库
+        #[arg(long, requires = "xlsx")]
+        no_db: bool,
+    },
+    /// 统计
+    Stats {
+        #[command(subcommand)]
+        what: StatsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// 党的组织覆盖和工作覆盖统计
+    Coverage {
+        /// 统计截止日期 YYYY-MM-DD（默认今天）
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value = "region")]
+        by: By,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Table,
+}
+
+/// A failure with its exit code and a message for the terminal.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Failure {
+        let code = if matches!(e, DbError::BadUrl(_)) {
+            2
+        } else {
+            3
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn rejected(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 1,
+        message: message.into(),
+    }
+}
+
+fn file_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure {
+        code: 4,
+        message: format!("无法写入文件 {}：{e}", path.display()),
+    }
+}
+
+/// Today's date (local calendar) — the default "as of".
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            let db = Db::open(&cli.database).await?;
+            if demo && db.is_empty().await? {
+                eprintln!("数据库为空，正在生成演示数据……");
+                let data = crate::demo::generate(20211231, 700, today());
+                db.write_dataset(&Scope::City, &data, "demo", today())
+                    .await?;
+            }
+            crate::web::serve(db, &listen).await.map_err(|e| Failure {
+                code: 4,
+                message: format!("服务启动失败：{e}"),
+            })
+        }
+        Command::Migrate => {
+            Db::open(&cli.database).await?;
+            println!("数据库迁移已完成");
+            Ok(())
+        }
+        Command::Import {
+            file,
+            errors_out,
+            dry_run,
+        } => import_command(&cli.database, &file, errors_out.as_deref(), dry_run).await,
+        Command::Export { file } => {
+            let db = Db::open(&cli.database).await?;
+            let data = db
+                .read_dataset(
+                    &Scope::City,
+                    ReadOptions {
+                        open_links_only: true,
+                    },
+                )
+                .await?;
+            write_sheets(&file, &export::dataset_sheets(&data))?;
+            println!(
+                "已导出 {} 个社会组织、{} 个党组织到 {}",
+                data.orgs.len(),
+                data.party_orgs.len(),
+                file.display()
+            );
+            Ok(())
+        }
+        Command::Template { file } => {
+            write_sheets(&file, &export::template_sheets())?;
+            println!("已写出模板 {}", file.display());
+            Ok(())
+        }
+        Command::Demo {
+            seed,
+            orgs,
+            xlsx,
+            no_db,
+        } => {
+            let data = crate::demo::generate(seed, orgs, today());
+            if let Some(path) = &xlsx {
+                write_sheets(path, &export::dataset_sheets(&data))?;
+                println!("已写出演示工作簿 {}", path.display());
+            }
+            if !no_db {
+                let db = Db::open(&cli.database).await?;
+                let summary = db
+                    .write_dataset(&Scope::City, &data, "demo", today())
+                    .await?;
+                println!(
+                    "演示数据：新增社会组织 {}，党组织 {}，指导员 {}",
+                    summary.orgs_added, summary.party_orgs_added, summary.instructors_added
+                );
+            }
+            Ok(())
+        }
+        Command::Stats {
+            what: StatsCommand::Coverage { as_of, by, format },
+        } => {
+            let db = Db::open(&cli.database).await?;
+            let report =
+                stats::coverage(&db, &Scope::City, as_of.unwrap_or_else(today), by).await?;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).map_err(|e| Failure {
+                        code: 4,
+                        message: e.to_string()
+                    })?
+                ),
+                Format::Table => print!("{}", stats::table(&report)),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Writes sheets as .xlsx, or as a zip of CSV files when the name ends in .zip.
+fn write_sheets(path: &Path, sheets: &[writer::OutSheet]) -> Result<(), Failure> {
+    let is_zip = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    let bytes = if is_zip {
+        writer::write_csv_zip(sheets).map_err(|e| file_failure(path, e))?
+    } else {
+        writer::write_xlsx(sheets).map_err(|e| file_failure(path, e))?
+    };
+    std::fs::write(path, bytes).map_err(|e| file_failure(path, e))
+}
+
+/// Problems printed in full before the rest are only counted.
+const PRINTED: usize = 1000;
+
+async fn import_command(
+    url: &str,
+    file: &Path,
+    errors_out: Option<&Path>,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let wb = source::open(file).map_err(|e| rejected(e.to_string()))?;
+    let db = Db::open(url).await?;
+    let known = import::Known::load(&db).await?;
+    let (dataset, report) = import::validate(&wb, &known, today());
+    for p in report.problems.iter().take(PRINTED) {
+        eprintln!("[{}] {p}", p.severity.label());
+    }
+    let shown = report.problems.len().min(PRINTED);
+    if report.errors + report.warnings > shown {
+        eprintln!(
+            "……另有 {} 条问题未列出（共 {} 条错误、{} 条警告）",
+            report.errors + report.warnings - shown,
+            report.errors,
+            report.warnings
+        );
+    }
+    if let Some(path) = errors_out {
+        write_sheets(path, &export::error_sheets(&wb, &report))?;
+        eprintln!("已写出错误说明工作簿 {}", path.display());
+    }
+    if report.has_errors() {
+        return Err(rejected(format!(
+            "导入被拒绝：共 {} 条错误、{} 条警告，未保存任何数据。请改正后重新导入。",
+            report.errors, report.warnings
+        )));
+    }
+    if dry_run {
+        println!(
+            "校验通过（{} 条警告），未保存（--dry-run）",
+            report.warnings
+        );
+        return Ok(());
+    }
+    let s = db
+        .write_dataset(&Scope::City, &dataset, "cli", today())
+        .await?;
+    println!(
+        "导入完成：社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 结束 {}；指导员 新增 {}；派驻 新增 {}；任职 新增 {}；单位 新增 {}；警告 {} 条",
+        s.orgs_added,
+        s.orgs_updated,
+        s.party_orgs_added,
+        s.party_orgs_updated,
+        s.links_added,
+        s.links_closed,
+        s.instructors_added,
+        s.stations_added,
+        s.positions_added,
+        s.units_added,
+        report.warnings
+    );
+    Ok(())
+}
+
+/// The process entry point used by `main.rs`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DANGJIAN_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("无法启动运行时：{e}");
+            return ExitCode::from(4);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("{}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

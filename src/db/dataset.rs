@@ -1,0 +1,631 @@
+//! Writing a [`Dataset`] into the registry (upsert, in one transaction) and reading the registry
+//! back as one. Matching follows `import-format.md`: orgs by credit code, party orgs and units by
+//! name, instructors by citizen ID (else name + home unit), persons by citizen ID (else name).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+
+use super::values::{Value, bind_all, insert_rows};
+use super::{Db, DbError, DbResult, Scope, now_text, read};
+use crate::domain::dataset::{Dataset, PositionTarget};
+
+/// What a write changed, for the import report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WriteSummary {
+    pub units_added: usize,
+    pub units_updated: usize,
+    pub orgs_added: usize,
+    pub orgs_updated: usize,
+    pub party_orgs_added: usize,
+    pub party_orgs_updated: usize,
+    pub links_added: usize,
+    pub links_updated: usize,
+    pub links_closed: usize,
+    pub instructors_added: usize,
+    pub instructors_updated: usize,
+    pub stations_added: usize,
+    pub stations_updated: usize,
+    pub positions_added: usize,
+    pub positions_updated: usize,
+}
+
+impl WriteSummary {
+    /// True when the write changed nothing (re-importing the same workbook).
+    pub fn is_noop(&self) -> bool {
+        *self == WriteSummary::default()
+    }
+}
+
+/// Options for reading the registry back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Leave out closed coverage links (an export lists a party org's current coverage).
+    pub open_links_only: bool,
+}
+
+impl Db {
+    /// Upserts a validated dataset in one transaction: all of it is saved, or nothing.
+    /// Only a whole-city scope may write the registry for now.
+    pub async fn write_dataset(
+        &self,
+        scope: &Scope,
+        data: &Dataset,
+        actor: &str,
+        today: NaiveDate,
+    ) -> DbResult<WriteSummary> {
+        if *scope != Scope::City {
+            return Err(DbError::Inconsistent("仅市级范围可以导入登记台账".into()));
+        }
+        let mut tx = self.pool().begin().await?;
+        let mut w = Writer {
+            conn: &mut tx,
+            actor,
+            today,
+            at: now_text(),
+            summary: WriteSummary::default(),
+        };
+        w.units(data).await?;
+        w.orgs(data).await?;
+        w.party_orgs(data).await?;
+        w.instructors(data).await?;
+        w.positions(data).await?;
+        let summary = w.summary;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Reads the whole registry within the scope as a dataset.
+    pub async fn read_dataset(&self, scope: &Scope, options: ReadOptions) -> DbResult<Dataset> {
+        let mut conn = self.pool().acquire().await?;
+        read::dataset(&mut conn, scope, options).await
+    }
+}
+
+struct Writer<'a> {
+    conn: &'a mut AnyConnection,
+    actor: &'a str,
+    today: NaiveDate,
+    at: String,
+    summary: WriteSummary,
+}
+
+impl Writer<'_> {
+    async fn log(
+        &mut self,
+        entity: &str,
+        key: &str,
+        action: &str,
+        before: String,
+        after: String,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO change_log (at, actor, entity, entity_key, action, before, after) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.at.clone())
+        .bind(self.actor.to_string())
+        .bind(entity.to_string())
+        .bind(key.to_string())
+        .bind(action.to_string())
+        .bind(before)
+        .bind(after)
+        .execute(&mut *self.conn)
+        .await?;
+        Ok(())
+    }
+
+    async fn units(&mut self, data: &Dataset) -> DbResult<()> {
+        let existing = read::units(self.conn).await?;
+        let by_name: HashMap<&str, _> = existing.iter().map(|u| (u.name.as_str(), u)).collect();
+        let mut new = Vec::new();
+        for u in &data.units {
+            match by_name.get(u.name.as_str()) {
+                Some(old) if *old == u => {}
+                Some(old) => {
+                    sqlx::query(
+                        "UPDATE units SET kind = $1, region_code = $2, carries_party_building = $3 \
+                         WHERE name = $4",
+                    )
+                    .bind(u.kind.code())
+                    .bind(u.region.as_str())
+                    .bind(i64::from(u.carries_party_building))
+                    .bind(u.name.as_str())
+                    .execute(&mut *self.conn)
+                    .await?;
+                    self.log(
+                        "unit",
+                        &u.name,
+                        "update",
+                        format!("{old:?}"),
+                        format!("{u:?}"),
+                    )
+                    .await?;
+                    self.summary.units_updated += 1;
+                }
+                None => new.push(vec![
+                    Value::text(&u.name),
+                    Value::text(u.kind.code()),
+                    Value::text(u.region.as_str()),
+                    Value::int(i64::from(u.carries_party_building)),
+                ]),
+            }
+        }
+        self.summary.units_added += new.len();
+        insert_rows(
+            self.conn,
+            "units",
+            &["name", "kind", "region_code", "carries_party_building"],
+            &new,
+        )
+        .await
+    }
+
+    async fn orgs(&mut self, data: &Dataset) -> DbResult<()> {
+        let unit_ids = read::unit_ids(self.conn).await?;
+        let existing = read::orgs(self.conn, &Scope::City).await?;
+        let by_code: HashMap<&str, _> = existing
+            .iter()
+            .map(|o| (o.credit_code.as_str(), o))
+            .collect();
+        let mut new = Vec::new();
+        for o in &data.orgs {
+            let unit_id =
+                match &o.supervising_unit {
+                    Some(name) => Some(*unit_ids.get(name).ok_or_else(|| {
+                        DbError::Inconsistent(format!("业务主管单位 {name} 不存在"))
+                    })?),
+                    None => None,
+                };
+            let mut values = vec![
+                Value::text(&o.name),
+                Value::text(o.kind.code()),
+                Value::text(o.region.as_str()),
+                Value::opt_int(unit_id),
+                Value::date(o.registered_on),
+                Value::text(o.status.code()),
+                Value::opt_date(o.terminated_on),
+                Value::opt_text(o.address.as_deref()),
+                Value::opt_text(o.legal_representative.as_deref()),
+                Value::opt_int(o.staff_count),
+                Value::opt_int(o.member_count),
+                Value::int(o.formal_members),
+                Value::opt_int(o.probationary_members),
+                Value::opt_flag(o.charter_party_building),
+                Value::opt_flag(o.charter_core_values),
+                Value::opt_date(o.counts_on),
+                Value::text(&self.at),
+            ];
+            match by_code.get(o.credit_code.as_str()) {
+                Some(old) if *old == o => {}
+                Some(old) => {
+                    values.push(Value::text(o.credit_code.as_str()));
+                    let sql = format!(
+                        "UPDATE social_orgs SET {} WHERE credit_code = $18",
+                        ORG_COLUMNS[1..]
+                            .iter()
+                            .enumerate()
+                            .map(|(i, c)| format!("{c} = ${}", i + 1))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &values)
+                        .execute(&mut *self.conn)
+                        .await?;
+                    let (before, after) = read::org_diff(old, o);
+                    self.log(
+                        "social_org",
+                        o.credit_code.as_str(),
+                        "update",
+                        before,
+                        after,
+                    )
+                    .await?;
+                    self.summary.orgs_updated += 1;
+                }
+                None => {
+                    values.insert(0, Value::text(o.credit_code.as_str()));
+                    values.push(Value::text(&self.at));
+                    new.push(values);
+                }
+            }
+        }
+        self.summary.orgs_added += new.len();
+        let mut columns = ORG_COLUMNS.to_vec();
+        columns.push("created_at");
+        insert_rows(self.conn, "social_orgs", &columns, &new).await
+    }
+
+    async fn party_orgs(&mut self, data: &Dataset) -> DbResult<()> {
+        let existing = read::party_orgs(self.conn, &Scope::City, ReadOptions::default()).await?;
+        let by_name: HashMap<&str, _> = existing.iter().map(|p| (p.name.as_str(), p)).collect();
+        let mut new = Vec::new();
+        for p in &data.party_orgs {
+            let values = vec![
+                Value::text(p.kind.code()),
+                Value::text(p.formation.code()),
+                Value::opt_text(p.parent.as_deref()),
+                Value::date(p.founded_on),
+                Value::opt_date(p.dissolved_on),
+                Value::opt_int(p.member_count),
+                Value::opt_text(p.secretary.as_deref()),
+                Value::text(&self.at),
+                Value::text(&p.name),
+            ];
+            match by_name.get(p.name.as_str()) {
+                Some(old) => {
+                    let same_fields = old.kind == p.kind
+                        && old.formation == p.formation
+                        && old.parent == p.parent
+                        && old.founded_on == p.founded_on
+                        && old.dissolved_on == p.dissolved_on
+                        && old.member_count == p.member_count
+                        && old.secretary == p.secretary;
+                    if !same_fields {
+                        bind_all(
+                            sqlx::query(
+                                "UPDATE party_orgs SET kind = $1, formation = $2, parent_name = $3, \
+                                 founded_on = $4, dissolved_on = $5, member_count = $6, secretary = $7, \
+                                 updated_at = $8 WHERE name = $9",
+                            ),
+                            &values,
+                        )
+                        .execute(&mut *self.conn)
+                        .await?;
+                        self.log(
+                            "party_org",
+                            &p.name,
+                            "update",
+                            format!("{:?}", strip_links(old)),
+                            format!("{:?}", strip_links(p)),
+                        )
+                        .await?;
+                        self.summary.party_orgs_updated += 1;
+                    }
+                }
+                None => {
+                    let mut row = values;
+                    row.push(Value::text(&self.at));
+                    new.push(row);
+                }
+            }
+        }
+        self.summary.party_orgs_added += new.len();
+        insert_rows(
+            self.conn,
+            "party_orgs",
+            &[
+                "kind",
+                "formation",
+                "parent_name",
+                "founded_on",
+                "dissolved_on",
+                "member_count",
+                "secretary",
+                "updated_at",
+                "name",
+                "created_at",
+            ],
+            &new,
+        )
+        .await?;
+        self.links(data).await
+    }
+
+    /// Reconciles each listed party org's coverage links with the record: a link matching
+    /// (party org, org, from) gets the record's end; an open link to a listed org takes the
+    /// record's start; other open links of the party org are closed today (the org was removed
+    /// from its list), or deleted when they had not started yet.
+    async fn links(&mut self, data: &Dataset) -> DbResult<()> {
+        let org_ids = read::org_ids(self.conn).await?;
+        let party_ids = read::party_org_ids(self.conn).await?;
+        let mut existing: HashMap<i64, Vec<read::LinkRow>> = HashMap::new();
+        for l in read::link_rows(self.conn).await? {
+            existing.entry(l.party_org_id).or_default().push(l);
+        }
+        let mut new = Vec::new();
+        for p in &data.party_orgs {
+            let pid = *party_ids
+                .get(&p.name)
+                .ok_or_else(|| DbError::Inconsistent(format!("党组织 {} 未写入", p.name)))?;
+            let old = existing.remove(&pid).unwrap_or_default();
+            let mut kept = HashSet::new();
+            for c in &p.covers {
+                let oid = *org_ids.get(c.credit_code.as_str()).ok_or_else(|| {
+                    DbError::Inconsistent(format!("社会组织 {} 不存在", c.credit_code))
+                })?;
+                let same_start = old
+                    .iter()
+                    .find(|l| l.org_id == oid && l.from == c.from && !kept.contains(&l.id));
+                let open = old
+                    .iter()
+                    .find(|l| l.org_id == oid && l.to.is_none() && !kept.contains(&l.id));
+                match (same_start, c.to) {
+                    (Some(l), _) => {
+                        kept.insert(l.id);
+                        if l.to != c.to {
+                            self.set_link(l.id, l.from, c.to).await?;
+                            self.summary.links_updated += 1;
+                        }
+                    }
+                    (None, None) if open.is_some() => {
+                        let l = open.ok_or_else(|| DbError::Inconsistent("link".into()))?;
+                        kept.insert(l.id);
+                        self.set_link(l.id, c.from, None).await?;
+                        self.summary.links_updated += 1;
+                    }
+                    _ => new.push(vec![
+                        Value::int(pid),
+                        Value::int(oid),
+                        Value::date(c.from),
+                        Value::opt_date(c.to),
+                    ]),
+                }
+            }
+            for l in old
+                .iter()
+                .filter(|l| l.to.is_none() && !kept.contains(&l.id))
+            {
+                if l.from >= self.today {
+                    sqlx::query("DELETE FROM coverage_links WHERE id = $1")
+                        .bind(l.id)
+                        .execute(&mut *self.conn)
+                        .await?;
+                } else {
+                    self.set_link(l.id, l.from, Some(self.today)).await?;
+                }
+                self.log(
+                    "party_org",
+                    &p.name,
+                    "close_link",
+                    format!("org_id={}", l.org_id),
+                    self.today.to_string(),
+                )
+                .await?;
+                self.summary.links_closed += 1;
+            }
+        }
+        self.summary.links_added += new.len();
+        insert_rows(
+            self.conn,
+            "coverage_links",
+            &["party_org_id", "org_id", "valid_from", "valid_to"],
+            &new,
+        )
+        .await
+    }
+
+    async fn set_link(&mut self, id: i64, from: NaiveDate, to: Option<NaiveDate>) -> DbResult<()> {
+        sqlx::query("UPDATE coverage_links SET valid_from = $1, valid_to = $2 WHERE id = $3")
+            .bind(from.to_string())
+            .bind(to.map(|d| d.to_string()))
+            .bind(id)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn instructors(&mut self, data: &Dataset) -> DbResult<()> {
+        let unit_ids = read::unit_ids(self.conn).await?;
+        let home = |name: &str| {
+            unit_ids
+                .get(name)
+                .copied()
+                .ok_or_else(|| DbError::Inconsistent(format!("派出单位 {name} 不存在")))
+        };
+        // Instructors first (so that stations can refer to them), then stations.
+        let mut known = read::instructor_keys(self.conn).await?;
+        let mut new_keys = HashSet::new();
+        let mut new = Vec::new();
+        for i in &data.instructors {
+            let key = read::instructor_key(
+                i.citizen_id.as_ref().map(|c| c.as_str()),
+                &i.name,
+                home(&i.home_unit)?,
+            );
+            match known.get(&key) {
+                Some(row) => {
+                    let phone = i.phone.as_ref().map(|p| p.as_str().to_string());
+                    if row.phone != phone || row.role != i.role.code() || row.name != i.name {
+                        sqlx::query(
+                            "UPDATE instructors SET name = $1, phone = $2, role = $3 WHERE id = $4",
+                        )
+                        .bind(i.name.clone())
+                        .bind(phone)
+                        .bind(i.role.code())
+                        .bind(row.id)
+                        .execute(&mut *self.conn)
+                        .await?;
+                        self.summary.instructors_updated += 1;
+                    }
+                }
+                None if new_keys.insert(key) => new.push(vec![
+                    Value::text(&i.name),
+                    Value::opt_text(i.citizen_id.as_ref().map(|c| c.as_str())),
+                    Value::opt_text(i.phone.as_ref().map(|p| p.as_str())),
+                    Value::int(home(&i.home_unit)?),
+                    Value::text(i.role.code()),
+                ]),
+                None => {}
+            }
+        }
+        self.summary.instructors_added += new.len();
+        insert_rows(
+            self.conn,
+            "instructors",
+            &["name", "citizen_id", "phone", "home_unit_id", "role"],
+            &new,
+        )
+        .await?;
+        if !new.is_empty() {
+            known = read::instructor_keys(self.conn).await?;
+        }
+        let org_ids = read::org_ids(self.conn).await?;
+        let stations = read::station_keys(self.conn).await?;
+        let mut new = Vec::new();
+        let mut seen = HashSet::new();
+        for i in &data.instructors {
+            let key = read::instructor_key(
+                i.citizen_id.as_ref().map(|c| c.as_str()),
+                &i.name,
+                home(&i.home_unit)?,
+            );
+            let iid = known
+                .get(&key)
+                .map(|r| r.id)
+                .ok_or_else(|| DbError::Inconsistent(format!("指导员 {} 未写入", i.name)))?;
+            for s in &i.stations {
+                let oid = *org_ids.get(s.credit_code.as_str()).ok_or_else(|| {
+                    DbError::Inconsistent(format!("社会组织 {} 不存在", s.credit_code))
+                })?;
+                match stations.get(&(iid, oid, s.from)) {
+                    Some((_, to)) if *to == s.to => {}
+                    Some((sid, _)) => {
+                        sqlx::query("UPDATE stations SET valid_to = $1 WHERE id = $2")
+                            .bind(s.to.map(|d| d.to_string()))
+                            .bind(*sid)
+                            .execute(&mut *self.conn)
+                            .await?;
+                        self.summary.stations_updated += 1;
+                    }
+                    None if seen.insert((iid, oid, s.from)) => new.push(vec![
+                        Value::int(iid),
+                        Value::int(oid),
+                        Value::date(s.from),
+                        Value::opt_date(s.to),
+                    ]),
+                    None => {}
+                }
+            }
+        }
+        self.summary.stations_added += new.len();
+        insert_rows(
+            self.conn,
+            "stations",
+            &["instructor_id", "org_id", "valid_from", "valid_to"],
+            &new,
+        )
+        .await
+    }
+
+    async fn positions(&mut self, data: &Dataset) -> DbResult<()> {
+        let mut persons = read::person_keys(self.conn).await?;
+        let mut new = Vec::new();
+        let mut new_keys = HashSet::new();
+        for p in &data.positions {
+            let key = read::person_key(p.citizen_id.as_ref().map(|c| c.as_str()), &p.name);
+            if !persons.contains_key(&key) && new_keys.insert(key) {
+                new.push(vec![
+                    Value::text(&p.name),
+                    Value::opt_text(p.citizen_id.as_ref().map(|c| c.as_str())),
+                    Value::opt_flag(p.is_party_member),
+                ]);
+            }
+        }
+        insert_rows(
+            self.conn,
+            "persons",
+            &["name", "citizen_id", "is_party_member"],
+            &new,
+        )
+        .await?;
+        if !new.is_empty() {
+            persons = read::person_keys(self.conn).await?;
+        }
+        let org_ids = read::org_ids(self.conn).await?;
+        let party_ids = read::party_org_ids(self.conn).await?;
+        let existing = read::position_keys(self.conn).await?;
+        let mut new = Vec::new();
+        let mut seen = HashSet::new();
+        for p in &data.positions {
+            let key = read::person_key(p.citizen_id.as_ref().map(|c| c.as_str()), &p.name);
+            let person = *persons
+                .get(&key)
+                .ok_or_else(|| DbError::Inconsistent(format!("人员 {} 未写入", p.name)))?;
+            let (org_id, party_id) =
+                match &p.target {
+                    PositionTarget::Org(code) => (
+                        Some(*org_ids.get(code.as_str()).ok_or_else(|| {
+                            DbError::Inconsistent(format!("社会组织 {code} 不存在"))
+                        })?),
+                        None,
+                    ),
+                    PositionTarget::PartyOrg(name) => (
+                        None,
+                        Some(*party_ids.get(name).ok_or_else(|| {
+                            DbError::Inconsistent(format!("党组织 {name} 不存在"))
+                        })?),
+                    ),
+                };
+            let k = (person, org_id, party_id, p.title.clone(), p.from);
+            match existing.get(&k) {
+                Some((_, to)) if *to == p.to => {}
+                Some((id, _)) => {
+                    sqlx::query("UPDATE positions SET valid_to = $1 WHERE id = $2")
+                        .bind(p.to.map(|d| d.to_string()))
+                        .bind(*id)
+                        .execute(&mut *self.conn)
+                        .await?;
+                    self.summary.positions_updated += 1;
+                }
+                None if seen.insert(k) => new.push(vec![
+                    Value::int(person),
+                    Value::opt_int(org_id),
+                    Value::opt_int(party_id),
+                    Value::text(&p.title),
+                    Value::date(p.from),
+                    Value::opt_date(p.to),
+                ]),
+                None => {}
+            }
+        }
+        self.summary.positions_added += new.len();
+        insert_rows(
+            self.conn,
+            "positions",
+            &[
+                "person_id",
+                "org_id",
+                "party_org_id",
+                "title",
+                "valid_from",
+                "valid_to",
+            ],
+            &new,
+        )
+        .await
+    }
+}
+
+/// Stored columns of a social org, credit code first, in the order of the write.
+pub(super) const ORG_COLUMNS: &[&str] = &[
+    "credit_code",
+    "name",
+    "kind",
+    "region_code",
+    "supervising_unit_id",
+    "registered_on",
+    "status",
+    "terminated_on",
+    "address",
+    "legal_representative",
+    "staff_count",
+    "member_count",
+    "formal_members",
+    "probationary_members",
+    "charter_party_building",
+    "charter_core_values",
+    "counts_on",
+    "updated_at",
+];
+
+fn strip_links(
+    p: &crate::domain::dataset::PartyOrgRecord,
+) -> crate::domain::dataset::PartyOrgRecord {
+    crate::domain::dataset::PartyOrgRecord {
+        covers: Vec::new(),
+        ..p.clone()
+    }
+}

@@ -1,0 +1,181 @@
+//! All SQL lives here. One query path through sqlx's `Any` driver with `$N` placeholders over a
+//! portable schema (see `migrations/` and `docs/decisions.md`); backend-specific SQL only where
+//! the dialects really differ. Every function that reads or writes registry data takes the
+//! actor's [`Scope`].
+
+mod dataset;
+mod orgs;
+mod read;
+mod regions;
+mod rules;
+mod scope;
+mod values;
+
+pub use dataset::{ReadOptions, WriteSummary};
+pub use orgs::{
+    GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, TimelineEntry,
+};
+pub use regions::{Region, Unit, subtree};
+pub use rules::RuleTable;
+pub use scope::Scope;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// Errors of the data layer. Database errors are kept whole for the log; callers decide what a
+/// user sees.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("数据库地址无效：{0}")]
+    BadUrl(String),
+    #[error("数据库错误：{0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("数据不一致：{0}")]
+    Inconsistent(String),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Which database we talk to; chosen by the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A connection pool and the backend behind it.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Reads a database URL: `sqlite://PATH` or `postgres://…` / `postgresql://…`. Anything else is
+/// refused rather than guessed, so a typo never silently creates an empty database somewhere.
+pub fn parse_url(url: &str) -> DbResult<(Backend, String)> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(DbError::BadUrl(format!(
+                "“{url}” 缺少文件路径，应为 sqlite://文件路径，例如 sqlite://dangjian.db"
+            )));
+        }
+        Ok((Backend::Sqlite, format!("sqlite://{path}?mode=rwc")))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((Backend::Postgres, url.to_string()))
+    } else {
+        Err(DbError::BadUrl(format!(
+            "“{url}” 不受支持，应为 sqlite://文件路径 或 postgres://用户@主机/数据库"
+        )))
+    }
+}
+
+impl Db {
+    /// Connects (creating a SQLite file if missing) without migrating.
+    pub async fn connect(url: &str) -> DbResult<Db> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = parse_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; foreign keys are off by
+                        // default in SQLite; the busy timeout waits out a writer instead of
+                        // failing at once.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Connects and applies the embedded migrations of the backend.
+    pub async fn open(url: &str) -> DbResult<Db> {
+        let db = Db::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> DbResult<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Names of the embedded migrations of a backend (used to keep both folders in lockstep).
+    pub fn migration_names(backend: Backend) -> Vec<String> {
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .iter()
+            .map(|m| format!("{}_{}", m.version, m.description))
+            .collect()
+    }
+
+    /// True when the registry holds no social organization yet (for `serve --demo`).
+    pub async fn is_empty(&self) -> DbResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM social_orgs")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    /// A setting's value, if set.
+    pub async fn setting(&self, key: &str) -> DbResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Decimals for displayed rates (`display.rate_decimals`, default 1).
+    pub async fn rate_decimals(&self) -> DbResult<u32> {
+        Ok(self
+            .setting("display.rate_decimals")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .filter(|d: &u32| *d <= 6)
+            .unwrap_or(1))
+    }
+}
+
+/// The current UTC timestamp as stored.
+pub(crate) fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

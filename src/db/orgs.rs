@@ -1,0 +1,491 @@
+//! The coverage facts of each social org as of a date — the one code path behind every coverage
+//! count and every drill-down list — and the org list and detail built on them.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::values::{Value, bind_all, parse_date, parse_opt_date};
+use super::{Db, DbError, DbResult, Scope};
+use crate::domain::codes::RegionCode;
+use crate::domain::coverage::Counts;
+use crate::domain::model::{OrgKind, OrgStatus};
+
+/// Which organizations the facts cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Population {
+    /// Orgs in scope at the date (`statistics.md` §1): registered by then, not yet terminated.
+    InScope,
+    /// Every org of the registry, with its coverage state at the date.
+    All,
+}
+
+/// The per-org facts as a SQL common table expression `facts`. `$1` is the date (ISO text) and
+/// `$2` the formal-member threshold for an own organization. Coverage follows `statistics.md` §2:
+/// a link active at D from a party org active at D; work coverage adds an active station.
+fn facts_cte(scope: &Scope, population: Population) -> String {
+    let active = |alias: &str, from: &str, to: &str| {
+        format!("{alias}.{from} <= $1 AND ({alias}.{to} IS NULL OR $1 < {alias}.{to})")
+    };
+    let link = format!(
+        "SELECT 1 FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id \
+         WHERE l.org_id = o.id AND {} AND {}",
+        active("l", "valid_from", "valid_to"),
+        active("p", "founded_on", "dissolved_on")
+    );
+    let station = format!(
+        "SELECT 1 FROM stations s WHERE s.org_id = o.id AND {}",
+        active("s", "valid_from", "valid_to")
+    );
+    let population = match population {
+        Population::InScope => active("o", "registered_on", "terminated_on"),
+        Population::All => "1 = 1".to_string(),
+    };
+    format!(
+        "WITH facts AS (SELECT o.id, o.credit_code, o.name, o.kind, o.region_code, o.status, \
+         o.registered_on, o.terminated_on, o.formal_members, ru.unit_id AS responsible_unit_id, \
+         CASE WHEN EXISTS ({link}) THEN 1 ELSE 0 END AS covered, \
+         CASE WHEN EXISTS ({link} AND p.formation = 'own') THEN 1 ELSE 0 END AS own_covered, \
+         CASE WHEN EXISTS ({station}) THEN 1 ELSE 0 END AS stationed \
+         FROM social_orgs o JOIN org_responsible_units ru ON ru.org_id = o.id \
+         WHERE {population} AND {scope}) ",
+        scope = scope.org_condition("o"),
+    )
+}
+
+/// How coverage counts are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Region,
+    ResponsibleUnit,
+    Kind,
+}
+
+/// One group's counts; `key` is the region code, the responsible unit's id as text, or the kind
+/// code (None for orgs without a resolvable responsible unit).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupCounts {
+    pub key: Option<String>,
+    pub counts: Counts,
+}
+
+/// Filters of the org list; every `Option` left `None` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFilter {
+    /// The date of the coverage state; with `in_scope_only`, also of the population.
+    pub as_of: Option<NaiveDate>,
+    /// Only orgs in scope at `as_of` (the drill-down of a count); otherwise the whole registry.
+    pub in_scope_only: bool,
+    /// Orgs of these regions (a region and its descendants, resolved by the caller).
+    pub regions: Option<Vec<RegionCode>>,
+    pub kind: Option<OrgKind>,
+    pub status: Option<OrgStatus>,
+    /// Responsible unit id; `Some(None)` asks for orgs whose responsible unit cannot be resolved.
+    pub responsible_unit: Option<Option<i64>>,
+    pub covered: Option<bool>,
+    pub own_covered: Option<bool>,
+    pub work_covered: Option<bool>,
+    pub abnormal: Option<bool>,
+    pub should_establish_own: Option<bool>,
+    pub should_establish_none: Option<bool>,
+    /// Text search in name and credit code.
+    pub q: Option<String>,
+    pub sort: OrgSort,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Sort keys of the org list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrgSort {
+    #[default]
+    CreditCode,
+    Name,
+    RegisteredOn,
+    Region,
+}
+
+/// One org in a list, with its coverage state at the list's date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgListItem {
+    pub credit_code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub region: String,
+    pub status: OrgStatus,
+    pub registered_on: NaiveDate,
+    pub terminated_on: Option<NaiveDate>,
+    pub formal_members: i64,
+    pub responsible_unit: Option<String>,
+    pub covered: bool,
+    pub own_covered: bool,
+    pub work_covered: bool,
+}
+
+/// An event in an org's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    pub date: String,
+    pub event: String,
+    pub detail: String,
+}
+
+/// An org with its current coverage state and its timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgDetail {
+    #[serde(flatten)]
+    pub item: OrgListItem,
+    pub supervising_unit: Option<String>,
+    pub address: Option<String>,
+    pub legal_representative: Option<String>,
+    pub staff_count: Option<i64>,
+    pub member_count: Option<i64>,
+    pub probationary_members: Option<i64>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// (at, actor, action, before, after) of a change-log row.
+type ChangeRow = (String, String, String, Option<String>, Option<String>);
+
+const WORK: &str = "(f.covered = 1 OR f.stationed = 1)";
+
+fn flag_condition(out: &mut Vec<String>, value: Option<bool>, expr: &str) {
+    if let Some(v) = value {
+        out.push(if v {
+            expr.to_string()
+        } else {
+            format!("NOT {expr}")
+        });
+    }
+}
+
+impl OrgFilter {
+    /// SQL conditions on `facts f` and the values they bind from `$3` on.
+    fn conditions(&self) -> (String, Vec<Value>) {
+        let mut c = Vec::new();
+        let mut values = Vec::new();
+        let mut bind = |c: &mut Vec<String>, sql: &str, v: Value| {
+            values.push(v);
+            c.push(sql.replace("$?", &format!("${}", values.len() + 2)));
+        };
+        if let Some(regions) = &self.regions {
+            let list: Vec<String> = regions
+                .iter()
+                .map(|r| format!("'{}'", r.as_str()))
+                .collect();
+            c.push(if list.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                format!("f.region_code IN ({})", list.join(", "))
+            });
+        }
+        if let Some(kind) = self.kind {
+            bind(&mut c, "f.kind = $?", Value::text(kind.code()));
+        }
+        if let Some(status) = self.status {
+            bind(&mut c, "f.status = $?", Value::text(status.code()));
+        }
+        match self.responsible_unit {
+            Some(Some(id)) => bind(&mut c, "f.responsible_unit_id = $?", Value::int(id)),
+            Some(None) => c.push("f.responsible_unit_id IS NULL".into()),
+            None => {}
+        }
+        flag_condition(&mut c, self.covered, "(f.covered = 1)");
+        flag_condition(&mut c, self.own_covered, "(f.own_covered = 1)");
+        flag_condition(&mut c, self.work_covered, WORK);
+        flag_condition(&mut c, self.abnormal, "(f.status = 'abnormal')");
+        flag_condition(
+            &mut c,
+            self.should_establish_own,
+            "(f.formal_members >= $2 AND f.own_covered = 0)",
+        );
+        flag_condition(
+            &mut c,
+            self.should_establish_none,
+            "(f.formal_members >= $2 AND f.covered = 0)",
+        );
+        if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = format!("%{}%", q.replace(['\\', '%', '_'], ""));
+            // One value, bound once, used twice ("$?" stands for the same index in both places).
+            bind(
+                &mut c,
+                "(f.name LIKE $? OR f.credit_code LIKE UPPER($?))",
+                Value::text(pattern),
+            );
+        }
+        let sql = if c.is_empty() {
+            "1 = 1".to_string()
+        } else {
+            c.join(" AND ")
+        };
+        (sql, values)
+    }
+
+    fn order_by(&self) -> String {
+        let key = match self.sort {
+            OrgSort::CreditCode => "f.credit_code",
+            OrgSort::Name => "f.name",
+            OrgSort::RegisteredOn => "f.registered_on",
+            OrgSort::Region => "f.region_code",
+        };
+        let dir = if self.descending { "DESC" } else { "ASC" };
+        format!("{key} {dir}, f.credit_code {dir}")
+    }
+}
+
+fn item_from_row(r: &AnyRow) -> DbResult<OrgListItem> {
+    let kind: String = r.try_get("kind")?;
+    let status: String = r.try_get("status")?;
+    Ok(OrgListItem {
+        credit_code: r.try_get("credit_code")?,
+        name: r.try_get("name")?,
+        kind: OrgKind::from_code(&kind)
+            .ok_or_else(|| DbError::Inconsistent(format!("类型 {kind}")))?,
+        region: r.try_get("region_code")?,
+        status: OrgStatus::from_code(&status)
+            .ok_or_else(|| DbError::Inconsistent(format!("状态 {status}")))?,
+        registered_on: parse_date(&r.try_get::<String, _>("registered_on")?)?,
+        terminated_on: parse_opt_date(r.try_get("terminated_on")?)?,
+        formal_members: r.try_get("formal_members")?,
+        responsible_unit: r.try_get("responsible_unit")?,
+        covered: r.try_get::<i64, _>("covered")? == 1,
+        own_covered: r.try_get::<i64, _>("own_covered")? == 1,
+        work_covered: r.try_get::<i64, _>("work_covered")? == 1,
+    })
+}
+
+impl Db {
+    /// Coverage counts as of a date, grouped. Counts of parent regions are summed by the caller
+    /// from these rows, so a total always equals the sum of its parts.
+    /// One org with its coverage state as of `today` and its timeline: registration, coverage
+    /// links, stations, positions, termination and recorded changes, in date order.
+    pub async fn org_detail(
+        &self,
+        scope: &Scope,
+        credit_code: &str,
+        own_min: i64,
+        today: NaiveDate,
+    ) -> DbResult<Option<OrgDetail>> {
+        let filter = OrgFilter {
+            q: None,
+            limit: 1,
+            ..OrgFilter::default()
+        };
+        let cte = facts_cte(scope, Population::All);
+        let sql = format!(
+            "{cte} SELECT f.credit_code, f.name, f.kind, f.region_code, f.status, f.registered_on, \
+             f.terminated_on, f.formal_members, u.name AS responsible_unit, f.covered, f.own_covered, \
+             CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered, f.id \
+             FROM facts f LEFT JOIN units u ON u.id = f.responsible_unit_id WHERE f.credit_code = $3 \
+             ORDER BY {}",
+            filter.order_by()
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(today.to_string())
+            .bind(own_min)
+            .bind(credit_code.to_string())
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let item = item_from_row(&row)?;
+        let id: i64 = row.try_get("id")?;
+        let extra = sqlx::query(
+            "SELECT u.name, o.address, o.legal_representative, o.staff_count, o.member_count, \
+             o.probationary_members FROM social_orgs o LEFT JOIN units u ON u.id = o.supervising_unit_id \
+             WHERE o.id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        let timeline = self.org_timeline(id, &item).await?;
+        Ok(Some(OrgDetail {
+            item,
+            supervising_unit: extra.try_get(0)?,
+            address: extra.try_get(1)?,
+            legal_representative: extra.try_get(2)?,
+            staff_count: extra.try_get(3)?,
+            member_count: extra.try_get(4)?,
+            probationary_members: extra.try_get(5)?,
+            timeline,
+        }))
+    }
+
+    async fn org_timeline(&self, id: i64, item: &OrgListItem) -> DbResult<Vec<TimelineEntry>> {
+        let entry = |date: String, event: &str, detail: String| TimelineEntry {
+            date,
+            event: event.to_string(),
+            detail,
+        };
+        let mut out = vec![entry(
+            item.registered_on.to_string(),
+            "成立登记",
+            item.name.clone(),
+        )];
+        if let Some(t) = item.terminated_on {
+            out.push(entry(t.to_string(), item.status.label(), String::new()));
+        }
+        let links: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT l.valid_from, l.valid_to, p.name, p.formation FROM coverage_links l \
+             JOIN party_orgs p ON p.id = l.party_org_id WHERE l.org_id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        for (from, to, name, formation) in links {
+            let how = if formation == "own" {
+                "单独组建"
+            } else {
+                "联合组建"
+            };
+            out.push(entry(from, "纳入党组织覆盖", format!("{name}（{how}）")));
+            if let Some(to) = to {
+                out.push(entry(to, "退出党组织覆盖", name));
+            }
+        }
+        let stations: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT s.valid_from, s.valid_to, i.name, i.role FROM stations s \
+             JOIN instructors i ON i.id = s.instructor_id WHERE s.org_id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        for (from, to, name, role) in stations {
+            let role = if role == "liaison" {
+                "联络员"
+            } else {
+                "党建指导员"
+            };
+            out.push(entry(from, &format!("{role}派驻"), name.clone()));
+            if let Some(to) = to {
+                out.push(entry(to, &format!("{role}撤回"), name));
+            }
+        }
+        let positions: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT p.valid_from, p.valid_to, pe.name, p.title FROM positions p \
+             JOIN persons pe ON pe.id = p.person_id WHERE p.org_id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        for (from, to, name, title) in positions {
+            out.push(entry(from, "任职", format!("{name} {title}")));
+            if let Some(to) = to {
+                out.push(entry(to, "离任", format!("{name} {title}")));
+            }
+        }
+        let changes: Vec<ChangeRow> = sqlx::query_as(
+            "SELECT c.at, c.actor, c.action, c.before, c.after FROM change_log c \
+             JOIN social_orgs o ON o.credit_code = c.entity_key \
+             WHERE c.entity = 'social_org' AND o.id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        for (at, actor, _action, before, after) in changes {
+            let detail = format!(
+                "{actor}：{} → {}",
+                before.unwrap_or_default(),
+                after.unwrap_or_default()
+            );
+            out.push(entry(at.chars().take(10).collect(), "信息变更", detail));
+        }
+        out.sort_by(|a, b| a.date.cmp(&b.date));
+        Ok(out)
+    }
+
+    pub async fn coverage_counts(
+        &self,
+        scope: &Scope,
+        as_of: NaiveDate,
+        own_min: i64,
+        grouping: Grouping,
+    ) -> DbResult<Vec<GroupCounts>> {
+        let key = match grouping {
+            Grouping::Region => "f.region_code",
+            Grouping::ResponsibleUnit => "CAST(f.responsible_unit_id AS TEXT)",
+            Grouping::Kind => "f.kind",
+        };
+        let sql = format!(
+            "{cte} SELECT {key} AS k, COUNT(*), \
+             SUM(CASE WHEN f.status = 'abnormal' THEN 1 ELSE 0 END), SUM(f.covered), SUM(f.own_covered), \
+             SUM(CASE WHEN {WORK} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN f.formal_members >= $2 AND f.own_covered = 0 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN f.formal_members >= $2 AND f.covered = 0 THEN 1 ELSE 0 END) \
+             FROM facts f GROUP BY {key}",
+            cte = facts_cte(scope, Population::InScope),
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(as_of.to_string())
+            .bind(own_min)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(GroupCounts {
+                    key: r.try_get(0)?,
+                    counts: Counts {
+                        in_scope: r.try_get(1)?,
+                        abnormal: r.try_get(2)?,
+                        covered: r.try_get(3)?,
+                        own_covered: r.try_get(4)?,
+                        work_covered: r.try_get(5)?,
+                        should_establish_own: r.try_get(6)?,
+                        should_establish_none: r.try_get(7)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// A page of orgs matching the filter, and the total count, from the same facts as the
+    /// coverage counts.
+    pub async fn list_orgs(
+        &self,
+        scope: &Scope,
+        filter: &OrgFilter,
+        own_min: i64,
+        today: NaiveDate,
+    ) -> DbResult<(Vec<OrgListItem>, i64)> {
+        let as_of = filter.as_of.unwrap_or(today);
+        let population = if filter.in_scope_only {
+            Population::InScope
+        } else {
+            Population::All
+        };
+        let cte = facts_cte(scope, population);
+        let (conditions, values) = filter.conditions();
+        let count_sql = format!("{cte} SELECT COUNT(*) FROM facts f WHERE {conditions}");
+        let mut all = vec![Value::text(as_of.to_string()), Value::int(own_min)];
+        all.extend(values);
+        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql.as_str())), &all)
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        let n = all.len();
+        let sql = format!(
+            "{cte} SELECT f.credit_code, f.name, f.kind, f.region_code, f.status, f.registered_on, \
+             f.terminated_on, f.formal_members, u.name AS responsible_unit, f.covered, f.own_covered, \
+             CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered \
+             FROM facts f LEFT JOIN units u ON u.id = f.responsible_unit_id WHERE {conditions} \
+             ORDER BY {} LIMIT ${} OFFSET ${}",
+            filter.order_by(),
+            n + 1,
+            n + 2
+        );
+        all.push(Value::int(filter.limit.clamp(0, 100_000)));
+        all.push(Value::int(filter.offset.max(0)));
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &all)
+            .fetch_all(self.pool())
+            .await?;
+        let items = rows
+            .iter()
+            .map(item_from_row)
+            .collect::<DbResult<Vec<_>>>()?;
+        Ok((items, total))
+    }
+}

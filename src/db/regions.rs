@@ -1,0 +1,86 @@
+//! Regions and units as reference data (small tables, read whole).
+
+use serde::Serialize;
+
+use super::{Db, DbError, DbResult};
+use crate::domain::codes::RegionCode;
+use crate::domain::model::UnitKind;
+
+/// A region of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub code: RegionCode,
+    pub name: String,
+    pub parent: Option<RegionCode>,
+}
+
+/// A unit with its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub name: String,
+    pub kind: UnitKind,
+    pub region: RegionCode,
+    pub carries_party_building: bool,
+}
+
+fn region_code(s: &str) -> DbResult<RegionCode> {
+    RegionCode::parse(s).map_err(|_| DbError::Inconsistent(format!("区划代码 {s} 无效")))
+}
+
+impl Db {
+    /// All regions, parents before children where the sort order says so.
+    pub async fn regions(&self) -> DbResult<Vec<Region>> {
+        let rows: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT code, name, parent_code FROM regions ORDER BY sort_order, code")
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(code, name, parent)| {
+                Ok(Region {
+                    code: region_code(&code)?,
+                    name,
+                    parent: parent.as_deref().map(region_code).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// All units.
+    pub async fn units(&self) -> DbResult<Vec<Unit>> {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, name, kind, region_code, carries_party_building FROM units ORDER BY name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, kind, region, carries)| {
+                Ok(Unit {
+                    id,
+                    kind: UnitKind::from_code(&kind)
+                        .ok_or_else(|| DbError::Inconsistent(format!("单位类别 {kind}")))?,
+                    name,
+                    region: region_code(&region)?,
+                    carries_party_building: carries != 0,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The codes of a region and all its descendants.
+pub fn subtree(regions: &[Region], root: &RegionCode) -> Vec<RegionCode> {
+    let mut out = vec![root.clone()];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i].clone();
+        out.extend(
+            regions
+                .iter()
+                .filter(|r| r.parent.as_ref() == Some(&parent))
+                .map(|r| r.code.clone()),
+        );
+        i += 1;
+    }
+    out
+}

@@ -1,0 +1,37 @@
+//! The versioned rule table (spec/rules.md): the values in force at a date.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::{Db, DbError, DbResult};
+
+/// Rules in force at one date, by key.
+#[derive(Debug, Clone, Default)]
+pub struct RuleTable {
+    values: HashMap<String, String>,
+}
+
+impl RuleTable {
+    /// Loads, for every key, the version with the latest `effective_from` on or before `as_of`.
+    pub async fn load(db: &Db, as_of: NaiveDate) -> DbResult<RuleTable> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT key, value, effective_from FROM rules WHERE effective_from <= $1 \
+             ORDER BY key, effective_from",
+        )
+        .bind(as_of.to_string())
+        .fetch_all(db.pool())
+        .await?;
+        // Ordered by date, so the last version of each key wins.
+        let values = rows.into_iter().map(|(k, v, _)| (k, v)).collect();
+        Ok(RuleTable { values })
+    }
+
+    /// An integer rule. A missing or malformed rule is a configuration error, not a default.
+    pub fn int(&self, key: &str) -> DbResult<i64> {
+        self.values
+            .get(key)
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| DbError::Inconsistent(format!("规则表缺少有效的规则 {key}")))
+    }
+}

@@ -1,0 +1,112 @@
+//! Small helpers shared by the registry queries: dynamic binding of a row of values, batched
+//! multi-row inserts, and decoding of the portable column types (ISO date text, 0/1 flags).
+
+use chrono::NaiveDate;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection};
+
+use super::{DbError, DbResult};
+
+/// One bound value of a dynamic statement.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl Value {
+    pub fn text(s: impl Into<String>) -> Value {
+        Value::Text(Some(s.into()))
+    }
+    pub fn opt_text(s: Option<&str>) -> Value {
+        Value::Text(s.map(str::to_string))
+    }
+    pub fn date(d: NaiveDate) -> Value {
+        Value::Text(Some(d.to_string()))
+    }
+    pub fn opt_date(d: Option<NaiveDate>) -> Value {
+        Value::Text(d.map(|d| d.to_string()))
+    }
+    pub fn int(i: i64) -> Value {
+        Value::Int(Some(i))
+    }
+    pub fn opt_int(i: Option<i64>) -> Value {
+        Value::Int(i)
+    }
+    pub fn opt_flag(b: Option<bool>) -> Value {
+        Value::Int(b.map(i64::from))
+    }
+}
+
+/// Binds values in order to a query built from a SQL string with `$1…$N`.
+pub(crate) fn bind_all<'q>(
+    mut query: Query<'q, Any, AnyArguments>,
+    values: &[Value],
+) -> Query<'q, Any, AnyArguments> {
+    for v in values {
+        query = match v {
+            Value::Text(t) => query.bind(t.clone()),
+            Value::Int(i) => query.bind(*i),
+        };
+    }
+    query
+}
+
+/// Rows per multi-row INSERT: large enough to amortise the round trip, small enough to stay far
+/// below both backends' parameter limits for our widest table (20 columns).
+const BATCH_ROWS: usize = 200;
+
+/// Inserts rows into `table` in batches of multi-row `VALUES` lists.
+pub(crate) async fn insert_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+) -> DbResult<()> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            if row.len() != columns.len() {
+                return Err(DbError::Inconsistent(format!(
+                    "{table}: {} values for {} columns",
+                    row.len(),
+                    columns.len()
+                )));
+            }
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for j in 0..row.len() {
+                n += 1;
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${n}"));
+            }
+            sql.push(')');
+        }
+        let flat: Vec<Value> = chunk.iter().flatten().cloned().collect();
+        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &flat)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Parses a stored ISO date.
+pub(crate) fn parse_date(s: &str) -> DbResult<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| DbError::Inconsistent(format!("无效的日期值 “{s}”")))
+}
+
+pub(crate) fn parse_opt_date(s: Option<String>) -> DbResult<Option<NaiveDate>> {
+    s.as_deref().map(parse_date).transpose()
+}
+
+pub(crate) fn flag(i: Option<i64>) -> Option<bool> {
+    i.map(|i| i != 0)
+}

@@ -1,0 +1,244 @@
+//! Building workbooks: the export of a dataset, the empty template with its 填写说明 sheet, and
+//! the error workbook (the uploaded sheets with a 错误说明 column). The columns come from
+//! [`super::columns`], the same table the importer reads by, so an export always re-imports.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use super::cells;
+use super::columns::{self, HELP_SHEET, SheetSpec};
+use super::problems::Report;
+use super::source::{Cell, Workbook};
+use super::writer::{OutCell, OutSheet};
+use crate::domain::dataset::{Dataset, PositionTarget};
+
+fn text(s: &str) -> OutCell {
+    OutCell::Text(s.to_string())
+}
+fn opt_text(s: Option<&str>) -> OutCell {
+    s.map(text).unwrap_or(OutCell::Empty)
+}
+fn opt_int(i: Option<i64>) -> OutCell {
+    i.map(OutCell::Int).unwrap_or(OutCell::Empty)
+}
+fn opt_date(d: Option<NaiveDate>) -> OutCell {
+    d.map(OutCell::Date).unwrap_or(OutCell::Empty)
+}
+fn yes_no(b: Option<bool>) -> OutCell {
+    b.map(|b| text(if b { "是" } else { "否" }))
+        .unwrap_or(OutCell::Empty)
+}
+
+fn sheet(spec: &SheetSpec, rows: Vec<Vec<OutCell>>) -> OutSheet {
+    OutSheet {
+        name: spec.name.to_string(),
+        headers: spec.columns.iter().map(|c| c.header.to_string()).collect(),
+        required: spec.columns.iter().map(|c| c.required).collect(),
+        rows,
+        notes: Vec::new(),
+    }
+}
+
+/// The sheets of a dataset, in template column order. Coverage lists carry a party org's open
+/// links; an instructor's stations are grouped into one row per (派驻日期, 撤回日期).
+pub fn dataset_sheets(data: &Dataset) -> Vec<OutSheet> {
+    let units = data
+        .units
+        .iter()
+        .map(|u| {
+            vec![
+                text(&u.name),
+                text(u.kind.label()),
+                text(u.region.as_str()),
+                yes_no(Some(u.carries_party_building)),
+            ]
+        })
+        .collect();
+    let orgs = data
+        .orgs
+        .iter()
+        .map(|o| {
+            vec![
+                text(o.credit_code.as_str()),
+                text(&o.name),
+                text(o.kind.label()),
+                text(o.region.as_str()),
+                opt_text(o.supervising_unit.as_deref()),
+                OutCell::Date(o.registered_on),
+                text(o.status.label()),
+                opt_date(o.terminated_on),
+                opt_text(o.address.as_deref()),
+                opt_text(o.legal_representative.as_deref()),
+                opt_int(o.staff_count),
+                opt_int(o.member_count),
+                OutCell::Int(o.formal_members),
+                opt_int(o.probationary_members),
+                yes_no(o.charter_party_building),
+                yes_no(o.charter_core_values),
+                opt_date(o.counts_on),
+            ]
+        })
+        .collect();
+    let party_orgs = data
+        .party_orgs
+        .iter()
+        .map(|p| {
+            let codes: Vec<&str> = p
+                .covers
+                .iter()
+                .filter(|c| c.to.is_none())
+                .map(|c| c.credit_code.as_str())
+                .collect();
+            vec![
+                text(&p.name),
+                text(p.kind.label()),
+                text(p.formation.label()),
+                opt_text(p.parent.as_deref()),
+                OutCell::Date(p.founded_on),
+                opt_date(p.dissolved_on),
+                text(&codes.join("，")),
+                opt_int(p.member_count),
+                opt_text(p.secretary.as_deref()),
+            ]
+        })
+        .collect();
+    let mut instructors = Vec::new();
+    for i in &data.instructors {
+        let mut groups: BTreeMap<(NaiveDate, Option<NaiveDate>), Vec<&str>> = BTreeMap::new();
+        for s in &i.stations {
+            groups
+                .entry((s.from, s.to))
+                .or_default()
+                .push(s.credit_code.as_str());
+        }
+        for ((from, to), codes) in groups {
+            instructors.push(vec![
+                text(&i.name),
+                opt_text(i.citizen_id.as_ref().map(|c| c.as_str())),
+                opt_text(i.phone.as_ref().map(|p| p.as_str())),
+                text(&i.home_unit),
+                text(i.role.label()),
+                text(&codes.join("，")),
+                OutCell::Date(from),
+                opt_date(to),
+            ]);
+        }
+    }
+    let positions = data
+        .positions
+        .iter()
+        .map(|p| {
+            let target = match &p.target {
+                PositionTarget::Org(c) => c.as_str().to_string(),
+                PositionTarget::PartyOrg(n) => n.clone(),
+            };
+            vec![
+                text(&p.name),
+                opt_text(p.citizen_id.as_ref().map(|c| c.as_str())),
+                yes_no(p.is_party_member),
+                text(&target),
+                text(&p.title),
+                OutCell::Date(p.from),
+                opt_date(p.to),
+            ]
+        })
+        .collect();
+    vec![
+        sheet(&columns::UNITS, units),
+        sheet(&columns::ORGS, orgs),
+        sheet(&columns::PARTY_ORGS, party_orgs),
+        sheet(&columns::INSTRUCTORS, instructors),
+        sheet(&columns::POSITIONS, positions),
+    ]
+}
+
+/// The empty template: every sheet with its headers (required ones marked), and a 填写说明
+/// sheet explaining each column.
+pub fn template_sheets() -> Vec<OutSheet> {
+    let mut out: Vec<OutSheet> = vec![OutSheet {
+        name: HELP_SHEET.to_string(),
+        headers: vec!["工作表".into(), "列".into(), "必填".into(), "填写要求".into()],
+        required: Vec::new(),
+        rows: columns::SHEETS
+            .iter()
+            .flat_map(|s| {
+                s.columns.iter().map(|c| {
+                    vec![text(s.name), text(c.header), text(if c.required { "是" } else { "否" }), text(c.help)]
+                })
+            })
+            .chain(std::iter::once(vec![
+                text("全部"),
+                text(""),
+                text(""),
+                text("第1行为表头，列的顺序不限；日期可写 2022-06-02、2022/6/2、2022.6.2 或 2022年6月2日；是/否 也可写 Y/N、1/0、有/无；工作簿有任何错误时不保存任何数据"),
+            ]))
+            .collect(),
+        notes: Vec::new(),
+    }];
+    out.extend(columns::SHEETS.iter().map(|s| sheet(s, Vec::new())));
+    out
+}
+
+/// The uploaded workbook's known sheets, with each problem row's messages in a 错误说明 column.
+pub fn error_sheets(wb: &Workbook, report: &Report) -> Vec<OutSheet> {
+    let mut notes: HashMap<(&str, u32), Vec<String>> = HashMap::new();
+    for p in &report.problems {
+        let key = (p.sheet.as_str(), p.row.unwrap_or(1));
+        let place = if p.header.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "{}{}：",
+                p.cell(),
+                if p.cell().is_empty() { "" } else { " " }
+            ) + &p.header
+                + "："
+        };
+        notes.entry(key).or_default().push(format!(
+            "【{}】{}{}",
+            p.severity.label(),
+            place,
+            p.message
+        ));
+    }
+    wb.sheets
+        .iter()
+        .map(|s| {
+            let width = s
+                .header
+                .len()
+                .max(s.rows.iter().map(|r| r.cells.len()).max().unwrap_or(0));
+            let as_out = |c: &Cell| match cells::text(c) {
+                Some(t) => OutCell::Text(t),
+                None => OutCell::Text(cells::display(c)),
+            };
+            let mut header_notes = notes.remove(&(s.name.trim(), 1)).unwrap_or_default();
+            header_notes.extend(notes.remove(&(s.name.as_str(), 1)).unwrap_or_default());
+            let headers = (0..width)
+                .map(|i| s.header.get(i).map(cells::display).unwrap_or_default())
+                .collect();
+            let mut rows = Vec::new();
+            let mut row_notes = Vec::new();
+            for r in &s.rows {
+                rows.push(
+                    (0..width)
+                        .map(|i| r.cells.get(i).map(as_out).unwrap_or(OutCell::Empty))
+                        .collect(),
+                );
+                row_notes.push(notes.get(&(s.name.trim(), r.number)).map(|n| n.join("；")));
+            }
+            if !header_notes.is_empty() {
+                rows.insert(0, (0..width).map(|_| OutCell::Empty).collect());
+                row_notes.insert(0, Some(format!("（表头）{}", header_notes.join("；"))));
+            }
+            OutSheet {
+                name: s.name.clone(),
+                headers,
+                required: Vec::new(),
+                rows,
+                notes: row_notes,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,886 @@
+//! Validating a workbook into a [`Dataset`] (`import-format.md`): every sheet, every row, every
+//! problem reported with its place; cross-references checked against the workbook and the
+//! registry. Nothing is written here: [`import`] writes only a workbook without errors, in one
+//! transaction (all or nothing).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use super::cells;
+use super::columns::{self, ERROR_COLUMN, HELP_SHEET, SheetSpec};
+use super::problems::{Problem, Report, Severity};
+use super::source::{Cell, Row, Sheet, Workbook};
+use crate::db::{Db, DbResult, Region, Scope, WriteSummary};
+use crate::domain::codes::{
+    CitizenId, CodeCategory, CreditCode, Phone, RegionCode, normalize_code,
+};
+use crate::domain::dataset::{
+    CoverageRecord, Dataset, InstructorRecord, OrgRecord, PartyOrgRecord, PositionRecord,
+    PositionTarget, StationRecord, UnitRecord,
+};
+use crate::domain::model::{
+    Formation, ORG_TITLES, OrgKind, OrgStatus, PARTY_TITLES, PartyOrgKind, StationRole, UnitKind,
+};
+
+/// What the registry already holds, for cross-references and defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub regions: Vec<Region>,
+    pub units: HashSet<String>,
+    /// Credit code → (registered_on, counts_on).
+    pub orgs: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
+    pub party_orgs: HashSet<String>,
+}
+
+impl Known {
+    /// Loads the reference data of the registry.
+    pub async fn load(db: &Db) -> DbResult<Known> {
+        let data = db
+            .read_dataset(&Scope::City, crate::db::ReadOptions::default())
+            .await?;
+        Ok(Known {
+            regions: db.regions().await?,
+            units: data.units.into_iter().map(|u| u.name).collect(),
+            orgs: data
+                .orgs
+                .into_iter()
+                .map(|o| {
+                    (
+                        o.credit_code.as_str().to_string(),
+                        (o.registered_on, o.counts_on),
+                    )
+                })
+                .collect(),
+            party_orgs: data.party_orgs.into_iter().map(|p| p.name).collect(),
+        })
+    }
+}
+
+/// The result of an import: the report, and what was written when there was no error.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    pub report: Report,
+    pub written: Option<WriteSummary>,
+}
+
+/// Validates a workbook and, when it has no error, writes it in one transaction.
+pub async fn import(
+    db: &Db,
+    scope: &Scope,
+    wb: &Workbook,
+    actor: &str,
+    today: NaiveDate,
+) -> DbResult<ImportOutcome> {
+    let known = Known::load(db).await?;
+    let (dataset, report) = validate(wb, &known, today);
+    if report.has_errors() {
+        return Ok(ImportOutcome {
+            report,
+            written: None,
+        });
+    }
+    let written = db.write_dataset(scope, &dataset, actor, today).await?;
+    Ok(ImportOutcome {
+        report,
+        written: Some(written),
+    })
+}
+
+/// Validates a workbook. The dataset is complete only when the report has no error.
+pub fn validate(wb: &Workbook, known: &Known, today: NaiveDate) -> (Dataset, Report) {
+    let mut v = Validator {
+        known,
+        today,
+        report: Report::default(),
+        data: Dataset::default(),
+        unit_names: known.units.clone(),
+    };
+    for sheet in &wb.sheets {
+        let name = sheet.name.trim();
+        if name != HELP_SHEET && !columns::SHEETS.iter().any(|s| s.name == name) {
+            v.report.push(Problem {
+                severity: Severity::Warning,
+                sheet: sheet.name.clone(),
+                row: None,
+                column: None,
+                header: String::new(),
+                value: String::new(),
+                message: "未知的工作表，已忽略".into(),
+            });
+        }
+    }
+    let find = |spec: &SheetSpec| wb.sheets.iter().find(|s| s.name.trim() == spec.name);
+    if find(&columns::ORGS).is_none() {
+        v.sheet_error(
+            columns::ORGS.name,
+            "缺少必需的工作表“社会组织”；请使用模板（dangjian template）填写",
+        );
+    }
+    let data_rows: usize = wb
+        .sheets
+        .iter()
+        .filter(|s| columns::SHEETS.iter().any(|c| c.name == s.name.trim()))
+        .map(|s| s.rows.len())
+        .sum();
+    if data_rows == 0 && find(&columns::ORGS).is_some() {
+        v.sheet_error(
+            columns::ORGS.name,
+            "工作簿中没有任何数据行（只有表头）；请在表头下方逐行填写后再导入",
+        );
+    }
+    if let Some(s) = find(&columns::UNITS) {
+        v.units(s);
+    }
+    // Orgs first among the rest: party orgs, instructors and positions refer to them.
+    let mut org_dates: HashMap<String, NaiveDate> = known
+        .orgs
+        .iter()
+        .map(|(k, (d, _))| (k.clone(), *d))
+        .collect();
+    if let Some(s) = find(&columns::ORGS) {
+        v.orgs(s);
+        for o in &v.data.orgs {
+            org_dates.insert(o.credit_code.as_str().to_string(), o.registered_on);
+        }
+    }
+    if let Some(s) = find(&columns::PARTY_ORGS) {
+        v.party_orgs(s, &org_dates);
+    }
+    if let Some(s) = find(&columns::INSTRUCTORS) {
+        v.instructors(s, &org_dates);
+    }
+    if let Some(s) = find(&columns::POSITIONS) {
+        v.positions(s, &org_dates);
+    }
+    (v.data, v.report)
+}
+
+struct Validator<'k> {
+    known: &'k Known,
+    today: NaiveDate,
+    report: Report,
+    data: Dataset,
+    /// Units known so far: the registry's, the 单位 sheet's, and those created on the way.
+    unit_names: HashSet<String>,
+}
+
+/// A sheet with its columns located.
+struct Mapped<'a> {
+    spec: &'a SheetSpec,
+    index: HashMap<&'static str, usize>,
+}
+
+impl Validator<'_> {
+    fn sheet_error(&mut self, sheet: &str, message: &str) {
+        self.report.push(Problem {
+            severity: Severity::Error,
+            sheet: sheet.into(),
+            row: None,
+            column: None,
+            header: String::new(),
+            value: String::new(),
+            message: message.into(),
+        });
+    }
+
+    /// Locates the columns by header; reports unknown, duplicate and missing required ones.
+    /// `None` when a required column is missing (the sheet's rows cannot be read then).
+    fn map<'a>(&mut self, spec: &'a SheetSpec, sheet: &'a Sheet) -> Option<Mapped<'a>> {
+        let mut index = HashMap::new();
+        for (i, cell) in sheet.header.iter().enumerate() {
+            let Some(text) = cells::text(cell) else {
+                continue;
+            };
+            let h = cells::normalize_header(&text);
+            if h.is_empty() || h == ERROR_COLUMN {
+                continue;
+            }
+            let column = spec
+                .columns
+                .iter()
+                .find(|c| c.header == h || c.aliases.contains(&h.as_str()));
+            let problem = |message: String| Problem {
+                severity: Severity::Warning,
+                sheet: spec.name.into(),
+                row: Some(1),
+                column: Some(i),
+                header: h.clone(),
+                value: text.clone(),
+                message,
+            };
+            match column {
+                Some(c) if index.contains_key(c.header) => {
+                    self.report
+                        .push(problem(format!("列“{}”重复，只读取第一列", c.header)));
+                }
+                Some(c) => {
+                    index.insert(c.header, i);
+                }
+                None => self.report.push(problem("未知的列，已忽略".into())),
+            }
+        }
+        let mut complete = true;
+        for c in spec.columns.iter().filter(|c| c.required) {
+            if !index.contains_key(c.header) {
+                complete = false;
+                self.report.push(Problem {
+                    severity: Severity::Error,
+                    sheet: spec.name.into(),
+                    row: Some(1),
+                    column: None,
+                    header: c.header.into(),
+                    value: String::new(),
+                    message: format!("缺少必填列“{}”；请按模板在第1行填写表头", c.header),
+                });
+            }
+        }
+        complete.then_some(Mapped { spec, index })
+    }
+
+    fn resolve_region(regions: &[Region], text: &str) -> Result<RegionCode, String> {
+        let t = normalize_code(text);
+        let found = regions
+            .iter()
+            .find(|r| r.code.as_str() == t || r.name == text.trim());
+        found.map(|r| r.code.clone()).ok_or_else(|| {
+            let examples: Vec<String> = regions
+                .iter()
+                .take(3)
+                .map(|r| format!("{} {}", r.code.as_str(), r.name))
+                .collect();
+            format!(
+                "区划不存在；应为系统中的区划代码或名称，例如 {}",
+                examples.join("、")
+            )
+        })
+    }
+
+    fn units(&mut self, sheet: &Sheet) {
+        let known = self.known;
+        let Some(m) = self.map(&columns::UNITS, sheet) else {
+            return;
+        };
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for row in &sheet.rows {
+            let mut cx = Cx::new(&m, row, &mut self.report);
+            let name = cx.required_text("单位名称");
+            let kind = cx.label("单位类别", true, UnitKind::from_label, UnitKind::labels);
+            let region = cx.required_text("所属区划").and_then(|t| {
+                match Self::resolve_region(&known.regions, &t) {
+                    Ok(r) => Some(r),
+                    Err(e) => cx.error("所属区划", e),
+                }
+            });
+            let carries = cx.yes_no("承担党建工作");
+            if let Some(n) = &name {
+                if let Some(first) = seen.get(n) {
+                    cx.error::<()>("单位名称", format!("单位名称与第{first}行重复"));
+                } else {
+                    seen.insert(n.clone(), row.number);
+                }
+            }
+            if let (false, Some(name), Some(kind), Some(region)) = (cx.failed, name, kind, region) {
+                self.unit_names.insert(name.clone());
+                self.data.units.push(UnitRecord {
+                    name,
+                    kind,
+                    region,
+                    carries_party_building: carries
+                        .unwrap_or_else(|| kind.carries_party_building_by_default()),
+                });
+            }
+        }
+    }
+
+    /// Creates a unit named in another sheet that neither the registry nor the 单位 sheet knows.
+    fn implicit_unit(&mut self, name: &str, kind: UnitKind, region: &RegionCode) -> bool {
+        if self.unit_names.contains(name) {
+            return false;
+        }
+        self.unit_names.insert(name.to_string());
+        self.data.units.push(UnitRecord {
+            name: name.to_string(),
+            kind,
+            region: region.clone(),
+            carries_party_building: kind.carries_party_building_by_default(),
+        });
+        true
+    }
+
+    fn orgs(&mut self, sheet: &Sheet) {
+        let known = self.known;
+        let Some(m) = self.map(&columns::ORGS, sheet) else {
+            return;
+        };
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for row in &sheet.rows {
+            let mut cx = Cx::new(&m, row, &mut self.report);
+            let code =
+                cx.required_text("统一社会信用代码")
+                    .and_then(|t| match CreditCode::parse(&t) {
+                        Ok(c) => Some(c),
+                        Err(e) => cx.error("统一社会信用代码", e.to_string()),
+                    });
+            let mut code_kind = None;
+            if let Some(c) = &code {
+                if let Some(first) = seen.get(c.as_str()) {
+                    cx.error::<()>("统一社会信用代码", format!("与第{first}行的信用代码重复"));
+                } else {
+                    seen.insert(c.as_str().to_string(), row.number);
+                }
+                let category = c.category();
+                match category {
+                    CodeCategory::Enterprise => {
+                        cx.error::<()>(
+                            "统一社会信用代码",
+                            "第1位为9，是企业、个体工商户或农民专业合作社等市场主体，属于非公有制经济组织党建范围，不能作为社会组织导入".into(),
+                        );
+                    }
+                    CodeCategory::Other => cx.warning(
+                        "统一社会信用代码",
+                        format!("信用代码前两位“{}”不属于社会团体、民办非企业单位、基金会或律师事务所，按“其他”类型导入", &c.as_str()[..2]),
+                    ),
+                    _ => {}
+                }
+                code_kind = category.org_kind().map(|k| (k, category));
+                if !c.inner_check_ok() {
+                    let expected = c
+                        .expected_inner_check()
+                        .map(|e| format!("，应为 {e}"))
+                        .unwrap_or_default();
+                    cx.warning("统一社会信用代码", format!("第9–17位组织机构代码的校验位与 GB 11714 不符{expected}（警告，不影响导入）"));
+                }
+            }
+            let name = cx.required_text("名称");
+            if let Some(n) = &name
+                && n.chars().count() > 100
+            {
+                cx.error::<()>(
+                    "名称",
+                    format!("名称过长（{} 个字符），应为1–100个字符", n.chars().count()),
+                );
+            }
+            let kind = cx.label("类型", true, OrgKind::from_label, OrgKind::labels);
+            if let (Some(k), Some((expected, category)), Some(c)) = (kind, code_kind, &code)
+                && k != expected
+            {
+                cx.error::<()>(
+                    "类型",
+                    format!(
+                        "与信用代码前两位“{}”（{}）不一致",
+                        &c.as_str()[..2],
+                        category.describe()
+                    ),
+                );
+            }
+            let region = cx.required_text("登记管理机关区划").and_then(|t| {
+                match Self::resolve_region(&known.regions, &t) {
+                    Ok(r) => Some(r),
+                    Err(e) => cx.error("登记管理机关区划", e),
+                }
+            });
+            let supervising = cx.text("业务主管单位");
+            let registered_on = cx.date("成立登记日期", true);
+            let status = cx.label("登记状态", true, OrgStatus::from_label, OrgStatus::labels);
+            let terminated_on = cx.date("注销撤销日期", false);
+            match (status, terminated_on) {
+                (Some(s), None) if s.is_terminated() => {
+                    cx.error::<()>(
+                        "注销撤销日期",
+                        format!("登记状态为“{}”时必须填写注销撤销日期", s.label()),
+                    );
+                }
+                (Some(s), Some(_)) if !s.is_terminated() => {
+                    cx.error::<()>(
+                        "注销撤销日期",
+                        format!("登记状态为“{}”时注销撤销日期应为空", s.label()),
+                    );
+                }
+                _ => {}
+            }
+            if let (Some(r), Some(t)) = (registered_on, terminated_on)
+                && t < r
+            {
+                cx.error::<()>(
+                    "注销撤销日期",
+                    format!("注销撤销日期 {t} 早于成立登记日期 {r}"),
+                );
+            }
+            let address = cx.text("住所");
+            let legal = cx.text("法定代表人");
+            let staff = cx.count("从业人员数", false);
+            let members = cx.count("会员数", false);
+            let formal = cx.count("正式党员数", true);
+            let probationary = cx.count("预备党员数", false);
+            let charter_party = cx.yes_no("党建入章");
+            let charter_values = cx.yes_no("核心价值观入章");
+            let counts_on = cx.date("填报日期", false);
+            let failed = cx.failed;
+            let (
+                Some(code),
+                Some(name),
+                Some(kind),
+                Some(region),
+                Some(registered_on),
+                Some(status),
+                Some(formal),
+            ) = (code, name, kind, region, registered_on, status, formal)
+            else {
+                continue;
+            };
+            if let Some(unit) = &supervising
+                && self.implicit_unit(unit, UnitKind::Department, &region)
+            {
+                let mut cx = Cx::new(&m, row, &mut self.report);
+                cx.warning("业务主管单位", "系统中没有该单位，已按“行业主管部门”新建（不承担党建工作）；如有误请在“单位”表中补充".into());
+            }
+            if failed {
+                continue;
+            }
+            // An empty 填报日期 means "as of the import", but re-importing the same workbook must
+            // change nothing: an org already registered keeps its recorded date.
+            let counts_on = counts_on
+                .or_else(|| self.known.orgs.get(code.as_str()).and_then(|(_, d)| *d))
+                .or(Some(self.today));
+            self.data.orgs.push(OrgRecord {
+                credit_code: code,
+                name,
+                kind,
+                region,
+                supervising_unit: supervising,
+                registered_on,
+                status,
+                terminated_on,
+                address,
+                legal_representative: legal,
+                staff_count: staff,
+                member_count: members,
+                formal_members: formal,
+                probationary_members: probationary,
+                charter_party_building: charter_party,
+                charter_core_values: charter_values,
+                counts_on,
+            });
+        }
+    }
+
+    /// Parses a list of credit codes; each must name an org of the workbook or the registry.
+    fn org_list(
+        cx: &mut Cx,
+        header: &str,
+        org_dates: &HashMap<String, NaiveDate>,
+    ) -> Vec<(CreditCode, NaiveDate)> {
+        let mut out: Vec<(CreditCode, NaiveDate)> = Vec::new();
+        for item in cx.list(header) {
+            match CreditCode::parse(&item) {
+                Err(e) => {
+                    cx.error_value::<()>(header, &item, format!("不是有效的统一社会信用代码：{e}"))
+                }
+                Ok(code) => match org_dates.get(code.as_str()) {
+                    None => cx.error_value::<()>(header, &item, "在工作簿和系统中均不存在".into()),
+                    Some(d) if !out.iter().any(|(c, _)| *c == code) => {
+                        out.push((code, *d));
+                        None
+                    }
+                    Some(_) => None,
+                },
+            };
+        }
+        if out.is_empty() && !cx.failed {
+            cx.error::<()>(header, "必填项为空；请填写至少一个统一社会信用代码".into());
+        }
+        out
+    }
+
+    fn party_orgs(&mut self, sheet: &Sheet, org_dates: &HashMap<String, NaiveDate>) {
+        let Some(m) = self.map(&columns::PARTY_ORGS, sheet) else {
+            return;
+        };
+        let names_in_sheet: HashSet<String> = sheet
+            .rows
+            .iter()
+            .filter_map(|r| {
+                m.index
+                    .get("党组织名称")
+                    .and_then(|&i| r.cells.get(i))
+                    .and_then(cells::text)
+            })
+            .collect();
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for row in &sheet.rows {
+            let mut cx = Cx::new(&m, row, &mut self.report);
+            let name = cx.required_text("党组织名称");
+            if let Some(n) = &name {
+                if let Some(first) = seen.get(n) {
+                    cx.error::<()>("党组织名称", format!("党组织名称与第{first}行重复"));
+                } else {
+                    seen.insert(n.clone(), row.number);
+                }
+            }
+            let kind = cx.label(
+                "组织类别",
+                true,
+                PartyOrgKind::from_label,
+                PartyOrgKind::labels,
+            );
+            let formation = cx.label("组建方式", true, Formation::from_label, Formation::labels);
+            if kind == Some(PartyOrgKind::JointBranch) && formation == Some(Formation::Own) {
+                cx.error::<()>("组建方式", "联合党支部的组建方式应为“联合组建”".into());
+            }
+            let parent = cx.text("上级党组织");
+            if let Some(p) = &parent {
+                let known = names_in_sheet.contains(p)
+                    || self.known.party_orgs.contains(p)
+                    || self.unit_names.contains(p);
+                if !known {
+                    cx.warning(
+                        "上级党组织",
+                        "在工作簿和系统中均未找到该党组织或单位，已按原文保存".into(),
+                    );
+                }
+            }
+            let founded = cx.date("成立日期", true);
+            let dissolved = cx.date("撤销日期", false);
+            if let (Some(f), Some(d)) = (founded, dissolved)
+                && d <= f
+            {
+                cx.error::<()>("撤销日期", format!("撤销日期 {d} 应晚于成立日期 {f}"));
+            }
+            let covers = Self::org_list(&mut cx, "覆盖社会组织", org_dates);
+            if formation == Some(Formation::Own) && covers.len() > 1 {
+                cx.error::<()>(
+                    "覆盖社会组织",
+                    format!(
+                        "单独组建的党组织只能覆盖一个社会组织，此处填写了 {} 个",
+                        covers.len()
+                    ),
+                );
+            }
+            let members = cx.count("党员人数", false);
+            let secretary = cx.text("书记姓名");
+            if let (false, Some(name), Some(kind), Some(formation), Some(founded)) =
+                (cx.failed, name, kind, formation, founded)
+            {
+                let covers = covers
+                    .into_iter()
+                    .map(|(credit_code, registered)| CoverageRecord {
+                        credit_code,
+                        from: founded.max(registered),
+                        to: None,
+                    })
+                    .collect();
+                self.data.party_orgs.push(PartyOrgRecord {
+                    name,
+                    kind,
+                    formation,
+                    parent,
+                    founded_on: founded,
+                    dissolved_on: dissolved,
+                    covers,
+                    member_count: members,
+                    secretary,
+                });
+            }
+        }
+    }
+
+    fn instructors(&mut self, sheet: &Sheet, org_dates: &HashMap<String, NaiveDate>) {
+        let Some(m) = self.map(&columns::INSTRUCTORS, sheet) else {
+            return;
+        };
+        let root = self
+            .known
+            .regions
+            .iter()
+            .find(|r| r.parent.is_none())
+            .map(|r| r.code.clone());
+        for row in &sheet.rows {
+            let mut cx = Cx::new(&m, row, &mut self.report);
+            let name = cx.required_text("姓名");
+            let citizen_id = cx.parsed("身份证号", |t| {
+                CitizenId::parse(t).map_err(|e| e.to_string())
+            });
+            let phone = cx.parsed("手机号", |t| Phone::parse(t).map_err(|e| e.to_string()));
+            let home = cx.required_text("派出单位");
+            let role = cx
+                .label("角色", false, StationRole::from_label, StationRole::labels)
+                .unwrap_or(StationRole::Instructor);
+            let orgs = Self::org_list(&mut cx, "指导社会组织", org_dates);
+            let from = cx.date("派驻日期", true);
+            let to = cx.date("撤回日期", false);
+            if let (Some(f), Some(t)) = (from, to)
+                && t <= f
+            {
+                cx.error::<()>("撤回日期", format!("撤回日期 {t} 应晚于派驻日期 {f}"));
+            }
+            let failed = cx.failed;
+            if let (Some(home), Some(root)) = (&home, &root)
+                && self.implicit_unit(home, UnitKind::MemberUnit, root)
+            {
+                let mut cx = Cx::new(&m, row, &mut self.report);
+                cx.warning(
+                    "派出单位",
+                    "系统中没有该单位，已按“其他委员单位”新建；如有误请在“单位”表中补充".into(),
+                );
+            }
+            let (false, Some(name), Some(home_unit), Some(from)) = (failed, name, home, from)
+            else {
+                continue;
+            };
+            let stations = orgs.into_iter().map(|(credit_code, _)| StationRecord {
+                credit_code,
+                from,
+                to,
+            });
+            // Several rows of one person (matched by citizen ID, else name and home unit) are one
+            // instructor with several stations.
+            let same =
+                self.data
+                    .instructors
+                    .iter_mut()
+                    .find(|i| match (&i.citizen_id, &citizen_id) {
+                        (Some(a), Some(b)) => a == b,
+                        (None, None) => i.name == name && i.home_unit == home_unit,
+                        _ => false,
+                    });
+            match same {
+                Some(i) => i.stations.extend(stations),
+                None => self.data.instructors.push(InstructorRecord {
+                    name,
+                    citizen_id,
+                    phone,
+                    home_unit,
+                    role,
+                    stations: stations.collect(),
+                }),
+            }
+        }
+    }
+
+    fn positions(&mut self, sheet: &Sheet, org_dates: &HashMap<String, NaiveDate>) {
+        let known = self.known;
+        let Some(m) = self.map(&columns::POSITIONS, sheet) else {
+            return;
+        };
+        let party_names: HashSet<&str> = self
+            .data
+            .party_orgs
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut out = Vec::new();
+        for row in &sheet.rows {
+            let mut cx = Cx::new(&m, row, &mut self.report);
+            let name = cx.required_text("姓名");
+            let citizen_id = cx.parsed("身份证号", |t| {
+                CitizenId::parse(t).map_err(|e| e.to_string())
+            });
+            let is_member = cx.yes_no("是否党员");
+            let target = cx.required_text("任职组织").and_then(|t| {
+                let code = CreditCode::parse(&t)
+                    .ok()
+                    .filter(|c| org_dates.contains_key(c.as_str()));
+                if let Some(code) = code {
+                    Some(PositionTarget::Org(code))
+                } else if party_names.contains(t.as_str()) || known.party_orgs.contains(&t) {
+                    Some(PositionTarget::PartyOrg(t))
+                } else {
+                    cx.error(
+                        "任职组织",
+                        "在工作簿和系统中既不是社会组织的信用代码，也不是党组织名称".into(),
+                    )
+                }
+            });
+            let title = cx.required_text("职务");
+            if let (Some(t), Some(target)) = (&title, &target) {
+                let (allowed, what) = match target {
+                    PositionTarget::Org(_) => (ORG_TITLES, "社会组织"),
+                    PositionTarget::PartyOrg(_) => (PARTY_TITLES, "党组织"),
+                };
+                if !allowed.contains(&t.as_str()) {
+                    cx.error::<()>("职务", format!("{what}的职务应为 {}", allowed.join(" / ")));
+                }
+            }
+            let from = cx.date("任职日期", true);
+            let to = cx.date("离任日期", false);
+            if let (Some(f), Some(t)) = (from, to)
+                && t <= f
+            {
+                cx.error::<()>("离任日期", format!("离任日期 {t} 应晚于任职日期 {f}"));
+            }
+            if let (false, Some(name), Some(target), Some(title), Some(from)) =
+                (cx.failed, name, target, title, from)
+            {
+                out.push(PositionRecord {
+                    name,
+                    citizen_id,
+                    is_party_member: is_member,
+                    target,
+                    title,
+                    from,
+                    to,
+                });
+            }
+        }
+        self.data.positions = out;
+    }
+}
+
+/// One row being read: its cells by header, and the problems found in it.
+struct Cx<'a> {
+    m: &'a Mapped<'a>,
+    row: &'a Row,
+    report: &'a mut Report,
+    failed: bool,
+}
+
+static EMPTY: Cell = Cell::Empty;
+
+impl<'a> Cx<'a> {
+    fn new(m: &'a Mapped<'a>, row: &'a Row, report: &'a mut Report) -> Cx<'a> {
+        Cx {
+            m,
+            row,
+            report,
+            failed: false,
+        }
+    }
+
+    fn column(&self, header: &str) -> Option<usize> {
+        self.m.index.get(header).copied()
+    }
+
+    fn raw(&self, header: &str) -> &'a Cell {
+        self.column(header)
+            .and_then(|i| self.row.cells.get(i))
+            .unwrap_or(&EMPTY)
+    }
+
+    fn push(&mut self, severity: Severity, header: &str, value: String, message: String) {
+        self.report.push(Problem {
+            severity,
+            sheet: self.m.spec.name.into(),
+            row: Some(self.row.number),
+            column: self.column(header),
+            header: header.into(),
+            value,
+            message,
+        });
+    }
+
+    /// Records an error on a cell and answers `None`, so that a parse can end in it.
+    fn error<T>(&mut self, header: &str, message: String) -> Option<T> {
+        let value = cells::display(self.raw(header));
+        self.error_value(header, &value, message)
+    }
+
+    fn error_value<T>(&mut self, header: &str, value: &str, message: String) -> Option<T> {
+        self.failed = true;
+        self.push(Severity::Error, header, value.to_string(), message);
+        None
+    }
+
+    fn warning(&mut self, header: &str, message: String) {
+        let value = cells::display(self.raw(header));
+        self.push(Severity::Warning, header, value, message);
+    }
+
+    /// Reports an Excel error value or a formula without a result; true when the cell is usable.
+    fn usable(&mut self, header: &str) -> bool {
+        if let Cell::Error(e) = self.raw(header) {
+            let e = e.clone();
+            self.error::<()>(header, e);
+            return false;
+        }
+        true
+    }
+
+    fn text(&mut self, header: &str) -> Option<String> {
+        if !self.usable(header) {
+            return None;
+        }
+        cells::text(self.raw(header))
+    }
+
+    fn required_text(&mut self, header: &str) -> Option<String> {
+        if !self.usable(header) {
+            return None;
+        }
+        match cells::text(self.raw(header)) {
+            Some(t) => Some(t),
+            None => self.error(header, "必填项为空".into()),
+        }
+    }
+
+    fn parsed<T>(&mut self, header: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        let text = self.text(header)?;
+        match parse(&text) {
+            Ok(v) => Some(v),
+            Err(e) => self.error(header, e),
+        }
+    }
+
+    fn label<T>(
+        &mut self,
+        header: &str,
+        required: bool,
+        parse: fn(&str) -> Option<T>,
+        labels: fn() -> String,
+    ) -> Option<T> {
+        let text = if required {
+            self.required_text(header)?
+        } else {
+            self.text(header)?
+        };
+        match parse(&text) {
+            Some(v) => Some(v),
+            None => self.error(header, format!("无法识别，应为 {}", labels())),
+        }
+    }
+
+    fn date(&mut self, header: &str, required: bool) -> Option<NaiveDate> {
+        if !self.usable(header) {
+            return None;
+        }
+        match cells::date(self.raw(header)) {
+            Ok(Some(d)) => Some(d),
+            Ok(None) if required => {
+                self.error(header, "必填项为空；应为日期，如 2022-06-02".into())
+            }
+            Ok(None) => None,
+            Err(e) => self.error(header, e),
+        }
+    }
+
+    fn count(&mut self, header: &str, required: bool) -> Option<i64> {
+        if !self.usable(header) {
+            return None;
+        }
+        match cells::count(self.raw(header)) {
+            Ok(Some(n)) => Some(n),
+            Ok(None) if required => {
+                self.error(header, "必填项为空；应为不小于0的整数，没有请填 0".into())
+            }
+            Ok(None) => None,
+            Err(e) => self.error(header, e),
+        }
+    }
+
+    fn yes_no(&mut self, header: &str) -> Option<bool> {
+        if !self.usable(header) {
+            return None;
+        }
+        match cells::yes_no(self.raw(header)) {
+            Ok(v) => v,
+            Err(e) => self.error(header, e),
+        }
+    }
+
+    fn list(&mut self, header: &str) -> Vec<String> {
+        if !self.usable(header) {
+            return Vec::new();
+        }
+        cells::list(self.raw(header))
+    }
+}

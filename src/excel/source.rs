@@ -1,0 +1,675 @@
+//! Reading a workbook: `.xlsx`, or a folder / `.zip` of `<sheet>.csv` files (UTF-8 with or
+//! without BOM, or GB18030), into sheets of cells.
+//!
+//! The format is detected by content, not by file name. Nothing here panics on bad input: every
+//! problem becomes a [`SourceError`] whose text tells the user, in Chinese, what to do.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use calamine::{DataRef, Reader, Xlsx, XlsxError};
+
+/// One cell as read, before any field rule is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    /// An Excel date cell, as its serial number in the 1900 date system.
+    Date(f64),
+    /// An Excel error value (`#DIV/0!`), or a formula without a cached value; the text says which.
+    Error(String),
+}
+
+/// A data row; `number` is the row number as Excel shows it (1-based; the header is row 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub number: u32,
+    pub cells: Vec<Cell>,
+}
+
+/// One sheet: its header row (row 1) and its non-empty data rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub header: Vec<Cell>,
+    pub rows: Vec<Row>,
+}
+
+/// All sheets of a workbook (or of a folder / zip of CSV files), in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workbook {
+    pub sheets: Vec<Sheet>,
+}
+
+impl Workbook {
+    /// The sheet with this name (surrounding spaces ignored).
+    pub fn sheet(&self, name: &str) -> Option<&Sheet> {
+        self.sheets.iter().find(|s| s.name.trim() == name.trim())
+    }
+}
+
+/// Largest file accepted (a technical limit, not a business rule).
+pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
+/// Largest total decompressed size of a zip / xlsx (guards against zip bombs).
+pub const MAX_UNZIPPED_BYTES: u64 = 500 * 1024 * 1024;
+/// Largest number of cell slots kept in memory for one workbook.
+pub const MAX_CELLS: usize = 10_000_000;
+const MB: u64 = 1024 * 1024;
+/// Text of the cell error for a formula saved without its computed value.
+pub const NO_CACHED_VALUE: &str = "公式没有计算结果（缓存值），请在 Excel 中重新计算并保存";
+
+/// Why a file could not be read; the text is for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(
+        "文件 {0} 不是有效的 Excel 工作簿（.xlsx），也不是 CSV 文件或 CSV 压缩包；请使用下载的模板，在 Excel 中保存为「Excel 工作簿（.xlsx）」后再导入"
+    )]
+    NotAWorkbook(String),
+    #[error(
+        "文件 {0} 是旧版 Excel 97-2003 工作簿（.xls）或设置了打开密码，无法读取；请在 Excel 中取消密码并「另存为」Excel 工作簿（.xlsx）后再导入"
+    )]
+    OldXls(String),
+    #[error("文件已损坏或不完整：{0}（{1}）；请重新保存或重新上传完整的文件")]
+    Damaged(String, String),
+    /// Sizes in MB.
+    #[error("文件过大（{1} MB），上限为 {2} MB：{0}；请拆分后分批导入")]
+    TooLarge(String, u64, u64),
+    #[error("文件 {0} 解压后超过 {1} MB，可能已损坏或不是正常的工作簿；请拆分后分批导入")]
+    UnzippedTooLarge(String, u64),
+    #[error(
+        "工作表 {0} 的数据范围过大（超过 {1} 个单元格）；请删除表格右侧和下方多余的内容后再导入"
+    )]
+    TooManyCells(String, usize),
+    #[error("{0} 中没有任何工作表（.xlsx 中的工作表，或文件夹 / 压缩包中的 .csv 文件）")]
+    NoSheets(String),
+    #[error("文件 {0} 没有数据（文件是空的）")]
+    Empty(String),
+    #[error("无法读取文件 {0}：{1}")]
+    Io(String, String),
+    #[error(
+        "CSV 文件 {0} 无法识别编码（既不是 UTF-8，也不是 GB18030/GBK）；请在 Excel 中另存为「CSV UTF-8（逗号分隔）」后再导入"
+    )]
+    CsvDecode(String),
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> SourceError {
+    let detail = match e.kind() {
+        std::io::ErrorKind::NotFound => "文件或文件夹不存在".to_string(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
+        _ => e.to_string(),
+    };
+    SourceError::Io(path.display().to_string(), detail)
+}
+
+/// `size` and `limit` in bytes.
+fn too_large(file: impl std::fmt::Display, size: u64, limit: u64) -> SourceError {
+    SourceError::TooLarge(file.to_string(), size.div_ceil(MB), limit / MB)
+}
+
+fn damaged(file: &str, detail: impl std::fmt::Display) -> SourceError {
+    SourceError::Damaged(file.to_string(), detail.to_string())
+}
+
+fn zip_damaged(file: &str, e: &zip::result::ZipError) -> SourceError {
+    use zip::result::ZipError;
+    match e {
+        ZipError::UnsupportedArchive(m) if *m == ZipError::PASSWORD_REQUIRED => {
+            damaged(file, "压缩包设置了密码，请取消密码后再导入")
+        }
+        ZipError::InvalidArchive(m) => damaged(file, format!("压缩包结构无效：{m}")),
+        other => damaged(file, format!("解压失败：{other}")),
+    }
+}
+
+/// Reads a file (by content: xlsx, zip of CSV, or CSV), or every `*.csv` of a directory.
+pub fn open(path: &Path) -> Result<Workbook, SourceError> {
+    let io = |e: std::io::Error| io_error(path, &e);
+    if !std::fs::metadata(path).map_err(io)?.is_dir() {
+        let name = path
+            .file_name()
+            .unwrap_or(path.as_os_str())
+            .to_string_lossy();
+        return read_bytes(&name, &read_file_limited(path)?);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(io)? {
+        let p = entry.map_err(io)?.path();
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(name) = name
+            && p.is_file()
+            && name.to_lowercase().ends_with(".csv")
+            && !name.starts_with('.')
+        {
+            files.push((p, name));
+        }
+    }
+    files.sort();
+    let (mut sheets, mut budget, mut total) = (Vec::new(), MAX_CELLS, 0);
+    for (p, name) in files {
+        let bytes = read_file_limited(&p)?;
+        total += bytes.len() as u64;
+        if total > MAX_UNZIPPED_BYTES {
+            return Err(too_large(path.display(), total, MAX_UNZIPPED_BYTES));
+        }
+        let shown = p.display().to_string();
+        sheets.push(csv_sheet(&shown, csv_stem(&name), &bytes, &mut budget)?);
+    }
+    if sheets.is_empty() {
+        let file = format!("文件夹 {}", path.display());
+        return Err(SourceError::NoSheets(file));
+    }
+    Ok(Workbook { sheets })
+}
+
+/// Reads a file whole, after checking its size.
+fn read_file_limited(path: &Path) -> Result<Vec<u8>, SourceError> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| io_error(path, &e))?
+        .len();
+    if len > MAX_FILE_BYTES {
+        return Err(too_large(path.display(), len, MAX_FILE_BYTES));
+    }
+    std::fs::read(path).map_err(|e| io_error(path, &e))
+}
+
+/// Reads a workbook from memory (a file, or a browser upload); `file_name` is used for CSV sheet
+/// names and in messages. The format is detected by content.
+pub fn read_bytes(file_name: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+    let file = file_name.to_string();
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(file, bytes.len() as u64, MAX_FILE_BYTES));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SourceError::Empty(file));
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return read_zip(file_name, bytes);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(SourceError::OldXls(file));
+    }
+    let named_csv = file_name.to_lowercase().ends_with(".csv");
+    if named_csv || looks_like_csv(bytes) {
+        let mut budget = MAX_CELLS;
+        let sheet = csv_sheet(file_name, csv_stem(file_name), bytes, &mut budget)?;
+        return Ok(Workbook {
+            sheets: vec![sheet],
+        });
+    }
+    Err(SourceError::NotAWorkbook(file))
+}
+
+/// The sheet name for a CSV file name: the stem, without any directory.
+fn csv_stem(name: &str) -> &str {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    match base.len().checked_sub(4) {
+        Some(cut) if base.is_char_boundary(cut) && base[cut..].eq_ignore_ascii_case(".csv") => {
+            &base[..cut]
+        }
+        _ => base,
+    }
+}
+
+/// UTF-8 (BOM stripped), else GB18030 if it decodes without errors.
+fn decode_text(bytes: &[u8]) -> Option<String> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(body) {
+        return Some(s.to_string());
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    (!had_errors).then(|| text.into_owned())
+}
+
+/// Text without control characters, not markup (HTML / XML saved as ".xls" by some systems).
+fn looks_like_csv(bytes: &[u8]) -> bool {
+    decode_text(bytes).is_some_and(|t| {
+        !t.trim_start().starts_with('<')
+            && !t
+                .chars()
+                .any(|c| (c.is_control() && !matches!(c, '\t' | '\r' | '\n')) || c == '\u{FFFD}')
+    })
+}
+
+/// Undoes the formula-injection guard of our CSV exports: `'=…` → `=…` (also `+`, `-`, `@`).
+fn unguard(field: &str) -> String {
+    match field.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest.to_string(),
+        _ => field.to_string(),
+    }
+}
+
+fn text_cell(s: String) -> Cell {
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s)
+    }
+}
+
+fn is_blank(cell: &Cell) -> bool {
+    match cell {
+        Cell::Empty => true,
+        Cell::Text(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn take_budget(sheet: &str, budget: &mut usize, n: usize) -> Result<(), SourceError> {
+    let left = budget.checked_sub(n);
+    *budget = left.ok_or_else(|| SourceError::TooManyCells(sheet.to_string(), MAX_CELLS))?;
+    Ok(())
+}
+
+fn csv_sheet(
+    file: &str,
+    name: &str,
+    bytes: &[u8],
+    budget: &mut usize,
+) -> Result<Sheet, SourceError> {
+    let text = decode_text(bytes).ok_or_else(|| SourceError::CsvDecode(file.to_string()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut sheet = Sheet {
+        name: name.to_string(),
+        header: Vec::new(),
+        rows: Vec::new(),
+    };
+    let mut record = csv::StringRecord::new();
+    let mut index: u32 = 0;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| damaged(file, e))?
+    {
+        index = index.saturating_add(1);
+        let fields: Vec<&str> = record.iter().collect();
+        let width = fields
+            .iter()
+            .rposition(|f| !f.is_empty())
+            .map_or(0, |i| i + 1);
+        let blank = fields.iter().all(|f| f.trim().is_empty());
+        if index > 1 && blank {
+            continue;
+        }
+        take_budget(name, budget, width)?;
+        let cells = fields[..width]
+            .iter()
+            .map(|f| text_cell(unguard(f)))
+            .collect();
+        if index == 1 {
+            sheet.header = cells;
+        } else {
+            let number = index;
+            sheet.rows.push(Row { number, cells });
+        }
+    }
+    Ok(sheet)
+}
+
+/// The name of a zip entry: UTF-8, else GB18030 (Chinese Windows zips do not flag UTF-8).
+fn entry_name(raw: &[u8]) -> String {
+    match std::str::from_utf8(raw) {
+        Ok(s) => s.to_string(),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling(raw)
+            .0
+            .into_owned(),
+    }
+}
+
+fn read_zip(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_damaged(file, &e))?;
+    let is_xlsx = zip
+        .file_names()
+        .any(|n| n.eq_ignore_ascii_case("xl/workbook.xml"));
+    let mut total = 0u64;
+    let mut csvs = Vec::new();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| zip_damaged(file, &e))?;
+        let name = entry_name(entry.name_raw());
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(&name);
+        let is_csv = !entry.is_dir()
+            && base.to_lowercase().ends_with(".csv")
+            && !base.starts_with('.')
+            && !name.starts_with("__MACOSX");
+        if !is_xlsx && !is_csv {
+            continue;
+        }
+        let mut content = Vec::new();
+        let limit = MAX_UNZIPPED_BYTES - total + 1;
+        let n = if is_xlsx {
+            std::io::copy(&mut (&mut entry).take(limit), &mut std::io::sink())
+        } else {
+            (&mut entry)
+                .take(limit)
+                .read_to_end(&mut content)
+                .map(|n| n as u64)
+        }
+        .map_err(|e| damaged(file, format!("解压 {name} 失败：{e}")))?;
+        total += n;
+        if total > MAX_UNZIPPED_BYTES {
+            let limit = MAX_UNZIPPED_BYTES / MB;
+            return Err(SourceError::UnzippedTooLarge(file.to_string(), limit));
+        }
+        if is_csv {
+            csvs.push((name, content));
+        }
+    }
+    if is_xlsx {
+        return read_xlsx(file, bytes);
+    }
+    if csvs.is_empty() {
+        return Err(SourceError::NotAWorkbook(file.to_string()));
+    }
+    let mut budget = MAX_CELLS;
+    let mut sheets = Vec::new();
+    for (name, content) in csvs {
+        let shown = format!("{file}/{name}");
+        sheets.push(csv_sheet(&shown, csv_stem(&name), &content, &mut budget)?);
+    }
+    Ok(Workbook { sheets })
+}
+
+fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+    // calamine is not supposed to panic, but this input comes from users: be certain.
+    std::panic::catch_unwind(|| read_xlsx_inner(file, bytes))
+        .unwrap_or_else(|_| Err(damaged(file, "无法解析工作簿内容")))
+}
+
+fn xlsx_damaged(file: &str, e: &XlsxError) -> SourceError {
+    damaged(file, format!("工作簿内容无效：{e}"))
+}
+
+fn read_xlsx_inner(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+    let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| xlsx_damaged(file, &e))?;
+    let offset_1904 = if xlsx.has_1904_epoch() { 1462.0 } else { 0.0 };
+    let mut budget = MAX_CELLS;
+    let mut sheets = Vec::new();
+    for name in xlsx.sheet_names() {
+        let mut reader = match xlsx.worksheet_cells_reader(&name) {
+            Ok(reader) => reader,
+            Err(XlsxError::NotAWorksheet(_)) => continue, // chart sheets and the like
+            Err(e) => return Err(xlsx_damaged(file, &e)),
+        };
+        let mut cells = Vec::new();
+        while let Some(record) = reader
+            .next_cell_with_formula_metadata()
+            .map_err(|e| xlsx_damaged(file, &e))?
+        {
+            let cell = if record.formula.is_some() && record.value == DataRef::Empty {
+                Cell::Error(NO_CACHED_VALUE.to_string())
+            } else {
+                map_value(record.value, offset_1904)
+            };
+            if cell != Cell::Empty {
+                if cells.len() >= MAX_CELLS {
+                    return Err(SourceError::TooManyCells(name, MAX_CELLS));
+                }
+                cells.push((record.pos, cell));
+            }
+        }
+        sheets.push(build_sheet(name, cells, &mut budget)?);
+    }
+    if sheets.is_empty() {
+        return Err(SourceError::NoSheets(file.to_string()));
+    }
+    Ok(Workbook { sheets })
+}
+
+fn map_value(value: DataRef<'_>, offset_1904: f64) -> Cell {
+    match value {
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => text_cell(s),
+        DataRef::SharedString(s) => text_cell(s.to_string()),
+        DataRef::Float(f) => Cell::Number(f),
+        DataRef::Int(i) => Cell::Number(i as f64),
+        DataRef::Bool(b) => Cell::Bool(b),
+        DataRef::DateTime(d) => Cell::Date(d.as_f64() + offset_1904),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
+    }
+}
+
+/// Places sparse cells (0-based `(row, column)`) at their true positions; row 0 is the header.
+fn build_sheet(
+    name: String,
+    mut cells: Vec<((u32, u32), Cell)>,
+    budget: &mut usize,
+) -> Result<Sheet, SourceError> {
+    cells.sort_by_key(|(pos, _)| *pos); // stable: of duplicates, the last one read wins below
+    let mut sheet = Sheet {
+        name,
+        header: Vec::new(),
+        rows: Vec::new(),
+    };
+    for group in cells.chunk_by(|a, b| a.0.0 == b.0.0) {
+        let Some(((row, last_col), _)) = group.last() else {
+            continue;
+        };
+        if *row > 0 && group.iter().all(|(_, c)| is_blank(c)) {
+            continue;
+        }
+        let width = *last_col as usize + 1;
+        take_budget(&sheet.name, budget, width)?;
+        let mut values = vec![Cell::Empty; width];
+        for ((_, col), cell) in group {
+            if let Some(slot) = values.get_mut(*col as usize) {
+                *slot = cell.clone();
+            }
+        }
+        if *row == 0 {
+            sheet.header = values;
+        } else {
+            sheet.rows.push(Row {
+                number: row.saturating_add(1),
+                cells: values,
+            });
+        }
+    }
+    Ok(sheet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Formula};
+    use std::io::Write;
+
+    fn t(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+
+    fn sample_xlsx() -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet().set_name("社会组织").unwrap();
+        for (i, h) in ["名称", "成立登记日期", "正式党员数", "合计"]
+            .iter()
+            .enumerate()
+        {
+            ws.write_string(0, 2 + i as u16, *h).unwrap();
+        }
+        ws.write_string(1, 2, "甲协会").unwrap();
+        let date = ExcelDateTime::from_ymd(2020, 1, 15).unwrap();
+        let format = Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(1, 3, &date, &format).unwrap();
+        ws.write_number(1, 4, 5).unwrap();
+        ws.write_formula(1, 5, Formula::new("=E2+1").set_result("6"))
+            .unwrap();
+        ws.merge_range(2, 2, 2, 3, "合并", &Format::new()).unwrap();
+        ws.write_string(4, 2, "   ").unwrap();
+        ws.write_string(5, 2, "51140300MJY00001XM").unwrap();
+        ws.write_formula(5, 5, "=E6*2").unwrap();
+        wb.add_worksheet().set_name("空表").unwrap();
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, content) in entries {
+            zip.start_file(*name, options).unwrap();
+            zip.write_all(content).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn xlsx_cells_land_at_true_positions() {
+        let wb = read_bytes("台账.xlsx", &sample_xlsx()).unwrap();
+        assert_eq!(wb.sheets.len(), 2);
+        let s = wb.sheet("社会组织").unwrap();
+        let (e, n) = (Cell::Empty, Cell::Number);
+        let head = [t("名称"), t("成立登记日期"), t("正式党员数"), t("合计")];
+        assert_eq!(s.header, [&[e.clone(), e.clone()][..], &head].concat());
+        let row2 = vec![
+            e.clone(),
+            e.clone(),
+            t("甲协会"),
+            Cell::Date(43845.0),
+            n(5.0),
+            n(6.0),
+        ];
+        let row3 = vec![e.clone(), e.clone(), t("合并")];
+        let code = t("51140300MJY00001XM");
+        let row6 = vec![e.clone(), e.clone(), code, e.clone(), e.clone(), n(0.0)];
+        let got: Vec<_> = s.rows.iter().map(|r| (r.number, r.cells.clone())).collect();
+        assert_eq!(got, vec![(2, row2), (3, row3), (6, row6)]);
+        let empty = wb.sheet(" 空表 ").unwrap();
+        assert!(empty.header.is_empty() && empty.rows.is_empty());
+    }
+
+    #[test]
+    fn formula_without_cached_value_is_an_error_cell() {
+        let mut zip = zip::ZipArchive::new(Cursor::new(sample_xlsx())).unwrap();
+        let mut entries = Vec::new();
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).unwrap();
+            let mut content = String::new();
+            f.read_to_string(&mut content).unwrap();
+            let patched = content.replace("<f>E6*2</f><v>0</v>", "<f>E6*2</f>");
+            assert_eq!(f.name() == "xl/worksheets/sheet1.xml", patched != content);
+            entries.push((f.name().to_string(), patched));
+        }
+        let refs: Vec<_> = entries
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_bytes()))
+            .collect();
+        let wb = read_bytes("台账.xlsx", &zip_of(&refs)).unwrap();
+        let row = &wb.sheet("社会组织").unwrap().rows[2];
+        assert_eq!(row.cells[5], Cell::Error(NO_CACHED_VALUE.to_string()));
+    }
+
+    const CSV: &str = "名称,党员数\r\n甲协会,5\r\n , \r\n\"乙,\"\"会\"\"\",\r\n丙\n";
+
+    fn expected_csv(name: &str) -> Sheet {
+        let rows = [
+            (2, vec![t("甲协会"), t("5")]),
+            (4, vec![t("乙,\"会\"")]),
+            (5, vec![t("丙")]),
+        ];
+        let rows = rows
+            .into_iter()
+            .map(|(number, cells)| Row { number, cells })
+            .collect();
+        let header = vec![t("名称"), t("党员数")];
+        Sheet {
+            name: name.to_string(),
+            header,
+            rows,
+        }
+    }
+
+    fn gb18030(s: &str) -> Vec<u8> {
+        let bytes = encoding_rs::GB18030.encode(s).0.into_owned();
+        assert!(std::str::from_utf8(&bytes).is_err());
+        bytes
+    }
+
+    #[test]
+    fn csv_utf8_bom_and_gb18030_give_the_same_cells() {
+        let utf8 = [&b"\xEF\xBB\xBF"[..], CSV.as_bytes()].concat();
+        let a = read_bytes("社会组织.csv", &utf8).unwrap();
+        assert_eq!(a.sheets, vec![expected_csv("社会组织")]);
+        assert_eq!(a, read_bytes("dir/社会组织.CSV", &gb18030(CSV)).unwrap());
+        let by_content = read_bytes("upload", &gb18030(CSV)).unwrap();
+        assert_eq!(by_content.sheets, vec![expected_csv("upload")]);
+    }
+
+    #[test]
+    fn zip_of_csv_files() {
+        let gb = gb18030(CSV);
+        let bytes = zip_of(&[
+            ("社会组织.csv", CSV.as_bytes()),
+            ("子目录/党组织.csv", &gb),
+            ("说明.txt", b"not a sheet"),
+            ("__MACOSX/._单位.csv", b"\x00\x05junk"),
+        ]);
+        let wb = read_bytes("导入.zip", &bytes).unwrap();
+        assert_eq!(
+            wb.sheets,
+            vec![expected_csv("社会组织"), expected_csv("党组织")]
+        );
+        let err = read_bytes("a.zip", &zip_of(&[("说明.txt", b"x")])).unwrap_err();
+        assert!(matches!(err, SourceError::NotAWorkbook(_)), "{err}");
+    }
+
+    #[test]
+    fn directory_of_csv_files_and_files_on_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("社会组织.csv"), CSV).unwrap();
+        std::fs::write(dir.path().join("单位.csv"), gb18030(CSV)).unwrap();
+        std::fs::write(dir.path().join("说明.txt"), "x").unwrap();
+        let wb = open(dir.path()).unwrap();
+        assert_eq!(
+            wb.sheets,
+            vec![expected_csv("单位"), expected_csv("社会组织")]
+        );
+        let xlsx = dir.path().join("台账.xlsx");
+        std::fs::write(&xlsx, sample_xlsx()).unwrap();
+        assert_eq!(open(&xlsx).unwrap().sheets.len(), 2);
+        let empty = tempfile::tempdir().unwrap();
+        assert!(matches!(open(empty.path()), Err(SourceError::NoSheets(_))));
+        let missing = open(&dir.path().join("无.xlsx")).unwrap_err();
+        assert!(missing.to_string().contains("不存在"), "{missing}");
+    }
+
+    #[test]
+    fn bad_input_gives_clear_errors_never_panics() {
+        let junk: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
+        let err = read_bytes("a.xlsx", &junk).unwrap_err();
+        assert!(err.to_string().contains("不是有效的 Excel 工作簿"), "{err}");
+        let html = read_bytes(
+            "导出.xls",
+            b"<html><table><tr><td>1</td></tr></table></html>",
+        );
+        assert!(matches!(html, Err(SourceError::NotAWorkbook(_))));
+        assert!(matches!(
+            read_bytes("a.xlsx", b""),
+            Err(SourceError::Empty(_))
+        ));
+        let xls = [
+            &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1][..],
+            &[0u8; 504],
+        ]
+        .concat();
+        let err = read_bytes("旧.xls", &xls).unwrap_err();
+        assert!(matches!(err, SourceError::OldXls(_)) && err.to_string().contains(".xlsx"));
+        let full = sample_xlsx();
+        let err = read_bytes("a.xlsx", &full[..full.len() / 2]).unwrap_err();
+        assert!(err.to_string().starts_with("文件已损坏或不完整"), "{err}");
+        for cut in (0..full.len()).step_by(97) {
+            let _ = read_bytes("a.xlsx", &full[..cut]);
+        }
+        let mut flipped = full.clone();
+        for i in (30..flipped.len()).step_by(211) {
+            flipped[i] ^= 0x5A;
+            let _ = read_bytes("a.xlsx", &flipped);
+        }
+        let bad_csv = read_bytes("a.csv", &[0xFF, 0xFE, 0xFF, 0x00]).unwrap_err();
+        assert!(matches!(bad_csv, SourceError::CsvDecode(ref file) if file == "a.csv"));
+    }
+}

@@ -1,0 +1,5 @@
+//! The `dangjian` binary: parses the command line and hands over to the library.
+
+fn main() -> std::process::ExitCode {
+    dangjian::cli::main()
+}

@@ -1,0 +1,324 @@
+//! The JSON API (`/api/v1`). Every handler acts for the whole city until users arrive.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{AppState, WebError};
+use crate::cli::today;
+use crate::db::{OrgFilter, OrgSort, ReadOptions, RuleTable, Scope, subtree};
+use crate::domain::codes::RegionCode;
+use crate::domain::model::{OrgKind, OrgStatus};
+use crate::stats::{self, By};
+
+type ApiResult<T> = Result<Json<T>, WebError>;
+
+fn scope() -> Scope {
+    Scope::City
+}
+
+fn parse_date(name: &str, value: Option<&String>) -> Result<Option<NaiveDate>, WebError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                WebError::BadRequest(format!("参数 {name}=“{v}” 不是有效日期，应为 YYYY-MM-DD"))
+            })
+        })
+        .transpose()
+}
+
+fn parse_bool(name: &str, value: Option<&String>) -> Result<Option<bool>, WebError> {
+    match value.map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some("true" | "1" | "yes") => Ok(Some(true)),
+        Some("false" | "0" | "no") => Ok(Some(false)),
+        Some(v) => Err(WebError::BadRequest(format!(
+            "参数 {name}=“{v}” 应为 true 或 false"
+        ))),
+    }
+}
+
+pub async fn healthz(State(s): State<AppState>) -> Result<&'static str, WebError> {
+    s.db.is_empty().await?;
+    Ok("ok")
+}
+
+pub async fn coverage(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<stats::CoverageReport> {
+    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(today);
+    let by = match q.get("by").map(String::as_str) {
+        None | Some("") => By::Region,
+        Some(v) => By::parse(v).ok_or_else(|| {
+            WebError::BadRequest(format!(
+                "参数 by=“{v}” 应为 region、responsible-unit 或 kind"
+            ))
+        })?,
+    };
+    Ok(Json(stats::coverage(&s.db, &scope(), as_of, by).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub items: Vec<T>,
+}
+
+/// Builds the org filter from the query string (shared with the pages to come).
+async fn org_filter(s: &AppState, q: &HashMap<String, String>) -> Result<OrgFilter, WebError> {
+    let as_of = parse_date("as_of", q.get("as_of"))?;
+    let regions = s.db.regions().await?;
+    let region_param = |name: &str| -> Result<Option<RegionCode>, WebError> {
+        match q.get(name).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => {
+                let code = RegionCode::parse(v)
+                    .map_err(|e| WebError::BadRequest(format!("参数 {name}=“{v}”：{e}")))?;
+                if regions.iter().any(|r| r.code == code) {
+                    Ok(Some(code))
+                } else {
+                    Err(WebError::BadRequest(format!(
+                        "参数 {name}=“{v}”：区划不存在"
+                    )))
+                }
+            }
+        }
+    };
+    let region_set = match (region_param("region")?, region_param("region_own")?) {
+        (Some(r), _) => Some(subtree(&regions, &r)),
+        (None, Some(r)) => Some(vec![r]),
+        (None, None) => None,
+    };
+    let responsible_unit = match q.get("responsible_unit") {
+        None => None,
+        Some(name) if name.is_empty() => Some(None),
+        Some(name) => {
+            let units = s.db.units().await?;
+            let unit = units.iter().find(|u| &u.name == name).ok_or_else(|| {
+                WebError::BadRequest(format!("参数 responsible_unit=“{name}”：单位不存在"))
+            })?;
+            Some(Some(unit.id))
+        }
+    };
+    let kind = match q.get("kind").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(
+            OrgKind::from_code(v)
+                .ok_or_else(|| WebError::BadRequest(format!("参数 kind=“{v}” 无效")))?,
+        ),
+    };
+    let status = match q.get("status").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(
+            OrgStatus::from_code(v)
+                .ok_or_else(|| WebError::BadRequest(format!("参数 status=“{v}” 无效")))?,
+        ),
+    };
+    let sort = match q.get("sort").map(String::as_str) {
+        None | Some("" | "credit_code") => OrgSort::CreditCode,
+        Some("name") => OrgSort::Name,
+        Some("registered_on") => OrgSort::RegisteredOn,
+        Some("region") => OrgSort::Region,
+        Some(v) => {
+            return Err(WebError::BadRequest(format!(
+                "参数 sort=“{v}” 应为 credit_code、name、registered_on 或 region"
+            )));
+        }
+    };
+    let per_page = q
+        .get("per_page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50i64)
+        .clamp(1, 1000);
+    let page = q
+        .get("page")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1i64)
+        .max(1);
+    Ok(OrgFilter {
+        as_of,
+        // With a date, the list is the population counted at that date: the drill-down of a
+        // figure. Without one, the whole registry.
+        in_scope_only: parse_bool("in_scope", q.get("in_scope"))?.unwrap_or(as_of.is_some()),
+        regions: region_set,
+        kind,
+        status,
+        responsible_unit,
+        covered: parse_bool("covered", q.get("covered"))?,
+        own_covered: parse_bool("own_covered", q.get("own_covered"))?,
+        work_covered: parse_bool("work_covered", q.get("work_covered"))?,
+        abnormal: parse_bool("abnormal", q.get("abnormal"))?,
+        should_establish_own: parse_bool("should_establish_own", q.get("should_establish_own"))?,
+        should_establish_none: parse_bool("should_establish_none", q.get("should_establish_none"))?,
+        q: q.get("q").cloned(),
+        sort,
+        descending: q.get("order").is_some_and(|o| o == "desc"),
+        offset: (page - 1) * per_page,
+        limit: per_page,
+    })
+}
+
+pub async fn orgs(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Page<crate::db::OrgListItem>> {
+    let filter = org_filter(&s, &q).await?;
+    let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(today)).await?;
+    let (items, total) =
+        s.db.list_orgs(
+            &scope(),
+            &filter,
+            rules.int("own_org_min_formal_members")?,
+            today(),
+        )
+        .await?;
+    Ok(Json(Page {
+        total,
+        page: filter.offset / filter.limit + 1,
+        per_page: filter.limit,
+        items,
+    }))
+}
+
+pub async fn org(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<crate::db::OrgDetail> {
+    let code = crate::domain::codes::normalize_code(&code);
+    let rules = RuleTable::load(&s.db, today()).await?;
+    let detail =
+        s.db.org_detail(
+            &scope(),
+            &code,
+            rules.int("own_org_min_formal_members")?,
+            today(),
+        )
+        .await?;
+    detail.map(Json).ok_or(WebError::NotFound)
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartyOrgView {
+    pub name: String,
+    pub kind: &'static str,
+    pub formation: &'static str,
+    pub parent: Option<String>,
+    pub founded_on: NaiveDate,
+    pub dissolved_on: Option<NaiveDate>,
+    pub member_count: Option<i64>,
+    pub secretary: Option<String>,
+    pub covers: Vec<LinkView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkView {
+    pub credit_code: String,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NameQuery {
+    pub q: Option<String>,
+}
+
+async fn party_org_views(s: &AppState) -> Result<Vec<PartyOrgView>, WebError> {
+    let data = s.db.read_dataset(&scope(), ReadOptions::default()).await?;
+    Ok(data
+        .party_orgs
+        .into_iter()
+        .map(|p| PartyOrgView {
+            kind: p.kind.code(),
+            formation: p.formation.code(),
+            covers: p
+                .covers
+                .into_iter()
+                .map(|c| LinkView {
+                    credit_code: c.credit_code.as_str().to_string(),
+                    from: c.from,
+                    to: c.to,
+                })
+                .collect(),
+            name: p.name,
+            parent: p.parent,
+            founded_on: p.founded_on,
+            dissolved_on: p.dissolved_on,
+            member_count: p.member_count,
+            secretary: p.secretary,
+        })
+        .collect())
+}
+
+pub async fn party_orgs(
+    State(s): State<AppState>,
+    Query(q): Query<NameQuery>,
+) -> ApiResult<Vec<PartyOrgView>> {
+    let mut all = party_org_views(&s).await?;
+    if let Some(q) = q.q.filter(|q| !q.is_empty()) {
+        all.retain(|p| p.name.contains(&q));
+    }
+    Ok(Json(all))
+}
+
+pub async fn party_org(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<PartyOrgView> {
+    party_org_views(&s)
+        .await?
+        .into_iter()
+        .find(|p| p.name == name)
+        .map(Json)
+        .ok_or(WebError::NotFound)
+}
+
+#[derive(Debug, Serialize)]
+pub struct InstructorView {
+    pub name: String,
+    /// Masked: personal data is never shown in full without a role that needs it.
+    pub citizen_id: Option<String>,
+    pub phone: Option<String>,
+    pub home_unit: String,
+    pub role: &'static str,
+    pub stations: Vec<LinkView>,
+}
+
+pub async fn instructors(State(s): State<AppState>) -> ApiResult<Vec<InstructorView>> {
+    let data = s.db.read_dataset(&scope(), ReadOptions::default()).await?;
+    Ok(Json(
+        data.instructors
+            .into_iter()
+            .map(|i| InstructorView {
+                citizen_id: i.citizen_id.as_ref().map(|c| c.masked()),
+                phone: i.phone.as_ref().map(|p| p.masked()),
+                role: i.role.code(),
+                stations: i
+                    .stations
+                    .into_iter()
+                    .map(|c| LinkView {
+                        credit_code: c.credit_code.as_str().to_string(),
+                        from: c.from,
+                        to: c.to,
+                    })
+                    .collect(),
+                name: i.name,
+                home_unit: i.home_unit,
+            })
+            .collect(),
+    ))
+}
+
+pub async fn regions(State(s): State<AppState>) -> ApiResult<Vec<crate::db::Region>> {
+    Ok(Json(s.db.regions().await?))
+}
+
+pub async fn units(State(s): State<AppState>) -> ApiResult<Vec<crate::db::Unit>> {
+    Ok(Json(s.db.units().await?))
+}

@@ -1,0 +1,93 @@
+//! The binary: exit codes and the machine-readable statistics.
+
+use std::process::Command;
+
+fn dangjian(db: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dangjian"));
+    c.env("DANGJIAN_DATABASE_URL", db)
+        .env_remove("DANGJIAN_LOG");
+    c
+}
+
+#[tokio::test]
+async fn import_then_stats_json_and_exit_codes() {
+    let t = crate::support::TestDb::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    crate::fixture::write_csv_dir(dir.path());
+    let out = dangjian(&t.url)
+        .arg("import")
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = dangjian(&t.url)
+        .args([
+            "stats",
+            "coverage",
+            "--as-of",
+            "2021-12-31",
+            "--by",
+            "region",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert_eq!(v["total"]["in_scope"], 6);
+    assert_eq!(v["total"]["covered_rate"], "50.0");
+
+    // Rejected input: exit 1, one line per problem with sheet and cell.
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).expect("dir");
+    std::fs::write(bad.join("社会组织.csv"), "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\nX,名,社会团体,140300,2020-01-01,正常,0\n").expect("write");
+    let errors_out = dir.path().join("errors.xlsx");
+    let out = dangjian(&t.url)
+        .arg("import")
+        .arg(&bad)
+        .arg("--errors-out")
+        .arg(&errors_out)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("社会组织!A2 统一社会信用代码 \"X\""),
+        "{stderr}"
+    );
+    let wb = dangjian::excel::source::open(&errors_out).expect("error workbook");
+    let sheet = wb.sheet("社会组织").expect("sheet");
+    assert!(
+        sheet
+            .header
+            .iter()
+            .any(|c| matches!(c, dangjian::excel::source::Cell::Text(t) if t == "错误说明"))
+    );
+
+    // Usage error: exit 2. Unknown database URL: refused, not created.
+    assert_eq!(
+        dangjian(&t.url)
+            .args(["stats", "coverage", "--by", "street"])
+            .output()
+            .expect("run")
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = dangjian("mysql://x@y/z")
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不受支持"));
+}

@@ -1,0 +1,11 @@
+//! One integration-test binary; its files mirror what they test. Every test gets its own
+//! database: a SQLite file in a temporary folder, or — when `DANGJIAN_TEST_DATABASE_URL` names a
+//! PostgreSQL server — a fresh database created for the test and dropped after it.
+
+mod api;
+mod cli;
+mod fixture;
+mod import;
+mod migrations;
+mod stats;
+mod support;

@@ -1,0 +1,188 @@
+//! Coverage figures on the golden workbook (tests/it/fixture.rs), derived by hand there.
+
+use chrono::NaiveDate;
+use dangjian::db::Scope;
+use dangjian::excel::{import, source};
+use dangjian::stats::{self, By};
+
+use crate::support::TestDb;
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+pub async fn golden_db() -> TestDb {
+    let t = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    crate::fixture::write_csv_dir(dir.path());
+    let wb = source::open(dir.path()).expect("read the golden workbook");
+    let outcome = import::import(&t.db, &Scope::City, &wb, "test", date("2026-11-28"))
+        .await
+        .expect("import");
+    let errors: Vec<String> = outcome
+        .report
+        .problems
+        .iter()
+        .filter(|p| p.severity == dangjian::excel::problems::Severity::Error)
+        .map(|p| p.to_string())
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "golden workbook must import cleanly: {errors:#?}"
+    );
+    assert!(outcome.written.is_some());
+    t
+}
+
+fn row<'a>(r: &'a stats::CoverageReport, key: &str) -> &'a stats::Row {
+    r.rows.iter().find(|row| row.key == key).unwrap_or_else(|| {
+        panic!(
+            "row {key} in {:?}",
+            r.rows.iter().map(|r| &r.key).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// (in_scope, abnormal, covered, own, work, should_own, should_none)
+fn figures(r: &stats::Row) -> (i64, i64, i64, i64, i64, i64, i64) {
+    let c = &r.counts;
+    (
+        c.in_scope,
+        c.abnormal,
+        c.covered,
+        c.own_covered,
+        c.work_covered,
+        c.should_establish_own,
+        c.should_establish_none,
+    )
+}
+
+#[tokio::test]
+async fn by_region_as_of_the_boundary_date() {
+    let t = golden_db().await;
+    let r = stats::coverage(&t.db, &Scope::City, date("2021-12-31"), By::Region)
+        .await
+        .expect("stats");
+    // In scope at 2021-12-31: A, B, C, D, G, I (E deregistered before, F registered after,
+    // H revoked on the date).
+    // 市本级: A, G — A own-covered; G has 5 members and no party org.
+    assert_eq!(figures(row(&r, "140300")), (2, 0, 1, 1, 1, 1, 1));
+    assert_eq!(row(&r, "140300").name, "阳泉市市本级");
+    assert_eq!(row(&r, "140300").covered_rate, "50.0");
+    // 城区: B, C, both jointly covered by J1; C abnormal with 3 members → should establish own.
+    assert_eq!(figures(row(&r, "140302")), (2, 1, 2, 0, 2, 1, 0));
+    assert_eq!(row(&r, "140302").covered_rate, "100.0");
+    // 矿区: D (instructor only), I (J2 dissolved and the liaison withdrawn on the date).
+    assert_eq!(figures(row(&r, "140303")), (2, 0, 0, 0, 1, 0, 0));
+    assert_eq!(row(&r, "140303").work_covered_rate, "50.0");
+    assert_eq!(figures(row(&r, "140311")), (0, 0, 0, 0, 0, 0, 0));
+    // Total: 6 in scope, covered 3 → 50.0%, work covered 4 → 66.7%.
+    assert_eq!(figures(&r.total), (6, 1, 3, 1, 4, 2, 1));
+    assert_eq!(r.total.key, "140300");
+    assert_eq!(r.total.covered_rate, "50.0");
+    assert_eq!(r.total.work_covered_rate, "66.7");
+    let keys: Vec<&str> = r.rows.iter().map(|r| r.key.as_str()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "rows sorted by key");
+    assert_eq!(keys.len(), 7, "six regions below the root plus 市本级");
+}
+
+#[tokio::test]
+async fn one_day_earlier_the_population_and_coverage_differ() {
+    let t = golden_db().await;
+    let r = stats::coverage(&t.db, &Scope::City, date("2021-12-30"), By::Region)
+        .await
+        .expect("stats");
+    // At 2021-12-30: G not yet registered, H not yet revoked (in scope, uncovered), I still
+    // covered by J2 (link from max(2017-01-01, 2018-01-01)) and stationed.
+    // In scope A, B, C, D, H, I = 6; covered A, B, C, I = 4; work adds D = 5.
+    assert_eq!(figures(&r.total), (6, 1, 4, 1, 5, 1, 0));
+    assert_eq!(figures(row(&r, "140303")), (2, 0, 1, 0, 2, 0, 0));
+    assert_eq!(r.total.covered_rate, "66.7");
+}
+
+#[tokio::test]
+async fn by_responsible_unit_follows_the_supervising_unit_or_the_region() {
+    let t = golden_db().await;
+    let r = stats::coverage(&t.db, &Scope::City, date("2021-12-31"), By::ResponsibleUnit)
+        .await
+        .expect("stats");
+    let keys: Vec<&str> = r.rows.iter().map(|r| r.key.as_str()).collect();
+    // Units that carry party building, sorted by name; 阳泉市体育局 does not carry, so C falls
+    // to 城区工委 (区域兜底); the created 阳泉市总工会 does not carry either.
+    assert_eq!(
+        keys,
+        [
+            "城区工委",
+            "矿区工委",
+            "阳泉市教育行业党委",
+            "阳泉市社会组织党委"
+        ]
+    );
+    assert_eq!(figures(row(&r, "城区工委")), (2, 1, 2, 0, 2, 1, 0));
+    assert_eq!(figures(row(&r, "矿区工委")), (2, 0, 0, 0, 1, 0, 0));
+    assert_eq!(
+        figures(row(&r, "阳泉市教育行业党委")),
+        (1, 0, 1, 1, 1, 0, 0)
+    );
+    assert_eq!(
+        figures(row(&r, "阳泉市社会组织党委")),
+        (1, 0, 0, 0, 0, 1, 1)
+    );
+    assert_eq!(figures(&r.total), (6, 1, 3, 1, 4, 2, 1));
+}
+
+#[tokio::test]
+async fn by_kind_lists_every_kind() {
+    let t = golden_db().await;
+    let r = stats::coverage(&t.db, &Scope::City, date("2021-12-31"), By::Kind)
+        .await
+        .expect("stats");
+    // Associations A, D, I: covered A; work A, D. Service institutions B, C, G: covered B, C;
+    // C and G should establish own; G has none.
+    assert_eq!(figures(row(&r, "association")), (3, 0, 1, 1, 2, 0, 0));
+    assert_eq!(
+        figures(row(&r, "service_institution")),
+        (3, 1, 2, 0, 2, 2, 1)
+    );
+    assert_eq!(figures(row(&r, "foundation")), (0, 0, 0, 0, 0, 0, 0));
+    assert_eq!(r.rows.len(), 5);
+    assert_eq!(row(&r, "foundation").covered_rate, "0.0");
+}
+
+#[tokio::test]
+async fn the_json_has_the_contract_shape() {
+    let t = golden_db().await;
+    let r = stats::coverage(&t.db, &Scope::City, date("2021-12-31"), By::Region)
+        .await
+        .expect("stats");
+    let v = serde_json::to_value(&r).expect("json");
+    assert_eq!(v["as_of"], "2021-12-31");
+    assert_eq!(v["by"], "region");
+    let mut keys: Vec<String> = v["total"]
+        .as_object()
+        .expect("object")
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "abnormal",
+            "covered",
+            "covered_rate",
+            "in_scope",
+            "key",
+            "name",
+            "own_covered",
+            "should_establish_none",
+            "should_establish_own",
+            "work_covered",
+            "work_covered_rate"
+        ]
+    );
+    assert_eq!(v["total"]["in_scope"], 6);
+    assert_eq!(v["total"]["work_covered_rate"], "66.7");
+}
