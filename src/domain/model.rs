@@ -48,7 +48,7 @@ vocabulary! {
     /// The kind of a social organization.
     OrgKind {
         Association = "association", "社会团体";
-        ServiceInstitution = "service_institution", "民办非企业单位" | "社会服务机构" | "民办非企业单位(社会服务机构)" | "民办非企业单位（社会服务机构）";
+        ServiceInstitution = "service_institution", "民办非企业单位" | "社会服务机构" | "民办非企业单位(社会服务机构)" | "民办非企业单位（社会服务机构）" | "社会服务机构(民办非企业单位)" | "社会服务机构（民办非企业单位）" | "民非";
         Foundation = "foundation", "基金会";
         LawFirm = "law_firm", "律师事务所";
         Other = "other", "其他";
@@ -58,10 +58,10 @@ vocabulary! {
 vocabulary! {
     /// Registration status of a social organization.
     OrgStatus {
-        Normal = "normal", "正常";
+        Normal = "normal", "正常" | "存续";
         Abnormal = "abnormal", "异常" | "活动异常" | "异常(活动异常名录)";
-        Deregistered = "deregistered", "注销";
-        Revoked = "revoked", "撤销";
+        Deregistered = "deregistered", "注销" | "已注销";
+        Revoked = "revoked", "撤销" | "已撤销" | "撤销登记";
     }
 }
 

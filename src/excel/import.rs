@@ -240,9 +240,20 @@ impl Validator<'_> {
 
     fn resolve_region(regions: &[Region], text: &str) -> Result<RegionCode, String> {
         let t = normalize_code(text);
+        let name = text.trim();
+        // "阳泉市城区" names a county by its full name: the root's name as a prefix is accepted.
+        let root = regions.iter().find(|r| r.parent.is_none());
+        let short = root
+            .and_then(|r| name.strip_prefix(r.name.as_str()))
+            .filter(|s| !s.is_empty());
+        if matches!(name, "市本级") || matches!(short, Some("本级" | "市本级")) {
+            if let Some(root) = root {
+                return Ok(root.code.clone());
+            }
+        }
         let found = regions
             .iter()
-            .find(|r| r.code.as_str() == t || r.name == text.trim());
+            .find(|r| r.code.as_str() == t || r.name == name || Some(r.name.as_str()) == short);
         found.map(|r| r.code.clone()).ok_or_else(|| {
             let examples: Vec<String> = regions
                 .iter()
@@ -882,5 +893,44 @@ impl<'a> Cx<'a> {
             return Vec::new();
         }
         cells::list(self.raw(header))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions() -> Vec<Region> {
+        let r = |code: &str, name: &str, parent: Option<&str>| Region {
+            code: RegionCode::parse(code).unwrap(),
+            name: name.into(),
+            parent: parent.map(|p| RegionCode::parse(p).unwrap()),
+        };
+        vec![
+            r("140300", "阳泉市", None),
+            r("140302", "城区", Some("140300")),
+            r("140322", "盂县", Some("140300")),
+        ]
+    }
+
+    #[test]
+    fn regions_resolve_by_code_name_full_name_and_city_level() {
+        let regions = regions();
+        let resolve =
+            |t: &str| Validator::resolve_region(&regions, t).map(|c| c.as_str().to_string());
+        assert_eq!(resolve("140302").unwrap(), "140302");
+        assert_eq!(
+            resolve("１４０３２２").unwrap(),
+            "140322",
+            "full-width digits"
+        );
+        assert_eq!(resolve(" 城区 ").unwrap(), "140302");
+        assert_eq!(resolve("阳泉市城区").unwrap(), "140302");
+        assert_eq!(resolve("阳泉市").unwrap(), "140300");
+        assert_eq!(resolve("市本级").unwrap(), "140300");
+        assert_eq!(resolve("阳泉市本级").unwrap(), "140300");
+        assert!(resolve("140399").is_err());
+        assert!(resolve("太原市").is_err());
+        assert!(resolve("阳泉市").is_ok());
     }
 }

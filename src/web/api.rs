@@ -42,6 +42,24 @@ fn parse_bool(name: &str, value: Option<&String>) -> Result<Option<bool>, WebErr
     }
 }
 
+/// What this server offers, until the pages arrive.
+pub async fn index() -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "name": "社会组织党建工作管理平台 API",
+        "endpoints": [
+            "/healthz",
+            "/api/v1/stats/coverage?as_of=YYYY-MM-DD&by=region|responsible-unit|kind",
+            "/api/v1/orgs?as_of=YYYY-MM-DD&covered=false&region=140302",
+            "/api/v1/orgs/{credit_code}",
+            "/api/v1/party-orgs",
+            "/api/v1/party-orgs/{name}",
+            "/api/v1/instructors",
+            "/api/v1/regions",
+            "/api/v1/units"
+        ]
+    }))
+}
+
 pub async fn healthz(State(s): State<AppState>) -> Result<&'static str, WebError> {
     s.db.is_empty().await?;
     Ok("ok")

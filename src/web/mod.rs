@@ -53,6 +53,7 @@ impl IntoResponse for WebError {
 /// The route table.
 pub fn router(db: Db) -> Router {
     Router::new()
+        .route("/", get(api::index))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/stats/coverage", get(api::coverage))
         .route("/api/v1/orgs", get(api::orgs))
