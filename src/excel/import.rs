@@ -246,10 +246,10 @@ impl Validator<'_> {
         let short = root
             .and_then(|r| name.strip_prefix(r.name.as_str()))
             .filter(|s| !s.is_empty());
-        if matches!(name, "市本级") || matches!(short, Some("本级" | "市本级")) {
-            if let Some(root) = root {
-                return Ok(root.code.clone());
-            }
+        if (name == "市本级" || matches!(short, Some("本级" | "市本级")))
+            && let Some(root) = root
+        {
+            return Ok(root.code.clone());
         }
         let found = regions
             .iter()
