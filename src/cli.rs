@@ -86,6 +86,12 @@ pub enum StatsCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// 双向进入、交叉任职统计
+    CrossAppointment {
+        /// 统计截止日期 YYYY-MM-DD（默认今天）
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -205,6 +211,19 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     summary.orgs_added, summary.party_orgs_added, summary.instructors_added
                 );
             }
+            Ok(())
+        }
+        Command::Stats {
+            what: StatsCommand::CrossAppointment { as_of },
+        } => {
+            let db = Db::open(&cli.database).await?;
+            let r =
+                stats::cross_appointment(&db, &Scope::City, as_of.unwrap_or_else(today)).await?;
+            let json = serde_json::to_string_pretty(&r).map_err(|e| Failure {
+                code: 4,
+                message: e.to_string(),
+            })?;
+            println!("{json}");
             Ok(())
         }
         Command::Stats {

@@ -398,6 +398,59 @@ impl Db {
         Ok(out)
     }
 
+    /// Cross-appointment counts as of a date (`statistics.md` §4) over the orgs covered then:
+    /// (covered, two-way entry, head is secretary). A person is one `persons` row: matched by
+    /// citizen ID, else by name (see `docs/decisions.md`).
+    pub async fn cross_appointment(
+        &self,
+        scope: &Scope,
+        as_of: NaiveDate,
+    ) -> DbResult<(i64, i64, i64)> {
+        let active = |a: &str| {
+            format!("{a}.valid_from <= $1 AND ({a}.valid_to IS NULL OR $1 < {a}.valid_to)")
+        };
+        let management: Vec<String> = crate::domain::model::ORG_TITLES
+            .iter()
+            .filter(|t| crate::domain::model::is_management_title(t))
+            .map(|t| format!("'{t}'"))
+            .collect();
+        let party: Vec<String> = crate::domain::model::PARTY_TITLES
+            .iter()
+            .map(|t| format!("'{t}'"))
+            .collect();
+        let both = |org_titles: &str, party_titles: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM positions pm JOIN positions pp ON pp.person_id = pm.person_id \
+                 JOIN coverage_links l ON l.party_org_id = pp.party_org_id AND l.org_id = pm.org_id \
+                 JOIN party_orgs p ON p.id = l.party_org_id \
+                 WHERE pm.org_id = f.id AND pm.title IN ({org_titles}) AND pp.title IN ({party_titles}) \
+                 AND {} AND {} AND {} AND p.founded_on <= $1 AND (p.dissolved_on IS NULL OR $1 < p.dissolved_on))",
+                active("pm"),
+                active("pp"),
+                active("l")
+            )
+        };
+        let sql = format!(
+            "{cte} SELECT COUNT(*), SUM(CASE WHEN {two_way} THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN {head} THEN 1 ELSE 0 END) FROM facts f WHERE f.covered = 1",
+            cte = facts_cte(scope, Population::InScope),
+            two_way = both(&management.join(", "), &party.join(", ")),
+            head = both(
+                &format!("'{}'", crate::domain::model::HEAD_TITLE),
+                &format!("'{}'", crate::domain::model::SECRETARY_TITLE)
+            ),
+        );
+        let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(as_of.to_string())
+            .bind(0i64)
+            .fetch_one(self.pool())
+            .await?;
+        let covered: i64 = row.try_get(0)?;
+        let two_way: Option<i64> = row.try_get(1)?;
+        let head: Option<i64> = row.try_get(2)?;
+        Ok((covered, two_way.unwrap_or(0), head.unwrap_or(0)))
+    }
+
     pub async fn coverage_counts(
         &self,
         scope: &Scope,

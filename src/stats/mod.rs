@@ -215,6 +215,38 @@ async fn unit_rows(db: &Db, groups: &[GroupCounts], decimals: u32) -> DbResult<V
     Ok(rows)
 }
 
+/// Cross-appointment figures (双向进入、交叉任职), `statistics.md` §4.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossAppointment {
+    pub as_of: NaiveDate,
+    /// Orgs covered at the date: the denominator.
+    pub covered: i64,
+    pub two_way_entry: i64,
+    pub head_is_secretary: i64,
+    pub two_way_entry_rate: String,
+    pub head_is_secretary_rate: String,
+}
+
+/// Computes the cross-appointment figures as of a date.
+pub async fn cross_appointment(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+) -> DbResult<CrossAppointment> {
+    let decimals = db.rate_decimals().await?;
+    let (covered, two_way_entry, head_is_secretary) = db.cross_appointment(scope, as_of).await?;
+    Ok(CrossAppointment {
+        as_of,
+        covered,
+        two_way_entry,
+        head_is_secretary,
+        two_way_entry_rate: crate::domain::coverage::Rate::new(two_way_entry, covered)
+            .percent(decimals),
+        head_is_secretary_rate: crate::domain::coverage::Rate::new(head_is_secretary, covered)
+            .percent(decimals),
+    })
+}
+
 /// The table as plain text for the terminal.
 pub fn table(report: &CoverageReport) -> String {
     let mut out = format!(

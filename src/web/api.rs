@@ -81,6 +81,16 @@ pub async fn coverage(
     Ok(Json(stats::coverage(&s.db, &scope(), as_of, by).await?))
 }
 
+pub async fn cross_appointment(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<stats::CrossAppointment> {
+    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(today);
+    Ok(Json(
+        stats::cross_appointment(&s.db, &scope(), as_of).await?,
+    ))
+}
+
 #[derive(Debug, Serialize)]
 pub struct Page<T> {
     pub total: i64,

@@ -56,6 +56,10 @@ pub fn router(db: Db) -> Router {
         .route("/", get(api::index))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/stats/coverage", get(api::coverage))
+        .route(
+            "/api/v1/stats/cross-appointment",
+            get(api::cross_appointment),
+        )
         .route("/api/v1/orgs", get(api::orgs))
         .route("/api/v1/orgs/{code}", get(api::org))
         .route("/api/v1/party-orgs", get(api::party_orgs))

@@ -186,3 +186,33 @@ async fn the_json_has_the_contract_shape() {
     assert_eq!(v["total"]["in_scope"], 6);
     assert_eq!(v["total"]["work_covered_rate"], "66.7");
 }
+
+#[tokio::test]
+async fn cross_appointment_counts_persons_in_both_the_org_and_its_party_org() {
+    let t = golden_db().await;
+    // Covered at 2021-12-31: A, B, C. 赵一 is 主要负责人 of A and 书记 of A's own branch: two-way
+    // entry and head-is-secretary. 钱二 is 理事 of B and 书记 of J1 (covers B): two-way only.
+    // C has no positions. → 3, 2, 1; rates 66.7 and 33.3.
+    let r = stats::cross_appointment(&t.db, &Scope::City, date("2021-12-31"))
+        .await
+        .expect("stats");
+    assert_eq!((r.covered, r.two_way_entry, r.head_is_secretary), (3, 2, 1));
+    assert_eq!(
+        (
+            r.two_way_entry_rate.as_str(),
+            r.head_is_secretary_rate.as_str()
+        ),
+        ("66.7", "33.3")
+    );
+    // At 2018-12-31: covered A (own branch since 2018-06-01) and I (J2, link from 2018-01-01);
+    // 钱二's positions start in 2019 → 2, 1, 1.
+    let r = stats::cross_appointment(&t.db, &Scope::City, date("2018-12-31"))
+        .await
+        .expect("stats");
+    assert_eq!((r.covered, r.two_way_entry, r.head_is_secretary), (2, 1, 1));
+    // At 2018-05-31 A is not yet covered: its 主要负责人 counts for nothing.
+    let r = stats::cross_appointment(&t.db, &Scope::City, date("2018-05-31"))
+        .await
+        .expect("stats");
+    assert_eq!((r.covered, r.two_way_entry, r.head_is_secretary), (1, 0, 0));
+}
