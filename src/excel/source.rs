@@ -280,11 +280,18 @@ fn csv_sheet(
     };
     let mut record = csv::StringRecord::new();
     let mut index: u32 = 0;
+    // The csv reader skips wholly empty lines, which Excel counts as rows. Its line counter counts
+    // record-ending line breaks (not those inside quoted cells), so a gap between consecutive
+    // records' lines is exactly the blank lines skipped; add them to keep Excel's row numbers.
+    let mut expected_line: u64 = 1;
     while reader
         .read_record(&mut record)
         .map_err(|e| damaged(file, e))?
     {
-        index = index.saturating_add(1);
+        let line = record.position().map_or(expected_line, |p| p.line());
+        let skipped = u32::try_from(line.saturating_sub(expected_line)).unwrap_or(u32::MAX);
+        expected_line = line + 1;
+        index = index.saturating_add(1).saturating_add(skipped);
         let fields: Vec<&str> = record.iter().collect();
         let width = fields
             .iter()
@@ -299,7 +306,7 @@ fn csv_sheet(
             .iter()
             .map(|f| text_cell(unguard(f)))
             .collect();
-        if index == 1 {
+        if sheet.header.is_empty() && sheet.rows.is_empty() && index == 1 {
             sheet.header = cells;
         } else {
             let number = index;
@@ -671,5 +678,14 @@ mod tests {
         }
         let bad_csv = read_bytes("a.csv", &[0xFF, 0xFE, 0xFF, 0x00]).unwrap_err();
         assert!(matches!(bad_csv, SourceError::CsvDecode(ref file) if file == "a.csv"));
+    }
+
+    #[test]
+    fn csv_row_numbers_count_blank_lines_and_multi_line_cells_as_excel_does() {
+        // Row 1 header; row 2 a list over two lines in one cell; row 3 blank; row 4 data.
+        let text = "名称,列表\n甲,\"A\nB\"\n\n乙,C\n";
+        let wb = read_bytes("社会组织.csv", text.as_bytes()).unwrap();
+        let numbers: Vec<u32> = wb.sheets[0].rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [2, 4]);
     }
 }
