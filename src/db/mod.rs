@@ -9,6 +9,7 @@ mod read;
 mod regions;
 mod rules;
 mod scope;
+mod users;
 mod values;
 
 pub use dataset::{ReadOptions, WriteSummary};
@@ -18,6 +19,7 @@ pub use orgs::{
 pub use regions::{Region, Unit, subtree};
 pub use rules::RuleTable;
 pub use scope::Scope;
+pub use users::{AuditEntry, ScopeTarget, User, is_unique_violation};
 
 use std::str::FromStr;
 use std::time::Duration;

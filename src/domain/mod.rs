@@ -4,3 +4,4 @@ pub mod codes;
 pub mod coverage;
 pub mod dataset;
 pub mod model;
+pub mod role;

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod users;
+
 use crate::db::{Db, DbError, ReadOptions, Scope};
 use crate::excel::{export, import, source, writer};
 use crate::stats::{self, By};
@@ -66,6 +68,11 @@ pub enum Command {
         /// 只写工作簿，不写数据库
         #[arg(long, requires = "xlsx")]
         no_db: bool,
+    },
+    /// 用户管理
+    User {
+        #[command(subcommand)]
+        what: users::UserCommand,
     },
     /// 统计
     Stats {
@@ -151,10 +158,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 db.write_dataset(&Scope::City, &data, "demo", today())
                     .await?;
             }
+            users::ensure_first_admin(&db).await?;
             crate::web::serve(db, &listen).await.map_err(|e| Failure {
                 code: 4,
                 message: format!("服务启动失败：{e}"),
             })
+        }
+        Command::User { what } => {
+            let db = Db::open(&cli.database).await?;
+            users::run(&db, what).await
         }
         Command::Migrate => {
             Db::open(&cli.database).await?;

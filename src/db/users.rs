@@ -1,0 +1,323 @@
+//! Users, sessions, API tokens, sign-in failures and the audit log.
+
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, DbError, DbResult, Scope, now_text, subtree};
+use crate::domain::codes::RegionCode;
+use crate::domain::role::Role;
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub scope_region: Option<String>,
+    pub scope_unit_id: Option<i64>,
+    pub scope_instructor_id: Option<i64>,
+    pub scope_org_id: Option<i64>,
+    /// A description of the scope for people: 城区, 阳泉市体育局, an org's name …
+    pub scope_label: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+}
+
+/// What a new user's scope is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeTarget {
+    City,
+    Region(RegionCode),
+    Unit(i64),
+    Instructor(i64),
+    Org(i64),
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub username: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub client: String,
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.role, u.scope_region, u.scope_unit_id, \
+    u.scope_instructor_id, u.scope_org_id, u.must_change_password, u.disabled, \
+    COALESCE(r.name, un.name, i.name, o.name, '全市') AS scope_label \
+    FROM users u LEFT JOIN regions r ON r.code = u.scope_region \
+    LEFT JOIN units un ON un.id = u.scope_unit_id \
+    LEFT JOIN instructors i ON i.id = u.scope_instructor_id \
+    LEFT JOIN social_orgs o ON o.id = u.scope_org_id";
+
+fn user_from_row(r: &AnyRow) -> DbResult<User> {
+    let role: String = r.try_get(2)?;
+    Ok(User {
+        id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        role: Role::from_code(&role).ok_or_else(|| DbError::Inconsistent(format!("角色 {role}")))?,
+        scope_region: r.try_get(3)?,
+        scope_unit_id: r.try_get(4)?,
+        scope_instructor_id: r.try_get(5)?,
+        scope_org_id: r.try_get(6)?,
+        must_change_password: r.try_get::<i64, _>(7)? != 0,
+        disabled: r.try_get::<i64, _>(8)? != 0,
+        scope_label: r.try_get(9)?,
+    })
+}
+
+/// True when a database error is a unique-constraint violation (a name already taken).
+pub fn is_unique_violation(e: &DbError) -> bool {
+    match e {
+        DbError::Sqlx(sqlx::Error::Database(d)) => d.is_unique_violation(),
+        _ => false,
+    }
+}
+
+impl Db {
+    pub async fn user_count(&self) -> DbResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(self.pool()).await?)
+    }
+
+    /// Creates a user; a taken name is a unique violation (see [`is_unique_violation`]).
+    pub async fn create_user(
+        &self,
+        username: &str,
+        role: Role,
+        scope: &ScopeTarget,
+        password_hash: &str,
+        must_change_password: bool,
+    ) -> DbResult<i64> {
+        let (region, unit, instructor, org) = match scope {
+            ScopeTarget::City => (None, None, None, None),
+            ScopeTarget::Region(r) => (Some(r.as_str().to_string()), None, None, None),
+            ScopeTarget::Unit(id) => (None, Some(*id), None, None),
+            ScopeTarget::Instructor(id) => (None, None, Some(*id), None),
+            ScopeTarget::Org(id) => (None, None, None, Some(*id)),
+        };
+        let now = now_text();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, role, scope_region, scope_unit_id, scope_instructor_id, \
+             scope_org_id, password_hash, must_change_password, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+        )
+        .bind(username.to_string())
+        .bind(role.code())
+        .bind(region)
+        .bind(unit)
+        .bind(instructor)
+        .bind(org)
+        .bind(password_hash.to_string())
+        .bind(i64::from(must_change_password))
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn users(&self) -> DbResult<Vec<User>> {
+        let sql = format!("{USER_SELECT} ORDER BY u.username");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> DbResult<Option<User>> {
+        let sql = format!("{USER_SELECT} WHERE u.username = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username.to_string()).fetch_optional(self.pool()).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> DbResult<Option<User>> {
+        let sql = format!("{USER_SELECT} WHERE u.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The stored password hash of a user.
+    pub async fn password_hash(&self, user_id: i64) -> DbResult<String> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    pub async fn set_password(&self, user_id: i64, hash: &str, must_change: bool) -> DbResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
+            .bind(hash.to_string())
+            .bind(i64::from(must_change))
+            .bind(now_text())
+            .bind(user_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Disables (or enables) a user; disabling ends the user's sessions and tokens.
+    pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> DbResult<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(disabled))
+            .bind(now_text())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The data scope of a user.
+    pub async fn scope_of(&self, user: &User) -> DbResult<Scope> {
+        if let Some(region) = &user.scope_region {
+            let code = RegionCode::parse(region).map_err(|_| DbError::Inconsistent(format!("区划 {region}")))?;
+            return Ok(Scope::Regions(subtree(&self.regions().await?, &code)));
+        }
+        Ok(match (user.scope_unit_id, user.scope_instructor_id, user.scope_org_id) {
+            (Some(id), _, _) => Scope::Unit(id),
+            (_, Some(id), _) => Scope::Instructor(id),
+            (_, _, Some(id)) => Scope::Org(id),
+            _ => Scope::City,
+        })
+    }
+
+    pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf: &str) -> DbResult<()> {
+        let now = now_text();
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
+            .bind(token_hash.to_string())
+            .bind(user_id)
+            .bind(csrf.to_string())
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A session: (user id, CSRF token, created at, last seen at).
+    pub async fn session(&self, token_hash: &str) -> DbResult<Option<(i64, String, String, String)>> {
+        Ok(sqlx::query_as("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_string())
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    pub async fn touch_session(&self, token_hash: &str) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now_text())
+            .bind(token_hash.to_string())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> DbResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_string()).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    pub async fn add_api_token(&self, token_hash: &str, user_id: i64) -> DbResult<()> {
+        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
+            .bind(token_hash.to_string())
+            .bind(user_id)
+            .bind(now_text())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The user of a valid (not revoked) API token.
+    pub async fn api_token_user(&self, token_hash: &str) -> DbResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0")
+            .bind(token_hash.to_string())
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    pub async fn record_login_failure(&self, username: &str, client: &str) -> DbResult<()> {
+        sqlx::query("INSERT INTO login_failures (username, client, at) VALUES ($1, $2, $3)")
+            .bind(username.to_string())
+            .bind(client.to_string())
+            .bind(now_text())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Failures since a timestamp for the account, and for the client address.
+    pub async fn login_failures_since(&self, username: &str, client: &str, since: &str) -> DbResult<(i64, i64)> {
+        let by_user: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2")
+            .bind(username.to_string())
+            .bind(since.to_string())
+            .fetch_one(self.pool())
+            .await?;
+        let by_client: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE client = $1 AND at >= $2")
+            .bind(client.to_string())
+            .bind(since.to_string())
+            .fetch_one(self.pool())
+            .await?;
+        Ok((by_user, by_client))
+    }
+
+    pub async fn clear_login_failures(&self, username: &str) -> DbResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username.to_string()).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Appends to the audit log.
+    pub async fn audit(&self, username: &str, action: &str, target: &str, detail: &str, client: &str) -> DbResult<()> {
+        sqlx::query("INSERT INTO audit_log (at, username, action, target, detail, client) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(now_text())
+            .bind(username.to_string())
+            .bind(action.to_string())
+            .bind(target.to_string())
+            .bind(detail.to_string())
+            .bind(client.to_string())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A page of the audit log, newest first, and the total.
+    pub async fn audit_entries(&self, offset: i64, limit: i64) -> DbResult<(Vec<AuditEntry>, i64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(self.pool()).await?;
+        let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT at, username, action, target, detail, client FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        Ok((
+            rows.into_iter()
+                .map(|(at, username, action, target, detail, client)| AuditEntry { at, username, action, target, detail, client })
+                .collect(),
+            total,
+        ))
+    }
+
+    /// Looks up a unit id by name.
+    pub async fn unit_id(&self, name: &str) -> DbResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM units WHERE name = $1").bind(name.to_string()).fetch_optional(self.pool()).await?)
+    }
+
+    /// Looks up an org id by credit code.
+    pub async fn org_id(&self, credit_code: &str) -> DbResult<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM social_orgs WHERE credit_code = $1")
+            .bind(credit_code.to_string())
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// Looks up instructors by citizen ID or name.
+    pub async fn instructor_ids(&self, name_or_id: &str) -> DbResult<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM instructors WHERE citizen_id = $1 OR name = $1 ORDER BY id")
+            .bind(name_or_id.to_string())
+            .fetch_all(self.pool())
+            .await?)
+    }
+}
