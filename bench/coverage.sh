@@ -22,6 +22,7 @@ sqlite)
     if [ ! -s "$DB" ]; then
         log "(b) build the database: dangjian --database $URL demo --orgs $ORGS_BIG"
         rm -f "$DB" "$DB"-*
+        quiet
         timev "$D/sqlite-demo.time" "$DJ" --database "$URL" demo --seed "$SEED" --orgs "$ORGS_BIG"
         tail -2 "$D/sqlite-demo.time.log"
     fi
@@ -38,6 +39,7 @@ postgres)
     ADMIN="psql -q -X -v ON_ERROR_STOP=1 $PG_URL_BASE/postgres"
     log "(d) build the database: dangjian --database $URL demo --orgs $ORGS_BIG"
     $ADMIN -c "DROP DATABASE IF EXISTS $PG_DB" -c "CREATE DATABASE $PG_DB"
+    quiet
     timev "$D/postgres-demo.time" "$DJ" --database "$URL" demo --seed "$SEED" --orgs "$ORGS_BIG"
     tail -2 "$D/postgres-demo.time.log"
     log "(d) VACUUM ANALYZE (planner statistics, as autovacuum would eventually gather)"
@@ -56,6 +58,7 @@ python3 "$BENCH/compare_coverage.py" "$D/$BACKEND-dangjian.json" "$D/$BACKEND-fl
     | tee "$D/$BACKEND-compare.txt"
 
 log "timings: dangjian stats coverage vs the floor query ($RUNS runs each, 1 warm-up)"
+quiet
 hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$D/hf-$BACKEND.json" \
     -n "dangjian stats coverage" "$DJ_CMD" \
     -n "floor ($( [ "$BACKEND" = sqlite ] && echo sqlite3 || echo psql ))" "$FLOOR_CMD"

@@ -14,8 +14,10 @@ SEED=${SEED:-20211231}               # the demo generator's default seed
 PG_URL_BASE=${PG_URL_BASE:-postgres://postgres@127.0.0.1}
 PG_DB=${PG_DB:-dj_bench}
 
-DJ=$ROOT/target/release/dangjian
-FLOOR=$BENCH/floor/target/release/xlsx-floor
+# The binaries are copied into bench/out/bin after the build, so that a rebuild in the shared
+# target directory during a run cannot change what is being measured.
+DJ=$OUT/bin/dangjian
+FLOOR=$OUT/bin/xlsx-floor
 PY=$BENCH/.venv/bin/python
 mkdir -p "$OUT"
 
@@ -48,11 +50,29 @@ setup_venv() {
 build_dangjian() {
     log "cargo build --release (dangjian)"
     (cd "$ROOT" && cargo build --release -q)
+    mkdir -p "$OUT/bin"
+    cp "$ROOT/target/release/dangjian" "$OUT/bin/dangjian"
+    sha256sum "$OUT/bin/dangjian" | tee "$OUT/bin/dangjian.sha256"
 }
 
 build_floor() {
     log "cargo build --release (bench/floor)"
     (cd "$BENCH/floor" && cargo build --release -q)
+    mkdir -p "$OUT/bin"
+    cp "$BENCH/floor/target/release/xlsx-floor" "$OUT/bin/xlsx-floor"
+}
+
+# quiet: before a timed step, waits (up to QUIET_MAX seconds) until no compiler runs on the
+# machine, since compilations by others would share the cores; logs the load either way.
+QUIET_MAX=${QUIET_MAX:-900}
+quiet() {
+    local waited=0
+    while pgrep -x rustc >/dev/null || pgrep -x cc1 >/dev/null; do
+        [ "$waited" -ge "$QUIET_MAX" ] && { echo "   (still busy after ${waited}s; measuring anyway)"; break; }
+        sleep 10; waited=$((waited + 10))
+    done
+    echo "   load before measuring: $(cut -d' ' -f1-3 /proc/loadavg) (waited ${waited}s for compilers to finish)" \
+        | tee -a "$OUT/load.log"
 }
 
 # timev OUTFILE COMMAND...: runs COMMAND under /usr/bin/time -v; stdout+stderr of the command go

@@ -1,8 +1,8 @@
 //! Credentials: argon2id password hashes, random tokens and their SHA-256 digests, and the
 //! sign-in throttle policy. No SQL and no HTTP here.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
@@ -20,14 +20,22 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 /// Checks a password against a stored hash; a malformed hash never verifies.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 /// A random token of `len` alphanumeric characters from the operating system's CSPRNG-seeded
 /// thread generator.
 pub fn random_token(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// A new random password for a first start or a reset: 16 characters.
@@ -75,7 +83,10 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, random_token(32));
         // SHA-256("abc"), the FIPS 180-2 test vector.
-        assert_eq!(token_digest("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            token_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub enum UserCommand {
 }
 
 fn rejected(message: impl Into<String>) -> Failure {
-    Failure { code: 1, message: message.into() }
+    Failure {
+        code: 1,
+        message: message.into(),
+    }
 }
 
 /// Resolves `--scope` for a role.
@@ -49,25 +52,47 @@ async fn resolve_scope(db: &Db, role: Role, scope: Option<&str>) -> Result<Scope
     };
     let region = || async {
         let code = RegionCode::parse(text).ok()?;
-        db.regions().await.ok()?.into_iter().find(|r| r.code == code).map(|r| ScopeTarget::Region(r.code))
+        db.regions()
+            .await
+            .ok()?
+            .into_iter()
+            .find(|r| r.code == code)
+            .map(|r| ScopeTarget::Region(r.code))
     };
     let unit = || async { db.unit_id(text).await.ok().flatten().map(ScopeTarget::Unit) };
     let org = || async {
         let code = CreditCode::parse(text).ok()?;
-        db.org_id(code.as_str()).await.ok().flatten().map(ScopeTarget::Org)
+        db.org_id(code.as_str())
+            .await
+            .ok()
+            .flatten()
+            .map(ScopeTarget::Org)
     };
     let found = match kind {
-        ScopeKind::City => return Err(rejected(format!("角色 {} 是全市范围，不能指定 --scope", role.code()))),
+        ScopeKind::City => {
+            return Err(rejected(format!(
+                "角色 {} 是全市范围，不能指定 --scope",
+                role.code()
+            )));
+        }
         ScopeKind::Region => region().await,
         ScopeKind::Unit => unit().await,
         ScopeKind::Org => org().await,
         ScopeKind::Instructor => {
             let ids = db.instructor_ids(&normalize_code(text)).await?;
-            let ids = if ids.is_empty() { db.instructor_ids(text).await? } else { ids };
+            let ids = if ids.is_empty() {
+                db.instructor_ids(text).await?
+            } else {
+                ids
+            };
             match ids.as_slice() {
                 [id] => Some(ScopeTarget::Instructor(*id)),
                 [] => None,
-                _ => return Err(rejected(format!("有多名指导员名为“{text}”，请改用身份证号"))),
+                _ => {
+                    return Err(rejected(format!(
+                        "有多名指导员名为“{text}”，请改用身份证号"
+                    )));
+                }
             }
         }
         ScopeKind::Any => match region().await {
@@ -78,23 +103,39 @@ async fn resolve_scope(db: &Db, role: Role, scope: Option<&str>) -> Result<Scope
             },
         },
     };
-    found.ok_or_else(|| rejected(format!("找不到 --scope “{text}” 对应的区划、单位、指导员或社会组织")))
+    found.ok_or_else(|| {
+        rejected(format!(
+            "找不到 --scope “{text}” 对应的区划、单位、指导员或社会组织"
+        ))
+    })
 }
 
 pub async fn run(db: &Db, command: UserCommand) -> Result<(), Failure> {
     match command {
-        UserCommand::Add { name, role, scope, password_stdin: _ } => {
+        UserCommand::Add {
+            name,
+            role,
+            scope,
+            password_stdin: _,
+        } => {
             let mut password = String::new();
             std::io::stdin()
                 .read_to_string(&mut password)
-                .map_err(|e| Failure { code: 4, message: format!("无法读取标准输入：{e}") })?;
+                .map_err(|e| Failure {
+                    code: 4,
+                    message: format!("无法读取标准输入：{e}"),
+                })?;
             let password = password.trim_end_matches(['\r', '\n']);
             auth::check_new_password(password).map_err(rejected)?;
             let target = resolve_scope(db, role, scope.as_deref()).await?;
-            let hash = auth::hash_password(password).map_err(|m| Failure { code: 4, message: m })?;
+            let hash = auth::hash_password(password).map_err(|m| Failure {
+                code: 4,
+                message: m,
+            })?;
             match db.create_user(&name, role, &target, &hash, false).await {
                 Ok(_) => {
-                    db.audit("cli", "user_add", &name, role.code(), "cli").await?;
+                    db.audit("cli", "user_add", &name, role.code(), "cli")
+                        .await?;
                     println!("已新增用户 {name}（{}）", role.label());
                     Ok(())
                 }
@@ -103,9 +144,15 @@ pub async fn run(db: &Db, command: UserCommand) -> Result<(), Failure> {
             }
         }
         UserCommand::Reset { name } => {
-            let user = db.user_by_name(&name).await?.ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
+            let user = db
+                .user_by_name(&name)
+                .await?
+                .ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
             let password = auth::random_password();
-            let hash = auth::hash_password(&password).map_err(|m| Failure { code: 4, message: m })?;
+            let hash = auth::hash_password(&password).map_err(|m| Failure {
+                code: 4,
+                message: m,
+            })?;
             db.set_password(user.id, &hash, true).await?;
             db.clear_login_failures(&name).await?;
             db.audit("cli", "user_reset", &name, "", "cli").await?;
@@ -115,25 +162,44 @@ pub async fn run(db: &Db, command: UserCommand) -> Result<(), Failure> {
         UserCommand::List => {
             println!("用户名\t角色\t范围\t状态");
             for u in db.users().await? {
-                let state = if u.disabled { "已停用" } else if u.must_change_password { "待改密码" } else { "正常" };
-                println!("{}\t{}\t{}\t{}", u.username, u.role.code(), u.scope_label, state);
+                let state = if u.disabled {
+                    "已停用"
+                } else if u.must_change_password {
+                    "待改密码"
+                } else {
+                    "正常"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role.code(),
+                    u.scope_label,
+                    state
+                );
             }
             Ok(())
         }
         UserCommand::Disable { name } => {
-            let user = db.user_by_name(&name).await?.ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
+            let user = db
+                .user_by_name(&name)
+                .await?
+                .ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
             db.set_disabled(user.id, true).await?;
             db.audit("cli", "user_disable", &name, "", "cli").await?;
             println!("已停用用户 {name}");
             Ok(())
         }
         UserCommand::Token { name } => {
-            let user = db.user_by_name(&name).await?.ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
+            let user = db
+                .user_by_name(&name)
+                .await?
+                .ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
             if user.disabled {
                 return Err(rejected(format!("用户 {name} 已停用")));
             }
             let token = auth::random_token(40);
-            db.add_api_token(&auth::token_digest(&token), user.id).await?;
+            db.add_api_token(&auth::token_digest(&token), user.id)
+                .await?;
             db.audit("cli", "token_issue", &name, "", "cli").await?;
             println!("{token}");
             Ok(())
@@ -148,9 +214,20 @@ pub async fn ensure_first_admin(db: &Db) -> Result<(), Failure> {
         return Ok(());
     }
     let password = auth::random_password();
-    let hash = auth::hash_password(&password).map_err(|m| Failure { code: 4, message: m })?;
-    db.create_user("admin", Role::CityAdmin, &ScopeTarget::City, &hash, true).await?;
-    db.audit("system", "user_add", "admin", "首次启动创建市级管理员", "local").await?;
+    let hash = auth::hash_password(&password).map_err(|m| Failure {
+        code: 4,
+        message: m,
+    })?;
+    db.create_user("admin", Role::CityAdmin, &ScopeTarget::City, &hash, true)
+        .await?;
+    db.audit(
+        "system",
+        "user_add",
+        "admin",
+        "首次启动创建市级管理员",
+        "local",
+    )
+    .await?;
     println!("已创建市级管理员 admin，初始密码（只显示这一次，首次登录须修改）：{password}");
     Ok(())
 }

@@ -14,7 +14,8 @@ mod values;
 
 pub use dataset::{ReadOptions, WriteSummary};
 pub use orgs::{
-    GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, TimelineEntry,
+    GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
+    TimelineEntry,
 };
 pub use regions::{Region, Unit, subtree};
 pub use rules::RuleTable;

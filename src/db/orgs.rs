@@ -133,6 +133,25 @@ pub struct TimelineEntry {
     pub detail: String,
 }
 
+/// A dated relation of an org: a covering party org, a station, a position.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Relation {
+    /// The party org, instructor or person.
+    pub name: String,
+    /// 单独组建 / 联合组建, 党建指导员 / 联络员, or the title.
+    pub kind: String,
+    pub from: String,
+    pub to: Option<String>,
+}
+
+impl Relation {
+    /// Active at a date: `from <= d` and (`to` empty or `d < to`).
+    pub fn active_at(&self, d: NaiveDate) -> bool {
+        let d = d.to_string();
+        self.from <= d && self.to.as_ref().is_none_or(|t| d < *t)
+    }
+}
+
 /// An org with its current coverage state and its timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrgDetail {
@@ -144,6 +163,9 @@ pub struct OrgDetail {
     pub staff_count: Option<i64>,
     pub member_count: Option<i64>,
     pub probationary_members: Option<i64>,
+    pub party_orgs: Vec<Relation>,
+    pub stations: Vec<Relation>,
+    pub positions: Vec<Relation>,
     pub timeline: Vec<TimelineEntry>,
 }
 
@@ -302,7 +324,9 @@ impl Db {
         .bind(id)
         .fetch_one(self.pool())
         .await?;
-        let timeline = self.org_timeline(id, &item).await?;
+        let relations = self.org_relations(id).await?;
+        let timeline = self.org_timeline(id, &item, &relations).await?;
+        let [party_orgs, stations, positions] = relations;
         Ok(Some(OrgDetail {
             item,
             supervising_unit: extra.try_get(0)?,
@@ -311,11 +335,59 @@ impl Db {
             staff_count: extra.try_get(3)?,
             member_count: extra.try_get(4)?,
             probationary_members: extra.try_get(5)?,
+            party_orgs,
+            stations,
+            positions,
             timeline,
         }))
     }
 
-    async fn org_timeline(&self, id: i64, item: &OrgListItem) -> DbResult<Vec<TimelineEntry>> {
+    /// The org's coverage links, stations and positions, oldest first.
+    async fn org_relations(&self, id: i64) -> DbResult<[Vec<Relation>; 3]> {
+        let rel = |(from, to, name, kind): (String, Option<String>, String, String)| Relation {
+            name,
+            kind,
+            from,
+            to,
+        };
+        let links: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT l.valid_from, COALESCE(l.valid_to, p.dissolved_on), p.name, \
+             CASE WHEN p.formation = 'own' THEN '单独组建' ELSE '联合组建' END \
+             FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id WHERE l.org_id = $1 \
+             ORDER BY l.valid_from, p.name",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let stations: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT s.valid_from, s.valid_to, i.name, \
+             CASE WHEN i.role = 'liaison' THEN '联络员' ELSE '党建指导员' END \
+             FROM stations s JOIN instructors i ON i.id = s.instructor_id WHERE s.org_id = $1 \
+             ORDER BY s.valid_from, i.name",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let positions: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+            "SELECT p.valid_from, p.valid_to, pe.name, p.title FROM positions p \
+             JOIN persons pe ON pe.id = p.person_id WHERE p.org_id = $1 ORDER BY p.valid_from, pe.name",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok([
+            links.into_iter().map(rel).collect(),
+            stations.into_iter().map(rel).collect(),
+            positions.into_iter().map(rel).collect(),
+        ])
+    }
+
+    async fn org_timeline(
+        &self,
+        id: i64,
+        item: &OrgListItem,
+        relations: &[Vec<Relation>; 3],
+    ) -> DbResult<Vec<TimelineEntry>> {
         let entry = |date: String, event: &str, detail: String| TimelineEntry {
             date,
             event: event.to_string(),
@@ -329,53 +401,39 @@ impl Db {
         if let Some(t) = item.terminated_on {
             out.push(entry(t.to_string(), item.status.label(), String::new()));
         }
-        let links: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT l.valid_from, l.valid_to, p.name, p.formation FROM coverage_links l \
-             JOIN party_orgs p ON p.id = l.party_org_id WHERE l.org_id = $1",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        for (from, to, name, formation) in links {
-            let how = if formation == "own" {
-                "单独组建"
-            } else {
-                "联合组建"
-            };
-            out.push(entry(from, "纳入党组织覆盖", format!("{name}（{how}）")));
-            if let Some(to) = to {
-                out.push(entry(to, "退出党组织覆盖", name));
+        let [links, stations, positions] = relations;
+        for l in links {
+            out.push(entry(
+                l.from.clone(),
+                "纳入党组织覆盖",
+                format!("{}（{}）", l.name, l.kind),
+            ));
+            if let Some(to) = &l.to {
+                out.push(entry(to.clone(), "退出党组织覆盖", l.name.clone()));
             }
         }
-        let stations: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT s.valid_from, s.valid_to, i.name, i.role FROM stations s \
-             JOIN instructors i ON i.id = s.instructor_id WHERE s.org_id = $1",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        for (from, to, name, role) in stations {
-            let role = if role == "liaison" {
-                "联络员"
-            } else {
-                "党建指导员"
-            };
-            out.push(entry(from, &format!("{role}派驻"), name.clone()));
-            if let Some(to) = to {
-                out.push(entry(to, &format!("{role}撤回"), name));
+        for s in stations {
+            out.push(entry(
+                s.from.clone(),
+                &format!("{}派驻", s.kind),
+                s.name.clone(),
+            ));
+            if let Some(to) = &s.to {
+                out.push(entry(
+                    to.clone(),
+                    &format!("{}撤回", s.kind),
+                    s.name.clone(),
+                ));
             }
         }
-        let positions: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT p.valid_from, p.valid_to, pe.name, p.title FROM positions p \
-             JOIN persons pe ON pe.id = p.person_id WHERE p.org_id = $1",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        for (from, to, name, title) in positions {
-            out.push(entry(from, "任职", format!("{name} {title}")));
-            if let Some(to) = to {
-                out.push(entry(to, "离任", format!("{name} {title}")));
+        for p in positions {
+            out.push(entry(
+                p.from.clone(),
+                "任职",
+                format!("{} {}", p.name, p.kind),
+            ));
+            if let Some(to) = &p.to {
+                out.push(entry(to.clone(), "离任", format!("{} {}", p.name, p.kind)));
             }
         }
         let changes: Vec<ChangeRow> = sqlx::query_as(

@@ -58,7 +58,8 @@ fn user_from_row(r: &AnyRow) -> DbResult<User> {
     Ok(User {
         id: r.try_get(0)?,
         username: r.try_get(1)?,
-        role: Role::from_code(&role).ok_or_else(|| DbError::Inconsistent(format!("角色 {role}")))?,
+        role: Role::from_code(&role)
+            .ok_or_else(|| DbError::Inconsistent(format!("角色 {role}")))?,
         scope_region: r.try_get(3)?,
         scope_unit_id: r.try_get(4)?,
         scope_instructor_id: r.try_get(5)?,
@@ -79,7 +80,9 @@ pub fn is_unique_violation(e: &DbError) -> bool {
 
 impl Db {
     pub async fn user_count(&self) -> DbResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(self.pool()).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(self.pool())
+            .await?)
     }
 
     /// Creates a user; a taken name is a unique violation (see [`is_unique_violation`]).
@@ -120,28 +123,38 @@ impl Db {
 
     pub async fn users(&self) -> DbResult<Vec<User>> {
         let sql = format!("{USER_SELECT} ORDER BY u.username");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(user_from_row).collect()
     }
 
     pub async fn user_by_name(&self, username: &str) -> DbResult<Option<User>> {
         let sql = format!("{USER_SELECT} WHERE u.username = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username.to_string()).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(username.to_string())
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     pub async fn user_by_id(&self, id: i64) -> DbResult<Option<User>> {
         let sql = format!("{USER_SELECT} WHERE u.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     /// The stored password hash of a user.
     pub async fn password_hash(&self, user_id: i64) -> DbResult<String> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     pub async fn set_password(&self, user_id: i64, hash: &str, must_change: bool) -> DbResult<()> {
@@ -165,8 +178,14 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -175,15 +194,22 @@ impl Db {
     /// The data scope of a user.
     pub async fn scope_of(&self, user: &User) -> DbResult<Scope> {
         if let Some(region) = &user.scope_region {
-            let code = RegionCode::parse(region).map_err(|_| DbError::Inconsistent(format!("区划 {region}")))?;
+            let code = RegionCode::parse(region)
+                .map_err(|_| DbError::Inconsistent(format!("区划 {region}")))?;
             return Ok(Scope::Regions(subtree(&self.regions().await?, &code)));
         }
-        Ok(match (user.scope_unit_id, user.scope_instructor_id, user.scope_org_id) {
-            (Some(id), _, _) => Scope::Unit(id),
-            (_, Some(id), _) => Scope::Instructor(id),
-            (_, _, Some(id)) => Scope::Org(id),
-            _ => Scope::City,
-        })
+        Ok(
+            match (
+                user.scope_unit_id,
+                user.scope_instructor_id,
+                user.scope_org_id,
+            ) {
+                (Some(id), _, _) => Scope::Unit(id),
+                (_, Some(id), _) => Scope::Instructor(id),
+                (_, _, Some(id)) => Scope::Org(id),
+                _ => Scope::City,
+            },
+        )
     }
 
     pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf: &str) -> DbResult<()> {
@@ -199,7 +225,10 @@ impl Db {
     }
 
     /// A session: (user id, CSRF token, created at, last seen at).
-    pub async fn session(&self, token_hash: &str) -> DbResult<Option<(i64, String, String, String)>> {
+    pub async fn session(
+        &self,
+        token_hash: &str,
+    ) -> DbResult<Option<(i64, String, String, String)>> {
         Ok(sqlx::query_as("SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
             .bind(token_hash.to_string())
             .fetch_optional(self.pool())
@@ -216,7 +245,10 @@ impl Db {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> DbResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_string()).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_string())
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
@@ -232,10 +264,12 @@ impl Db {
 
     /// The user of a valid (not revoked) API token.
     pub async fn api_token_user(&self, token_hash: &str) -> DbResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0")
-            .bind(token_hash.to_string())
-            .fetch_optional(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0",
+        )
+        .bind(token_hash.to_string())
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     pub async fn record_login_failure(&self, username: &str, client: &str) -> DbResult<()> {
@@ -249,27 +283,46 @@ impl Db {
     }
 
     /// Failures since a timestamp for the account, and for the client address.
-    pub async fn login_failures_since(&self, username: &str, client: &str, since: &str) -> DbResult<(i64, i64)> {
-        let by_user: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2")
-            .bind(username.to_string())
-            .bind(since.to_string())
-            .fetch_one(self.pool())
-            .await?;
-        let by_client: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE client = $1 AND at >= $2")
-            .bind(client.to_string())
-            .bind(since.to_string())
-            .fetch_one(self.pool())
-            .await?;
+    pub async fn login_failures_since(
+        &self,
+        username: &str,
+        client: &str,
+        since: &str,
+    ) -> DbResult<(i64, i64)> {
+        let by_user: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2",
+        )
+        .bind(username.to_string())
+        .bind(since.to_string())
+        .fetch_one(self.pool())
+        .await?;
+        let by_client: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE client = $1 AND at >= $2",
+        )
+        .bind(client.to_string())
+        .bind(since.to_string())
+        .fetch_one(self.pool())
+        .await?;
         Ok((by_user, by_client))
     }
 
     pub async fn clear_login_failures(&self, username: &str) -> DbResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username.to_string()).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username.to_string())
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 
     /// Appends to the audit log.
-    pub async fn audit(&self, username: &str, action: &str, target: &str, detail: &str, client: &str) -> DbResult<()> {
+    pub async fn audit(
+        &self,
+        username: &str,
+        action: &str,
+        target: &str,
+        detail: &str,
+        client: &str,
+    ) -> DbResult<()> {
         sqlx::query("INSERT INTO audit_log (at, username, action, target, detail, client) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(now_text())
             .bind(username.to_string())
@@ -284,7 +337,9 @@ impl Db {
 
     /// A page of the audit log, newest first, and the total.
     pub async fn audit_entries(&self, offset: i64, limit: i64) -> DbResult<(Vec<AuditEntry>, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(self.pool()).await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(self.pool())
+            .await?;
         let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
             "SELECT at, username, action, target, detail, client FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2",
         )
@@ -294,7 +349,16 @@ impl Db {
         .await?;
         Ok((
             rows.into_iter()
-                .map(|(at, username, action, target, detail, client)| AuditEntry { at, username, action, target, detail, client })
+                .map(
+                    |(at, username, action, target, detail, client)| AuditEntry {
+                        at,
+                        username,
+                        action,
+                        target,
+                        detail,
+                        client,
+                    },
+                )
                 .collect(),
             total,
         ))
@@ -302,22 +366,29 @@ impl Db {
 
     /// Looks up a unit id by name.
     pub async fn unit_id(&self, name: &str) -> DbResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM units WHERE name = $1").bind(name.to_string()).fetch_optional(self.pool()).await?)
-    }
-
-    /// Looks up an org id by credit code.
-    pub async fn org_id(&self, credit_code: &str) -> DbResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM social_orgs WHERE credit_code = $1")
-            .bind(credit_code.to_string())
+        Ok(sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
+            .bind(name.to_string())
             .fetch_optional(self.pool())
             .await?)
     }
 
+    /// Looks up an org id by credit code.
+    pub async fn org_id(&self, credit_code: &str) -> DbResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM social_orgs WHERE credit_code = $1")
+                .bind(credit_code.to_string())
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     /// Looks up instructors by citizen ID or name.
     pub async fn instructor_ids(&self, name_or_id: &str) -> DbResult<Vec<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM instructors WHERE citizen_id = $1 OR name = $1 ORDER BY id")
-            .bind(name_or_id.to_string())
-            .fetch_all(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM instructors WHERE citizen_id = $1 OR name = $1 ORDER BY id",
+        )
+        .bind(name_or_id.to_string())
+        .fetch_all(self.pool())
+        .await?)
     }
 }

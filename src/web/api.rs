@@ -2,23 +2,20 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::{Extension, Json};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::auth::Actor;
 use super::{AppState, WebError};
 use crate::cli::today;
-use crate::db::{OrgFilter, OrgSort, ReadOptions, RuleTable, Scope, subtree};
+use crate::db::{OrgFilter, OrgSort, ReadOptions, RuleTable, subtree};
 use crate::domain::codes::RegionCode;
 use crate::domain::model::{OrgKind, OrgStatus};
 use crate::stats::{self, By};
 
 type ApiResult<T> = Result<Json<T>, WebError>;
-
-fn scope() -> Scope {
-    Scope::City
-}
 
 fn parse_date(name: &str, value: Option<&String>) -> Result<Option<NaiveDate>, WebError> {
     value
@@ -42,24 +39,6 @@ fn parse_bool(name: &str, value: Option<&String>) -> Result<Option<bool>, WebErr
     }
 }
 
-/// What this server offers, until the pages arrive.
-pub async fn index() -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "name": "社会组织党建工作管理平台 API",
-        "endpoints": [
-            "/healthz",
-            "/api/v1/stats/coverage?as_of=YYYY-MM-DD&by=region|responsible-unit|kind",
-            "/api/v1/orgs?as_of=YYYY-MM-DD&covered=false&region=140302",
-            "/api/v1/orgs/{credit_code}",
-            "/api/v1/party-orgs",
-            "/api/v1/party-orgs/{name}",
-            "/api/v1/instructors",
-            "/api/v1/regions",
-            "/api/v1/units"
-        ]
-    }))
-}
-
 pub async fn healthz(State(s): State<AppState>) -> Result<&'static str, WebError> {
     s.db.is_empty().await?;
     Ok("ok")
@@ -67,6 +46,7 @@ pub async fn healthz(State(s): State<AppState>) -> Result<&'static str, WebError
 
 pub async fn coverage(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<stats::CoverageReport> {
     let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(today);
@@ -78,16 +58,17 @@ pub async fn coverage(
             ))
         })?,
     };
-    Ok(Json(stats::coverage(&s.db, &scope(), as_of, by).await?))
+    Ok(Json(stats::coverage(&s.db, &actor.scope, as_of, by).await?))
 }
 
 pub async fn cross_appointment(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<stats::CrossAppointment> {
     let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(today);
     Ok(Json(
-        stats::cross_appointment(&s.db, &scope(), as_of).await?,
+        stats::cross_appointment(&s.db, &actor.scope, as_of).await?,
     ))
 }
 
@@ -100,7 +81,10 @@ pub struct Page<T> {
 }
 
 /// Builds the org filter from the query string (shared with the pages to come).
-async fn org_filter(s: &AppState, q: &HashMap<String, String>) -> Result<OrgFilter, WebError> {
+pub(super) async fn org_filter(
+    s: &AppState,
+    q: &HashMap<String, String>,
+) -> Result<OrgFilter, WebError> {
     let as_of = parse_date("as_of", q.get("as_of"))?;
     let regions = s.db.regions().await?;
     let region_param = |name: &str| -> Result<Option<RegionCode>, WebError> {
@@ -195,13 +179,14 @@ async fn org_filter(s: &AppState, q: &HashMap<String, String>) -> Result<OrgFilt
 
 pub async fn orgs(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Page<crate::db::OrgListItem>> {
     let filter = org_filter(&s, &q).await?;
     let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(today)).await?;
     let (items, total) =
         s.db.list_orgs(
-            &scope(),
+            &actor.scope,
             &filter,
             rules.int("own_org_min_formal_members")?,
             today(),
@@ -217,13 +202,14 @@ pub async fn orgs(
 
 pub async fn org(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(code): Path<String>,
 ) -> ApiResult<crate::db::OrgDetail> {
     let code = crate::domain::codes::normalize_code(&code);
     let rules = RuleTable::load(&s.db, today()).await?;
     let detail =
         s.db.org_detail(
-            &scope(),
+            &actor.scope,
             &code,
             rules.int("own_org_min_formal_members")?,
             today(),
@@ -257,8 +243,10 @@ pub struct NameQuery {
     pub q: Option<String>,
 }
 
-async fn party_org_views(s: &AppState) -> Result<Vec<PartyOrgView>, WebError> {
-    let data = s.db.read_dataset(&scope(), ReadOptions::default()).await?;
+async fn party_org_views(s: &AppState, actor: &Actor) -> Result<Vec<PartyOrgView>, WebError> {
+    let data =
+        s.db.read_dataset(&actor.scope, ReadOptions::default())
+            .await?;
     Ok(data
         .party_orgs
         .into_iter()
@@ -286,9 +274,10 @@ async fn party_org_views(s: &AppState) -> Result<Vec<PartyOrgView>, WebError> {
 
 pub async fn party_orgs(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Query(q): Query<NameQuery>,
 ) -> ApiResult<Vec<PartyOrgView>> {
-    let mut all = party_org_views(&s).await?;
+    let mut all = party_org_views(&s, &actor).await?;
     if let Some(q) = q.q.filter(|q| !q.is_empty()) {
         all.retain(|p| p.name.contains(&q));
     }
@@ -297,9 +286,10 @@ pub async fn party_orgs(
 
 pub async fn party_org(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> ApiResult<PartyOrgView> {
-    party_org_views(&s)
+    party_org_views(&s, &actor)
         .await?
         .into_iter()
         .find(|p| p.name == name)
@@ -310,7 +300,7 @@ pub async fn party_org(
 #[derive(Debug, Serialize)]
 pub struct InstructorView {
     pub name: String,
-    /// Masked: personal data is never shown in full without a role that needs it.
+    /// Masked unless the role needs it (city and county admins; each view audited).
     pub citizen_id: Option<String>,
     pub phone: Option<String>,
     pub home_unit: String,
@@ -318,14 +308,43 @@ pub struct InstructorView {
     pub stations: Vec<LinkView>,
 }
 
-pub async fn instructors(State(s): State<AppState>) -> ApiResult<Vec<InstructorView>> {
-    let data = s.db.read_dataset(&scope(), ReadOptions::default()).await?;
+pub async fn instructors(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Vec<InstructorView>> {
+    let data =
+        s.db.read_dataset(&actor.scope, ReadOptions::default())
+            .await?;
+    // Roles that manage instructors see ID and phone numbers in full; every such view is audited.
+    let unmasked = actor.role().sees_personal_data();
+    if unmasked {
+        s.db.audit(
+            &actor.user.username,
+            "view_personal_data",
+            "/api/v1/instructors",
+            "身份证号、手机号",
+            &actor.client,
+        )
+        .await?;
+    }
     Ok(Json(
         data.instructors
             .into_iter()
             .map(|i| InstructorView {
-                citizen_id: i.citizen_id.as_ref().map(|c| c.masked()),
-                phone: i.phone.as_ref().map(|p| p.masked()),
+                citizen_id: i.citizen_id.as_ref().map(|c| {
+                    if unmasked {
+                        c.as_str().to_string()
+                    } else {
+                        c.masked()
+                    }
+                }),
+                phone: i.phone.as_ref().map(|p| {
+                    if unmasked {
+                        p.as_str().to_string()
+                    } else {
+                        p.masked()
+                    }
+                }),
                 role: i.role.code(),
                 stations: i
                     .stations

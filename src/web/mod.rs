@@ -1,19 +1,27 @@
-//! HTTP: one route table, handlers, and the error policy. For now the JSON API of issue 2;
-//! pages, users and roles come next (see `ARCHITECTURE.md`).
+//! HTTP: one route table with the access rule of every route, the handlers (JSON API in `api`,
+//! pages in `pages`), templates and embedded assets.
 //!
-//! Error policy: a missing or out-of-scope record answers 404 (its existence is not leaked), a
-//! bad parameter 400 with a Chinese message naming it, a database failure 500 with an opaque
-//! message, logged once with its cause.
+//! Error policy: a missing or out-of-scope record answers 404 (its existence is not leaked), and
+//! so does a route the actor's role is not for; a bad parameter 400 with a Chinese message naming
+//! it; no session 401 (API) or a redirect to the sign-in page; a bad CSRF token 403; a database
+//! or template failure 500 with an opaque message, logged once with its cause. Pages render
+//! errors as HTML, the API as `{"error": "…"}`.
 
 mod api;
+pub mod auth;
+pub mod charts;
+pub mod layout;
+mod pages;
 
-use axum::Json;
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
 
 use crate::db::{Db, DbError};
+use crate::domain::role::Role;
 
 /// What every handler gets.
 #[derive(Debug, Clone)]
@@ -21,63 +29,260 @@ pub struct AppState {
     pub db: Db,
 }
 
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in page, health check, stylesheet).
+    Public,
+    /// Any signed-in user; the data is filtered by the user's scope.
+    Signed,
+    /// Roles that may change the registry within their scope.
+    Editors,
+    /// City admins only.
+    CityAdmin,
+}
+
+impl Access {
+    /// Whether a signed-in user of this role may use the route.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::Signed => true,
+            Access::Editors => role.may_edit_registry(),
+            Access::CityAdmin => role.is_city_admin(),
+        }
+    }
+}
+
+/// One row of the route table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+    /// A one-line description (used by the OpenAPI document for API routes).
+    pub summary: &'static str,
+}
+
 /// The errors a handler may answer with.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    #[error("未找到")]
+    #[error("未找到，或不在您的权限范围内")]
     NotFound,
     #[error("{0}")]
     BadRequest(String),
-    #[error("服务器内部错误")]
+    #[error("请先登录")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("服务器内部错误，请稍后重试或联系管理员")]
     Internal(#[from] DbError),
+    #[error("服务器内部错误，请稍后重试或联系管理员")]
+    Template(String),
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Internal(_) | WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn log(&self) {
+        match self {
+            WebError::Internal(e) => tracing::error!(error = %e, "request failed"),
+            WebError::Template(e) => tracing::error!(error = %e, "template failed"),
+            _ => {}
+        }
+    }
 }
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            WebError::NotFound => StatusCode::NOT_FOUND,
-            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Internal(e) => {
-                tracing::error!(error = %e, "request failed");
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        };
-        (
-            status,
-            Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response()
+        self.log();
+        let body = serde_json::json!({ "error": self.to_string() });
+        (self.status(), axum::Json(body)).into_response()
     }
 }
 
-/// The route table.
-pub fn router(db: Db) -> Router {
-    Router::new()
-        .route("/", get(api::index))
-        .route("/healthz", get(api::healthz))
-        .route("/api/v1/stats/coverage", get(api::coverage))
-        .route(
-            "/api/v1/stats/cross-appointment",
-            get(api::cross_appointment),
-        )
-        .route("/api/v1/orgs", get(api::orgs))
-        .route("/api/v1/orgs/{code}", get(api::org))
-        .route("/api/v1/party-orgs", get(api::party_orgs))
-        .route("/api/v1/party-orgs/{name}", get(api::party_org))
-        .route("/api/v1/instructors", get(api::instructors))
-        .route("/api/v1/regions", get(api::regions))
-        .route("/api/v1/units", get(api::units))
-        .with_state(AppState { db })
+/// A page handler's error: the same variants, rendered as an HTML page.
+#[derive(Debug)]
+pub struct PageError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for PageError {
+    fn from(e: E) -> PageError {
+        PageError(e.into())
+    }
 }
 
-/// Serves the router until Ctrl-C.
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let page = pages::ErrorPage::new(self.0.status(), &self.0.to_string());
+        let html = askama::Template::render(&page).unwrap_or_else(|_| self.0.to_string());
+        (self.0.status(), Html(html)).into_response()
+    }
+}
+
+const STYLESHEET: &str = include_str!("../../assets/app.css");
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// The route table: every route with its access rule and handler. The scope-matrix test and the
+/// OpenAPI document are generated from it, so a new route cannot be forgotten by either.
+pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Access::*;
+    let r = |method, path, access, summary, handler| {
+        (
+            RouteSpec {
+                method,
+                path,
+                access,
+                summary,
+            },
+            handler,
+        )
+    };
+    vec![
+        r("GET", "/static/app.css", Public, "样式表", get(stylesheet)),
+        r("GET", "/healthz", Public, "健康检查", get(api::healthz)),
+        r("GET", "/login", Public, "登录页", get(pages::login::form)),
+        r("POST", "/login", Public, "登录", post(pages::login::submit)),
+        r(
+            "POST",
+            "/logout",
+            Signed,
+            "退出",
+            post(pages::login::logout),
+        ),
+        r(
+            "GET",
+            "/password",
+            Signed,
+            "修改密码页",
+            get(pages::login::password_form),
+        ),
+        r(
+            "POST",
+            "/password",
+            Signed,
+            "修改密码",
+            post(pages::login::password_submit),
+        ),
+        r("GET", "/", Signed, "工作台", get(pages::dashboard::show)),
+        r(
+            "GET",
+            "/orgs",
+            Signed,
+            "社会组织列表",
+            get(pages::orgs::list),
+        ),
+        r(
+            "GET",
+            "/orgs/export.xlsx",
+            Signed,
+            "导出社会组织列表",
+            get(pages::orgs::export),
+        ),
+        r(
+            "GET",
+            "/orgs/{code}",
+            Signed,
+            "社会组织详情",
+            get(pages::orgs::detail),
+        ),
+        r(
+            "GET",
+            "/api/v1/stats/coverage",
+            Signed,
+            "覆盖统计（statistics.md §6）",
+            get(api::coverage),
+        ),
+        r(
+            "GET",
+            "/api/v1/stats/cross-appointment",
+            Signed,
+            "双向进入、交叉任职统计",
+            get(api::cross_appointment),
+        ),
+        r(
+            "GET",
+            "/api/v1/orgs",
+            Signed,
+            "社会组织列表（可按统计口径筛选）",
+            get(api::orgs),
+        ),
+        r(
+            "GET",
+            "/api/v1/orgs/{code}",
+            Signed,
+            "社会组织详情及时间线",
+            get(api::org),
+        ),
+        r(
+            "GET",
+            "/api/v1/party-orgs",
+            Signed,
+            "党组织列表",
+            get(api::party_orgs),
+        ),
+        r(
+            "GET",
+            "/api/v1/party-orgs/{name}",
+            Signed,
+            "党组织详情",
+            get(api::party_org),
+        ),
+        r(
+            "GET",
+            "/api/v1/instructors",
+            Signed,
+            "党建指导员列表",
+            get(api::instructors),
+        ),
+        r("GET", "/api/v1/regions", Signed, "区划", get(api::regions)),
+        r("GET", "/api/v1/units", Signed, "单位", get(api::units)),
+    ]
+}
+
+/// The application: the route table, each route behind its guard.
+pub fn router(db: Db) -> Router {
+    let state = AppState { db };
+    let mut router = Router::new();
+    for (spec, handler) in routes() {
+        let access = spec.access;
+        let guarded = handler.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            move |s: State<AppState>, req: Request, next: Next| auth::guard(s, access, req, next),
+        ));
+        router = router.route(spec.path, guarded);
+    }
+    router.with_state(state)
+}
+
+/// Serves the application until Ctrl-C.
 pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
-    println!("服务已启动：http://{addr}/  （API：http://{addr}/api/v1/stats/coverage）");
-    axum::serve(listener, router(db))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    println!("服务已启动：http://{addr}/");
+    axum::serve(
+        listener,
+        router(db).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }

@@ -1,23 +1,29 @@
 //! The JSON API, driven in-process: every count's drill-down lists exactly its records.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
+use dangjian::db::ScopeTarget;
+use dangjian::domain::role::Role;
 use serde_json::Value;
-use tower::ServiceExt;
 
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let res = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("response");
-    let status = res.status();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+use crate::support::TestApp;
+
+/// A city admin's view of the app.
+struct Client {
+    app: TestApp,
+    token: String,
+}
+
+impl Client {
+    async fn new(t: crate::support::TestDb) -> Client {
+        let app = TestApp::new(t);
+        let token = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+        Client { app, token }
+    }
+}
+
+async fn get(c: &Client, uri: &str) -> (StatusCode, Value) {
+    let r = c.app.get(&c.token, uri).await;
+    (r.status, r.json())
 }
 
 fn codes_of(v: &Value) -> Vec<String> {
@@ -34,7 +40,7 @@ fn codes_of(v: &Value) -> Vec<String> {
 #[tokio::test]
 async fn coverage_and_its_drill_downs_agree() {
     let t = crate::stats::golden_db().await;
-    let app = dangjian::web::router(t.db.clone());
+    let app = Client::new(t).await;
     let c = crate::fixture::codes();
     let (status, v) = get(&app, "/api/v1/stats/coverage?as_of=2021-12-31&by=region").await;
     assert_eq!(status, StatusCode::OK);
@@ -93,7 +99,7 @@ async fn coverage_and_its_drill_downs_agree() {
 #[tokio::test]
 async fn org_detail_has_a_timeline_and_unknown_codes_answer_404() {
     let t = crate::stats::golden_db().await;
-    let app = dangjian::web::router(t.db.clone());
+    let app = Client::new(t).await;
     let c = crate::fixture::codes();
     let (status, v) = get(&app, &format!("/api/v1/orgs/{}", c[2].to_lowercase())).await;
     assert_eq!(status, StatusCode::OK);
@@ -113,7 +119,7 @@ async fn org_detail_has_a_timeline_and_unknown_codes_answer_404() {
 #[tokio::test]
 async fn bad_parameters_answer_400_in_chinese() {
     let t = crate::support::TestDb::new().await;
-    let app = dangjian::web::router(t.db.clone());
+    let app = Client::new(t).await;
     let (status, v) = get(&app, "/api/v1/stats/coverage?as_of=2021-13-01").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
@@ -129,14 +135,52 @@ async fn bad_parameters_answer_400_in_chinese() {
 }
 
 #[tokio::test]
-async fn instructors_are_listed_with_personal_data_masked() {
+async fn personal_data_is_masked_except_for_admins_and_their_views_are_audited() {
     let t = crate::stats::golden_db().await;
-    let app = dangjian::web::router(t.db.clone());
-    let (status, v) = get(&app, "/api/v1/instructors").await;
-    assert_eq!(status, StatusCode::OK);
-    let text = v.to_string();
-    assert!(!text.contains("11010519491231002X"), "citizen ID leaked");
-    assert!(!text.contains("13800001234"), "phone leaked");
-    assert!(text.contains("110105********002X"));
-    assert!(text.contains("138****1234"));
+    let app = TestApp::new(t);
+    let leader = app.user("leader", Role::Leader, ScopeTarget::City).await;
+    let admin = app.user("admin2", Role::CityAdmin, ScopeTarget::City).await;
+    let masked = app.get(&leader, "/api/v1/instructors").await;
+    assert_eq!(masked.status, StatusCode::OK);
+    assert!(
+        !masked.body.contains("11010519491231002X"),
+        "citizen ID leaked to a leader"
+    );
+    assert!(
+        !masked.body.contains("13800001234"),
+        "phone leaked to a leader"
+    );
+    assert!(masked.body.contains("110105********002X"));
+    assert!(masked.body.contains("138****1234"));
+    let (before, _) = app.t.db.audit_entries(0, 100).await.expect("audit");
+    let full = app.get(&admin, "/api/v1/instructors").await;
+    assert!(full.body.contains("11010519491231002X"));
+    let (after, _) = app.t.db.audit_entries(0, 100).await.expect("audit");
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after[0].action, "view_personal_data");
+    assert_eq!(after[0].username, "admin2");
+}
+
+#[tokio::test]
+async fn the_api_needs_a_valid_token() {
+    let t = crate::support::TestDb::new().await;
+    let app = TestApp::new(t);
+    let r = app.get("not-a-token", "/api/v1/orgs").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let token = app.user("v", Role::Viewer, ScopeTarget::City).await;
+    assert_eq!(app.get(&token, "/api/v1/orgs").await.status, StatusCode::OK);
+    let id = app
+        .t
+        .db
+        .user_by_name("v")
+        .await
+        .expect("db")
+        .expect("user")
+        .id;
+    app.t.db.set_disabled(id, true).await.expect("disable");
+    assert_eq!(
+        app.get(&token, "/api/v1/orgs").await.status,
+        StatusCode::UNAUTHORIZED,
+        "a disabled user's token is revoked"
+    );
 }

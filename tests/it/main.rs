@@ -9,3 +9,4 @@ mod import;
 mod migrations;
 mod stats;
 mod support;
+mod web;

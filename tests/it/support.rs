@@ -86,3 +86,128 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use dangjian::db::ScopeTarget;
+use dangjian::domain::role::Role;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// The application over a test database, with helpers to create users and send requests.
+pub struct TestApp {
+    pub t: TestDb,
+    pub router: axum::Router,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl TestApp {
+    pub fn new(t: TestDb) -> TestApp {
+        let router = dangjian::web::router(t.db.clone());
+        TestApp { t, router }
+    }
+
+    /// Creates a user with a role, scope and password (not to be changed), and returns an API
+    /// token for it.
+    pub async fn user(&self, name: &str, role: Role, scope: ScopeTarget) -> String {
+        let hash = dangjian::auth::hash_password("pass1234").expect("hash");
+        let id = self
+            .t
+            .db
+            .create_user(name, role, &scope, &hash, false)
+            .await
+            .expect("create user");
+        let token = dangjian::auth::random_token(40);
+        self.t
+            .db
+            .add_api_token(&dangjian::auth::token_digest(&token), id)
+            .await
+            .expect("token");
+        token
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.expect("response");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// GET with a bearer token.
+    pub async fn get(&self, token: &str, uri: &str) -> Reply {
+        let req = Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// GET with a session cookie.
+    pub async fn get_with_cookie(&self, cookie: &str, uri: &str) -> Reply {
+        let req = Request::get(uri)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// POST a form, optionally with a session cookie.
+    pub async fn post_form(&self, cookie: Option<&str>, uri: &str, form: &[(&str, &str)]) -> Reply {
+        let body: String = form
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    dangjian::web::auth::url_encode(k),
+                    dangjian::web::auth::url_encode(v)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req =
+            Request::post(uri).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// Signs in through the form and returns the session cookie (`name=value`).
+    pub async fn sign_in(&self, name: &str, password: &str) -> Reply {
+        self.post_form(
+            None,
+            "/login",
+            &[("username", name), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+}
+
+/// The `name=value` part of a Set-Cookie header.
+pub fn session_cookie(reply: &Reply) -> Option<String> {
+    reply
+        .headers
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .filter(|c| !c.ends_with('='))
+        .map(str::to_string)
+}

@@ -1,0 +1,23 @@
+//! What every page's frame shows: the user, the menu, the breadcrumbs, the CSRF token.
+
+/// The frame of a page (`templates/base.html`). Every page template struct has a `layout` field.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The page title (also the last breadcrumb).
+    pub title: String,
+    /// The signed-in user's name, role label and scope label; empty on the sign-in page.
+    pub user_name: String,
+    pub role_label: String,
+    pub scope_label: String,
+    /// The session's CSRF token, for every form.
+    pub csrf: String,
+    /// The menu key of the current page: dashboard, orgs, party_orgs, instructors, units, import,
+    /// quality, users, audit, rules.
+    pub active: &'static str,
+    /// Breadcrumbs before the title: (label, link).
+    pub crumbs: Vec<(String, String)>,
+    /// Whether to show the 系统管理 menu group (city admins).
+    pub is_admin: bool,
+    /// Whether to show 数据导入 (roles that may edit the registry).
+    pub may_edit: bool,
+}

@@ -1,0 +1,325 @@
+//! 工作台: the coverage of the actor's scope as of a date, by region and by responsible unit,
+//! the trend by quarter and the bars by region. Every figure links to the records behind it and
+//! carries its definition (口径).
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::{PageError, count, frame, render};
+use crate::cli::today;
+use crate::domain::coverage::Counts;
+use crate::stats::{self, By, CoverageReport};
+use crate::web::auth::{Actor, url_encode};
+use crate::web::charts::{self, Bar, Point, Series};
+use crate::web::layout::Layout;
+use crate::web::{AppState, WebError};
+
+/// A figure: its value as shown, the link to its records, and its definition.
+pub struct Figure {
+    pub label: &'static str,
+    pub value: String,
+    pub href: String,
+    pub definition: &'static str,
+}
+
+/// A table cell that is a figure.
+pub struct Cell {
+    pub value: String,
+    pub href: String,
+}
+
+/// A row of a coverage table.
+pub struct TableRow {
+    pub name: String,
+    pub cells: Vec<Cell>,
+    pub covered_rate: String,
+    pub work_rate: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub as_of: String,
+    pub rate_figures: Vec<Figure>,
+    pub count_figures: Vec<Figure>,
+    pub headers: Vec<(&'static str, &'static str)>,
+    pub by_region: Vec<TableRow>,
+    pub by_unit: Vec<TableRow>,
+    pub total: TableRow,
+    pub trend_svg: String,
+    pub bars_svg: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    pub as_of: Option<String>,
+}
+
+pub const DEF_IN_SCOPE: &str =
+    "纳入统计：成立登记日期不晚于统计日，且统计日尚未注销或撤销的社会组织（含活动异常）";
+pub const DEF_COVERED: &str = "党的组织覆盖率 = 统计日被有效党组织覆盖的社会组织数 ÷ 纳入统计数";
+pub const DEF_WORK: &str =
+    "党的工作覆盖率 = 统计日被党组织覆盖或派驻有党建指导员、联络员的社会组织数 ÷ 纳入统计数";
+pub const DEF_OWN: &str = "单独组建率 = 统计日被单独组建的党组织覆盖的社会组织数 ÷ 纳入统计数";
+pub const DEF_SHOULD_OWN: &str =
+    "应单独组建未单独组建：正式党员3名以上、但未被单独组建的党组织覆盖";
+pub const DEF_SHOULD_NONE: &str = "应建未建：正式党员3名以上、且未被任何党组织覆盖";
+pub const DEF_UNCOVERED: &str = "未覆盖 = 纳入统计数 − 党组织覆盖数";
+pub const DEF_ABNORMAL: &str =
+    "活动异常：登记状态为“异常”（列入活动异常名录）、仍纳入统计的社会组织";
+
+/// The quarter ends from 2019Q1 up to the quarter of `as_of`, with `as_of` itself last.
+fn quarter_ends(as_of: NaiveDate) -> Vec<(String, NaiveDate)> {
+    let mut out = Vec::new();
+    for year in 2019..=as_of.year() {
+        for (q, (m, d)) in [(3, 31), (6, 30), (9, 30), (12, 31)]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(date) = NaiveDate::from_ymd_opt(year, m, d)
+                && date < as_of
+            {
+                out.push((format!("{year}Q{}", q + 1), date));
+            }
+        }
+    }
+    out.push((as_of.format("%Y-%m-%d").to_string(), as_of));
+    out
+}
+
+fn base_href(as_of: &str) -> String {
+    format!("/orgs?as_of={as_of}")
+}
+
+fn row_cells(c: &Counts, href: &str) -> Vec<Cell> {
+    let cell = |n: i64, filter: &str| Cell {
+        value: count(n),
+        href: format!("{href}{filter}"),
+    };
+    vec![
+        cell(c.in_scope, ""),
+        cell(c.covered, "&covered=true"),
+        cell(c.in_scope - c.covered, "&covered=false"),
+        cell(c.own_covered, "&own_covered=true"),
+        cell(c.work_covered, "&work_covered=true"),
+        cell(c.should_establish_own, "&should_establish_own=true"),
+        cell(c.should_establish_none, "&should_establish_none=true"),
+        cell(c.abnormal, "&abnormal=true"),
+    ]
+}
+
+fn table_row(name: String, r: &stats::Row, href: &str) -> TableRow {
+    TableRow {
+        name,
+        cells: row_cells(&r.counts, href),
+        covered_rate: format!("{}%", r.covered_rate),
+        work_rate: format!("{}%", r.work_covered_rate),
+    }
+}
+
+fn region_rows(report: &CoverageReport, as_of: &str, whole_city: bool) -> Vec<TableRow> {
+    report
+        .rows
+        .iter()
+        .filter(|r| whole_city || r.counts.in_scope > 0)
+        .map(|r| {
+            // The root's own row (市本级) drills into the root's own orgs only.
+            let param = if r.key == report.total.key {
+                "region_own"
+            } else {
+                "region"
+            };
+            table_row(
+                r.name.clone(),
+                r,
+                &format!("{}&{param}={}", base_href(as_of), r.key),
+            )
+        })
+        .collect()
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let as_of = match q.as_of.as_deref().filter(|v| !v.is_empty()) {
+        None => today(),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD")))?,
+    };
+    let d = as_of.to_string();
+    let scope = &actor.scope;
+    let regions = stats::coverage(&s.db, scope, as_of, By::Region).await?;
+    let units = stats::coverage(&s.db, scope, as_of, By::ResponsibleUnit).await?;
+    let t = &regions.total;
+    let href = base_href(&d);
+    let fig = |label, value: String, filter: &str, definition| Figure {
+        label,
+        value,
+        href: format!("{href}{filter}"),
+        definition,
+    };
+    let rate_figures = vec![
+        fig(
+            "党的组织覆盖率",
+            format!("{}%", t.covered_rate),
+            "&covered=true",
+            DEF_COVERED,
+        ),
+        fig(
+            "党的工作覆盖率",
+            format!("{}%", t.work_covered_rate),
+            "&work_covered=true",
+            DEF_WORK,
+        ),
+        fig(
+            "单独组建率",
+            format!("{}%", t.own_rate),
+            "&own_covered=true",
+            DEF_OWN,
+        ),
+    ];
+    let c = &t.counts;
+    let count_figures = vec![
+        fig("纳入统计", count(c.in_scope), "", DEF_IN_SCOPE),
+        fig(
+            "未覆盖",
+            count(c.in_scope - c.covered),
+            "&covered=false",
+            DEF_UNCOVERED,
+        ),
+        fig(
+            "应单独组建未单独组建",
+            count(c.should_establish_own),
+            "&should_establish_own=true",
+            DEF_SHOULD_OWN,
+        ),
+        fig(
+            "应建未建",
+            count(c.should_establish_none),
+            "&should_establish_none=true",
+            DEF_SHOULD_NONE,
+        ),
+        fig(
+            "活动异常",
+            count(c.abnormal),
+            "&abnormal=true",
+            DEF_ABNORMAL,
+        ),
+    ];
+    let by_unit = units
+        .rows
+        .iter()
+        .filter(|r| r.counts.in_scope > 0)
+        .map(|r| {
+            table_row(
+                r.name.clone(),
+                r,
+                &format!("{href}&responsible_unit={}", url_encode(&r.key)),
+            )
+        })
+        .collect();
+    let mut trend = vec![
+        Series {
+            name: "党的组织覆盖率".into(),
+            points: Vec::new(),
+            dashed: false,
+        },
+        Series {
+            name: "党的工作覆盖率".into(),
+            points: Vec::new(),
+            dashed: true,
+        },
+    ];
+    for (label, date) in quarter_ends(as_of) {
+        let r = stats::coverage(&s.db, scope, date, By::Kind).await?;
+        let pct = |n: i64| {
+            if r.total.counts.in_scope == 0 {
+                0.0
+            } else {
+                n as f64 * 100.0 / r.total.counts.in_scope as f64
+            }
+        };
+        trend[0].points.push(Point {
+            label: label.clone(),
+            value: pct(r.total.counts.covered),
+        });
+        trend[1].points.push(Point {
+            label,
+            value: pct(r.total.counts.work_covered),
+        });
+    }
+    let bars: Vec<Bar> = regions
+        .rows
+        .iter()
+        .filter(|r| r.counts.in_scope > 0)
+        .map(|r| {
+            let param = if r.key == regions.total.key {
+                "region_own"
+            } else {
+                "region"
+            };
+            Bar {
+                label: r.name.clone(),
+                value: r.covered_rate.parse().unwrap_or(0.0),
+                display: format!("{}%", r.covered_rate),
+                href: Some(format!("{href}&{param}={}&covered=false", r.key)),
+            }
+        })
+        .collect();
+    let page = DashboardPage {
+        layout: frame(&actor, "工作台", "dashboard", Vec::new()),
+        as_of: d.clone(),
+        rate_figures,
+        count_figures,
+        headers: vec![
+            ("纳入统计", DEF_IN_SCOPE),
+            ("组织覆盖", DEF_COVERED),
+            ("未覆盖", DEF_UNCOVERED),
+            ("单独组建", DEF_OWN),
+            ("工作覆盖", DEF_WORK),
+            ("应单建未单建", DEF_SHOULD_OWN),
+            ("应建未建", DEF_SHOULD_NONE),
+            ("活动异常", DEF_ABNORMAL),
+        ],
+        by_region: region_rows(&regions, &d, scope.is_city()),
+        by_unit,
+        total: table_row(format!("合计（{}）", actor.user.scope_label), t, &href),
+        trend_svg: charts::line_chart("覆盖率季度趋势（%）", &trend, 0.0, 100.0, "%"),
+        bars_svg: charts::bar_chart(
+            "各区划党的组织覆盖率（点击查看未覆盖组织）",
+            &bars,
+            100.0,
+            "%",
+        ),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quarters_run_from_2019_to_the_date() {
+        let q = quarter_ends(NaiveDate::from_ymd_opt(2020, 5, 10).unwrap());
+        let labels: Vec<&str> = q.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "2019Q1",
+                "2019Q2",
+                "2019Q3",
+                "2019Q4",
+                "2020Q1",
+                "2020-05-10"
+            ]
+        );
+    }
+}

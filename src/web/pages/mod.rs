@@ -1,0 +1,90 @@
+//! Server-rendered pages: one askama struct per page, rendered through [`render`]; every page
+//! gets its frame from [`frame`].
+
+pub mod dashboard;
+pub mod login;
+pub mod orgs;
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Html;
+
+use super::auth::Actor;
+use super::layout::Layout;
+use super::{PageError, WebError};
+
+/// Renders a page template.
+pub fn render<T: Template>(page: &T) -> Result<Html<String>, PageError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| PageError(WebError::Template(e.to_string())))
+}
+
+/// The frame of a page for a signed-in actor.
+pub fn frame(
+    actor: &Actor,
+    title: &str,
+    active: &'static str,
+    crumbs: Vec<(String, String)>,
+) -> Layout {
+    Layout {
+        title: title.to_string(),
+        user_name: actor.user.username.clone(),
+        role_label: actor.role().label().to_string(),
+        scope_label: actor.user.scope_label.clone(),
+        csrf: actor.csrf.clone(),
+        active,
+        crumbs,
+        is_admin: actor.role().is_city_admin(),
+        may_edit: actor.role().may_edit_registry(),
+    }
+}
+
+/// An error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub message: String,
+}
+
+impl ErrorPage {
+    pub fn new(status: StatusCode, message: &str) -> ErrorPage {
+        ErrorPage {
+            layout: Layout {
+                title: format!("出错了（{}）", status.as_u16()),
+                ..Layout::default()
+            },
+            status: status.as_u16(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Formats a count as the UI shows it: thousands separators only above 9,999.
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    if n.abs() <= 9_999 {
+        return n.to_string();
+    }
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_have_separators_only_above_9999() {
+        assert_eq!(super::count(9_999), "9999");
+        assert_eq!(super::count(10_000), "10,000");
+        assert_eq!(super::count(1_234_567), "1,234,567");
+        assert_eq!(super::count(0), "0");
+    }
+}
