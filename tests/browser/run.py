@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Browser tests: drive Debian's chromium through chromedriver (plain WebDriver over HTTP, standard
+library only) against a freshly started `dangjian serve` on the demo city, and save screenshots
+under target/browser/.
+
+The figures the pages must show are taken from the CLI's machine-readable statistics on the same
+database (`stats coverage --format json`), a separate code path from the pages.
+
+Usage: tests/browser/run.py PATH/TO/dangjian
+"""
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BINARY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/debug/dangjian")
+OUT = os.path.abspath("target/browser")
+PASSED = 0
+FAILED = 0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+class Browser:
+    """A minimal W3C WebDriver client."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.driver = subprocess.Popen(["chromedriver", f"--port={self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        for _ in range(50):
+            try:
+                http("GET", self.base + "/status")
+                break
+            except OSError:
+                time.sleep(0.2)
+        self.profile = tempfile.mkdtemp()
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={self.profile}", "--window-size=1366,900", "--lang=zh-CN"]
+        status, body = http("POST", self.base + "/session", {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome", "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}}}})
+        if status != 200:
+            raise RuntimeError(f"chromedriver refused the session: {body}")
+        self.session = json.loads(body)["value"]["sessionId"]
+
+    def cmd(self, method, path, body=None):
+        status, text = http(method, f"{self.base}/session/{self.session}{path}", body)
+        value = json.loads(text)["value"] if text else None
+        if status != 200:
+            raise RuntimeError(f"{method} {path}: {value}")
+        return value
+
+    def go(self, url):
+        self.cmd("POST", "/url", {"url": url})
+
+    def find(self, css):
+        v = self.cmd("POST", "/element", {"using": "css selector", "value": css})
+        return list(v.values())[0]
+
+    def find_all(self, css):
+        return [list(e.values())[0] for e in self.cmd("POST", "/elements", {"using": "css selector", "value": css})]
+
+    def type(self, css, text):
+        el = self.find(css)
+        self.cmd("POST", f"/element/{el}/clear", {})
+        self.cmd("POST", f"/element/{el}/value", {"text": text})
+
+    def click(self, css):
+        self.cmd("POST", f"/element/{self.find(css)}/click", {})
+
+    def text(self, css="body"):
+        return self.cmd("GET", f"/element/{self.find(css)}/text")
+
+    def attr(self, el, name):
+        return self.cmd("GET", f"/element/{el}/attribute/{name}")
+
+    def upload(self, css, path):
+        self.cmd("POST", f"/element/{self.find(css)}/value", {"text": path})
+
+    def url(self):
+        return self.cmd("GET", "/url")
+
+    def screenshot(self, name):
+        os.makedirs(OUT, exist_ok=True)
+        png = base64.b64decode(self.cmd("GET", "/screenshot"))
+        with open(os.path.join(OUT, name + ".png"), "wb") as f:
+            f.write(png)
+
+    def delete_cookies(self):
+        self.cmd("DELETE", "/cookie")
+
+    def quit(self):
+        try:
+            self.cmd("DELETE", "")
+        finally:
+            self.driver.terminate()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def check(name, condition, detail=""):
+    global PASSED, FAILED
+    if condition:
+        PASSED += 1
+        print(f"ok   {name}")
+    else:
+        FAILED += 1
+        print(f"FAIL {name} {detail}")
+
+
+def main():
+    work = tempfile.mkdtemp()
+    db = f"sqlite://{work}/browser.db"
+    env = dict(os.environ, DANGJIAN_DATABASE_URL=db)
+    run = lambda *args, stdin=None: subprocess.run([BINARY, *args], env=env, input=stdin, capture_output=True, text=True, check=True)
+    run("demo")
+    run("user", "add", "tester", "--role", "city_admin", "--password-stdin", stdin="test1234\n")
+    run("user", "add", "chengqu", "--role", "county_admin", "--scope", "140302", "--password-stdin", stdin="test1234\n")
+    token = run("user", "token", "tester").stdout.strip()
+    as_of = "2021-12-31"
+    figures = json.loads(run("stats", "coverage", "--as-of", as_of, "--format", "json").stdout)
+    port = free_port()
+    server = subprocess.Popen([BINARY, "serve", "--listen", f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if http("GET", base + "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    browser = Browser()
+    try:
+        # Sign in.
+        browser.go(base + "/")
+        check("unsigned visitors land on the sign-in page", "/login" in browser.url(), browser.url())
+        browser.screenshot("01-login")
+        browser.type("input[name=username]", "tester")
+        browser.type("input[name=password]", "test1234")
+        browser.click("button[type=submit]")
+        check("signing in opens the dashboard", browser.url().rstrip("/") == base, browser.url())
+
+        # The dashboard's rates equal the CLI's figures.
+        browser.go(f"{base}/?as_of={as_of}")
+        body = browser.text()
+        total = figures["total"]
+        check("dashboard shows the organizational coverage rate", total["covered_rate"] + "%" in body, total["covered_rate"])
+        check("dashboard shows the work coverage rate", total["work_covered_rate"] + "%" in body, total["work_covered_rate"])
+        browser.screenshot("02-dashboard")
+
+        # Drill down: the uncovered figure of one county lists exactly its uncovered orgs.
+        row = next(r for r in figures["rows"] if r["key"] == "140302")
+        uncovered = row["in_scope"] - row["covered"]
+        link = next(el for el in browser.find_all("table a")
+                    if (browser.attr(el, "href") or "").endswith(f"as_of={as_of}&region=140302&covered=false"))
+        browser.cmd("POST", f"/element/{link}/click", {})
+        rows = browser.find_all("#org-list tbody tr") if uncovered else []
+        check("the drill-down lists exactly the counted orgs", len(rows) == min(uncovered, 20) and f"共 {uncovered} 条" in browser.text(),
+              f"expected {uncovered}, saw {len(rows)} rows")
+        api = json.loads(http("GET", f"{base}/api/v1/orgs?as_of={as_of}&region=140302&covered=false&per_page=1000",
+                              headers={"Authorization": f"Bearer {token}"})[1])
+        names = [i["name"] for i in api["items"]]
+        page_text = browser.text("#org-list") if uncovered else ""
+        check("the listed orgs are the API's uncovered orgs", all(n in page_text for n in names[:20]))
+        browser.screenshot("03-drilldown")
+
+        # A county user cannot reach another county's org.
+        other = json.loads(http("GET", f"{base}/api/v1/orgs?region=140303&per_page=1",
+                                headers={"Authorization": f"Bearer {token}"})[1])["items"][0]
+        browser.delete_cookies()
+        browser.go(base + "/login")
+        browser.type("input[name=username]", "chengqu")
+        browser.type("input[name=password]", "test1234")
+        browser.click("button[type=submit]")
+        browser.go(f"{base}/orgs/{other['credit_code']}")
+        check("another county's org answers 404", "未找到" in browser.text(), browser.text()[:200])
+        browser.screenshot("04-county-404")
+        browser.go(f"{base}/orgs")
+        check("the county user's list holds only its county", "矿区" not in browser.text("#org-list"))
+        browser.screenshot("05-county-orgs")
+    finally:
+        browser.quit()
+        server.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{PASSED} passed, {FAILED} failed")
+    sys.exit(1 if FAILED else 0)
+
+
+if __name__ == "__main__":
+    main()
