@@ -4,7 +4,9 @@
 //! actor's [`Scope`].
 
 mod dataset;
+mod lists;
 mod orgs;
+mod pending;
 mod read;
 mod regions;
 mod rules;
@@ -13,6 +15,7 @@ mod users;
 mod values;
 
 pub use dataset::{ReadOptions, WriteSummary};
+pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
     GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
     TimelineEntry,

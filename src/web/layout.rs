@@ -18,6 +18,6 @@ pub struct Layout {
     pub crumbs: Vec<(String, String)>,
     /// Whether to show the 系统管理 menu group (city admins).
     pub is_admin: bool,
-    /// Whether to show 数据导入 (roles that may edit the registry).
+    /// Whether to show 数据导入 and the import buttons (city admins).
     pub may_edit: bool,
 }

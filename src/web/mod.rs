@@ -142,118 +142,42 @@ async fn stylesheet() -> Response {
 
 /// The route table: every route with its access rule and handler. The scope-matrix test and the
 /// OpenAPI document are generated from it, so a new route cannot be forgotten by either.
+#[rustfmt::skip]
 pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::*;
-    let r = |method, path, access, summary, handler| {
-        (
-            RouteSpec {
-                method,
-                path,
-                access,
-                summary,
-            },
-            handler,
-        )
-    };
+    let r = |method, path, access, summary, handler| (RouteSpec { method, path, access, summary }, handler);
     vec![
-        r("GET", "/static/app.css", Public, "样式表", get(stylesheet)),
-        r("GET", "/healthz", Public, "健康检查", get(api::healthz)),
-        r("GET", "/login", Public, "登录页", get(pages::login::form)),
-        r("POST", "/login", Public, "登录", post(pages::login::submit)),
-        r(
-            "POST",
-            "/logout",
-            Signed,
-            "退出",
-            post(pages::login::logout),
-        ),
-        r(
-            "GET",
-            "/password",
-            Signed,
-            "修改密码页",
-            get(pages::login::password_form),
-        ),
-        r(
-            "POST",
-            "/password",
-            Signed,
-            "修改密码",
-            post(pages::login::password_submit),
-        ),
-        r("GET", "/", Signed, "工作台", get(pages::dashboard::show)),
-        r(
-            "GET",
-            "/orgs",
-            Signed,
-            "社会组织列表",
-            get(pages::orgs::list),
-        ),
-        r(
-            "GET",
-            "/orgs/export.xlsx",
-            Signed,
-            "导出社会组织列表",
-            get(pages::orgs::export),
-        ),
-        r(
-            "GET",
-            "/orgs/{code}",
-            Signed,
-            "社会组织详情",
-            get(pages::orgs::detail),
-        ),
-        r(
-            "GET",
-            "/api/v1/stats/coverage",
-            Signed,
-            "覆盖统计（statistics.md §6）",
-            get(api::coverage),
-        ),
-        r(
-            "GET",
-            "/api/v1/stats/cross-appointment",
-            Signed,
-            "双向进入、交叉任职统计",
-            get(api::cross_appointment),
-        ),
-        r(
-            "GET",
-            "/api/v1/orgs",
-            Signed,
-            "社会组织列表（可按统计口径筛选）",
-            get(api::orgs),
-        ),
-        r(
-            "GET",
-            "/api/v1/orgs/{code}",
-            Signed,
-            "社会组织详情及时间线",
-            get(api::org),
-        ),
-        r(
-            "GET",
-            "/api/v1/party-orgs",
-            Signed,
-            "党组织列表",
-            get(api::party_orgs),
-        ),
-        r(
-            "GET",
-            "/api/v1/party-orgs/{name}",
-            Signed,
-            "党组织详情",
-            get(api::party_org),
-        ),
-        r(
-            "GET",
-            "/api/v1/instructors",
-            Signed,
-            "党建指导员列表",
-            get(api::instructors),
-        ),
-        r("GET", "/api/v1/regions", Signed, "区划", get(api::regions)),
-        r("GET", "/api/v1/units", Signed, "单位", get(api::units)),
+        r("GET",  "/static/app.css",   Public, "样式表", get(stylesheet)),
+        r("GET",  "/healthz",          Public, "健康检查", get(api::healthz)),
+        r("GET",  "/login",            Public, "登录页", get(pages::login::form)),
+        r("POST", "/login",            Public, "登录", post(pages::login::submit)),
+        r("POST", "/logout",           Signed, "退出", post(pages::login::logout)),
+        r("GET",  "/password",         Signed, "修改密码页", get(pages::login::password_form)),
+        r("POST", "/password",         Signed, "修改密码", post(pages::login::password_submit)),
+        r("GET",  "/",                 Signed, "工作台", get(pages::dashboard::show)),
+        r("GET",  "/orgs",             Signed, "社会组织列表", get(pages::orgs::list)),
+        r("GET",  "/orgs/export.xlsx", Signed, "导出社会组织列表", get(pages::orgs::export)),
+        r("GET",  "/orgs/{code}",      Signed, "社会组织详情", get(pages::orgs::detail)),
+        r("GET",  "/party-orgs",       Signed, "党组织列表", get(pages::registry::party_orgs)),
+        r("GET",  "/party-orgs/{id}",  Signed, "党组织详情", get(pages::registry::party_org)),
+        r("GET",  "/instructors",      Signed, "党建指导员列表", get(pages::registry::instructors)),
+        r("GET",  "/instructors/{id}", Signed, "党建指导员详情", get(pages::registry::instructor)),
+        r("GET",  "/units",            Signed, "单位列表", get(pages::registry::units)),
+        r("GET",  "/import",                  CityAdmin, "数据导入页", get(pages::import::form)),
+        r("POST", "/import",                  CityAdmin, "上传并校验工作簿", post(pages::import::upload)),
+        r("POST", "/import/{id}/confirm",     CityAdmin, "确认导入", post(pages::import::confirm)),
+        r("GET",  "/import/{id}/errors.xlsx", CityAdmin, "下载错误说明工作簿", get(pages::import::errors)),
+        r("GET",  "/import/template.xlsx",    Signed, "下载空白模板", get(pages::import::template)),
+        r("GET",  "/export.xlsx",             Editors, "导出登记台账", get(pages::import::export_registry)),
+        r("GET",  "/api/v1/stats/coverage",          Signed, "覆盖统计（statistics.md §6）", get(api::coverage)),
+        r("GET",  "/api/v1/stats/cross-appointment", Signed, "双向进入、交叉任职统计", get(api::cross_appointment)),
+        r("GET",  "/api/v1/orgs",                    Signed, "社会组织列表（可按统计口径筛选）", get(api::orgs)),
+        r("GET",  "/api/v1/orgs/{code}",             Signed, "社会组织详情及时间线", get(api::org)),
+        r("GET",  "/api/v1/party-orgs",              Signed, "党组织列表", get(api::party_orgs)),
+        r("GET",  "/api/v1/party-orgs/{name}",       Signed, "党组织详情", get(api::party_org)),
+        r("GET",  "/api/v1/instructors",             Signed, "党建指导员列表", get(api::instructors)),
+        r("GET",  "/api/v1/regions",                 Signed, "区划", get(api::regions)),
+        r("GET",  "/api/v1/units",                   Signed, "单位", get(api::units)),
     ]
 }
 
@@ -269,7 +193,8 @@ pub fn router(db: Db) -> Router {
         ));
         router = router.route(spec.path, guarded);
     }
-    router.with_state(state)
+    // Uploaded workbooks may be large; the importer itself refuses files over its own limit.
+    router.layer(axum::extract::DefaultBodyLimit::max(210 * 1024 * 1024)).with_state(state)
 }
 
 /// Serves the application until Ctrl-C.

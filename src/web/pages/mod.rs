@@ -2,8 +2,10 @@
 //! gets its frame from [`frame`].
 
 pub mod dashboard;
+pub mod import;
 pub mod login;
 pub mod orgs;
+pub mod registry;
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -36,7 +38,8 @@ pub fn frame(
         active,
         crumbs,
         is_admin: actor.role().is_city_admin(),
-        may_edit: actor.role().may_edit_registry(),
+        // Imports write the whole registry: city admins only, until scoped imports exist.
+        may_edit: actor.role().is_city_admin(),
     }
 }
 

@@ -1,0 +1,194 @@
+//! Lists and details of party orgs, instructors and units for the pages, within the actor's
+//! scope: a party org or instructor is in scope when it covers (or is stationed in) an org in
+//! scope; units are reference data, their counts are scoped.
+
+use serde::Serialize;
+
+use super::{Db, DbResult, Scope};
+
+/// A party org in a list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartyOrgRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub formation: String,
+    pub parent: Option<String>,
+    pub founded_on: String,
+    pub dissolved_on: Option<String>,
+    pub member_count: Option<i64>,
+    pub secretary: Option<String>,
+    /// Orgs covered now (open links).
+    pub covering: i64,
+}
+
+/// A covered org of a party org, or a station of an instructor, with its dates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgLink {
+    pub credit_code: String,
+    pub org_name: String,
+    pub from: String,
+    pub to: Option<String>,
+}
+
+/// An instructor or liaison in a list. Personal data is masked by the caller as the role needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstructorRow {
+    pub id: i64,
+    pub name: String,
+    pub citizen_id: Option<String>,
+    pub phone: Option<String>,
+    pub home_unit: String,
+    pub role: String,
+    /// Orgs stationed in now.
+    pub stationed: i64,
+}
+
+/// A unit with its scoped counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub region: String,
+    pub carries_party_building: bool,
+    /// Orgs it supervises (业务主管), in scope.
+    pub supervised: i64,
+    /// Orgs it is the responsible unit of, in scope.
+    pub responsible: i64,
+    /// Instructors it sent.
+    pub instructors: i64,
+}
+
+fn party_scope(scope: &Scope) -> String {
+    if scope.is_city() {
+        return "1 = 1".into();
+    }
+    format!(
+        "p.id IN (SELECT l.party_org_id FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id WHERE {})",
+        scope.org_condition("o")
+    )
+}
+
+fn instructor_scope(scope: &Scope) -> String {
+    if scope.is_city() {
+        return "1 = 1".into();
+    }
+    format!(
+        "i.id IN (SELECT s.instructor_id FROM stations s JOIN social_orgs o ON o.id = s.org_id WHERE {})",
+        scope.org_condition("o")
+    )
+}
+
+impl Db {
+    pub async fn party_org_rows(&self, scope: &Scope) -> DbResult<Vec<PartyOrgRow>> {
+        let sql = format!(
+            "SELECT p.id, p.name, p.kind, p.formation, p.parent_name, p.founded_on, p.dissolved_on, \
+             p.member_count, p.secretary, \
+             (SELECT COUNT(*) FROM coverage_links l WHERE l.party_org_id = p.id AND l.valid_to IS NULL) \
+             FROM party_orgs p WHERE {} ORDER BY p.name",
+            party_scope(scope)
+        );
+        type Tuple = (i64, String, String, String, Option<String>, String, Option<String>, Option<i64>, Option<String>, i64);
+        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, kind, formation, parent, founded_on, dissolved_on, member_count, secretary, covering)| PartyOrgRow {
+                id,
+                name,
+                kind,
+                formation,
+                parent,
+                founded_on,
+                dissolved_on,
+                member_count,
+                secretary,
+                covering,
+            })
+            .collect())
+    }
+
+    /// One party org (if in scope) and all its coverage links.
+    pub async fn party_org_detail(&self, scope: &Scope, id: i64) -> DbResult<Option<(PartyOrgRow, Vec<OrgLink>)>> {
+        let Some(row) = self.party_org_rows(scope).await?.into_iter().find(|p| p.id == id) else { return Ok(None) };
+        let links: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT o.credit_code, o.name, l.valid_from, l.valid_to FROM coverage_links l \
+             JOIN social_orgs o ON o.id = l.org_id WHERE l.party_org_id = $1 ORDER BY l.valid_from, o.name",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let links = links
+            .into_iter()
+            .map(|(credit_code, org_name, from, to)| OrgLink { credit_code, org_name, from, to })
+            .collect();
+        Ok(Some((row, links)))
+    }
+
+    pub async fn instructor_rows(&self, scope: &Scope) -> DbResult<Vec<InstructorRow>> {
+        let sql = format!(
+            "SELECT i.id, i.name, i.citizen_id, i.phone, u.name, i.role, \
+             (SELECT COUNT(*) FROM stations s WHERE s.instructor_id = i.id AND s.valid_to IS NULL) \
+             FROM instructors i JOIN units u ON u.id = i.home_unit_id WHERE {} ORDER BY u.name, i.name",
+            instructor_scope(scope)
+        );
+        type Tuple = (i64, String, Option<String>, Option<String>, String, String, i64);
+        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, citizen_id, phone, home_unit, role, stationed)| InstructorRow {
+                id,
+                name,
+                citizen_id,
+                phone,
+                home_unit,
+                role,
+                stationed,
+            })
+            .collect())
+    }
+
+    /// One instructor (if in scope) and all his or her stations.
+    pub async fn instructor_detail(&self, scope: &Scope, id: i64) -> DbResult<Option<(InstructorRow, Vec<OrgLink>)>> {
+        let Some(row) = self.instructor_rows(scope).await?.into_iter().find(|i| i.id == id) else { return Ok(None) };
+        let links: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT o.credit_code, o.name, s.valid_from, s.valid_to FROM stations s \
+             JOIN social_orgs o ON o.id = s.org_id WHERE s.instructor_id = $1 ORDER BY s.valid_from, o.name",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let links = links
+            .into_iter()
+            .map(|(credit_code, org_name, from, to)| OrgLink { credit_code, org_name, from, to })
+            .collect();
+        Ok(Some((row, links)))
+    }
+
+    pub async fn unit_rows(&self, scope: &Scope) -> DbResult<Vec<UnitRow>> {
+        let cond = scope.org_condition("o");
+        let sql = format!(
+            "SELECT u.id, u.name, u.kind, u.region_code, u.carries_party_building, \
+             (SELECT COUNT(*) FROM social_orgs o WHERE o.supervising_unit_id = u.id AND {cond}), \
+             (SELECT COUNT(*) FROM org_responsible_units ru JOIN social_orgs o ON o.id = ru.org_id \
+              WHERE ru.unit_id = u.id AND {cond}), \
+             (SELECT COUNT(*) FROM instructors i WHERE i.home_unit_id = u.id) \
+             FROM units u ORDER BY u.kind, u.name"
+        );
+        type Tuple = (i64, String, String, String, i64, i64, i64, i64);
+        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, kind, region, carries, supervised, responsible, instructors)| UnitRow {
+                id,
+                name,
+                kind,
+                region,
+                carries_party_building: carries != 0,
+                supervised,
+                responsible,
+                instructors,
+            })
+            .collect())
+    }
+}

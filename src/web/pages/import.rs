@@ -1,0 +1,201 @@
+//! 数据导入: upload a workbook → the validation report in the page (every error and warning by
+//! sheet, row and column; the error workbook to download) → confirm → the result. The template
+//! and the registry export are offered here too.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+
+use super::login::CsrfForm;
+use super::{PageError, count, frame, render};
+use crate::cli::today;
+use crate::db::{ReadOptions, WriteSummary};
+use crate::excel::problems::{Problem, Report, Severity};
+use crate::excel::{export, import, source, writer};
+use crate::web::auth::{Actor, url_encode};
+use crate::web::layout::Layout;
+use crate::web::{AppState, WebError};
+
+/// Problems shown in the page; the error workbook has them all.
+const SHOWN: usize = 500;
+
+#[derive(Template)]
+#[template(path = "import.html")]
+pub struct ImportPage {
+    pub layout: Layout,
+    /// The uploaded file's id, name and report, once a file was checked.
+    pub checked: Option<Checked>,
+    pub error: Option<String>,
+    pub written: Option<WriteSummary>,
+}
+
+pub struct Checked {
+    pub id: i64,
+    pub file_name: String,
+    pub errors: String,
+    pub warnings: String,
+    pub has_errors: bool,
+    pub problems: Vec<ProblemRow>,
+    pub omitted: usize,
+    pub counts: Vec<(&'static str, String)>,
+}
+
+pub struct ProblemRow {
+    pub severity: &'static str,
+    pub is_error: bool,
+    pub sheet: String,
+    pub cell: String,
+    pub header: String,
+    pub value: String,
+    pub message: String,
+}
+
+fn problem_row(p: &Problem) -> ProblemRow {
+    ProblemRow {
+        severity: p.severity.label(),
+        is_error: p.severity == Severity::Error,
+        sheet: p.sheet.clone(),
+        cell: p.cell(),
+        header: p.header.clone(),
+        value: p.value.clone(),
+        message: p.message.clone(),
+    }
+}
+
+fn page(actor: &Actor, checked: Option<Checked>, error: Option<String>, written: Option<WriteSummary>) -> Result<Response, PageError> {
+    let page = ImportPage { layout: frame(actor, "数据导入", "import", vec![("数据管理".into(), "/import".into())]), checked, error, written };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn form(Extension(actor): Extension<Actor>) -> Result<Response, PageError> {
+    page(&actor, None, None, None)
+}
+
+/// Validates a stored file against the registry as it is now.
+async fn check(s: &AppState, bytes: &[u8], file_name: &str) -> Result<Result<(source::Workbook, crate::domain::dataset::Dataset, Report), String>, PageError> {
+    let wb = match source::read_bytes(file_name, bytes) {
+        Ok(wb) => wb,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let known = import::Known::load(&s.db).await?;
+    let (data, report) = import::validate(&wb, &known, today());
+    Ok(Ok((wb, data, report)))
+}
+
+pub async fn upload(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.xlsx").to_string();
+                let bytes = field.bytes().await.map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    actor.check_csrf(&csrf)?;
+    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return page(&actor, None, Some("请选择要导入的工作簿文件（.xlsx，或 CSV 压缩包）".into()), None);
+    };
+    let (_, data, report) = match check(&s, &bytes, &name).await? {
+        Ok(x) => x,
+        Err(message) => return page(&actor, None, Some(message), None),
+    };
+    let id = s.db.add_pending_import(actor.user.id, &name, &bytes).await?;
+    let counts = vec![
+        ("单位", count(data.units.len() as i64)),
+        ("社会组织", count(data.orgs.len() as i64)),
+        ("党组织", count(data.party_orgs.len() as i64)),
+        ("党建指导员", count(data.instructors.len() as i64)),
+        ("任职", count(data.positions.len() as i64)),
+    ];
+    let checked = Checked {
+        id,
+        file_name: name,
+        errors: count(report.errors as i64),
+        warnings: count(report.warnings as i64),
+        has_errors: report.has_errors(),
+        problems: report.problems.iter().take(SHOWN).map(problem_row).collect(),
+        omitted: (report.errors + report.warnings).saturating_sub(SHOWN),
+        counts,
+    };
+    page(&actor, Some(checked), None, None)
+}
+
+pub async fn confirm(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    let (name, bytes) = s.db.pending_import(actor.user.id, id).await?.ok_or(WebError::NotFound)?;
+    let (_, data, report) = match check(&s, &bytes, &name).await? {
+        Ok(x) => x,
+        Err(message) => return page(&actor, None, Some(message), None),
+    };
+    if report.has_errors() {
+        // The registry changed since the check (another import): show the new report.
+        return page(&actor, None, Some(format!("数据已发生变化，重新校验发现 {} 条错误，请重新上传", report.errors)), None);
+    }
+    let summary = s.db.write_dataset(&actor.scope, &data, &actor.user.username, today()).await?;
+    s.db.remove_pending_import(id).await?;
+    s.db.audit(&actor.user.username, "import", &name, &format!("{summary:?}"), &actor.client).await?;
+    page(&actor, None, None, Some(summary))
+}
+
+fn xlsx(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}", url_encode(name))),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn errors(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let (name, bytes) = s.db.pending_import(actor.user.id, id).await?.ok_or(WebError::NotFound)?;
+    let (wb, _, report) = check(&s, &bytes, &name).await?.map_err(WebError::BadRequest)?;
+    let out = writer::write_xlsx(&export::error_sheets(&wb, &report)).map_err(|e| WebError::Template(e.to_string()))?;
+    Ok(xlsx(out, "errors.xlsx", "错误说明.xlsx"))
+}
+
+pub async fn template() -> Result<Response, PageError> {
+    let out = writer::write_xlsx(&export::template_sheets()).map_err(|e| WebError::Template(e.to_string()))?;
+    Ok(xlsx(out, "template.xlsx", "登记台账模板.xlsx"))
+}
+
+pub async fn export_registry(State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Result<Response, PageError> {
+    let mut data = s.db.read_dataset(&actor.scope, ReadOptions { open_links_only: true }).await?;
+    // Roles that do not need personal data get the workbook without ID and phone numbers.
+    if !actor.role().sees_personal_data() {
+        for i in &mut data.instructors {
+            i.citizen_id = None;
+            i.phone = None;
+        }
+        for p in &mut data.positions {
+            p.citizen_id = None;
+        }
+    } else {
+        s.db.audit(&actor.user.username, "view_personal_data", "导出登记台账", "身份证号、手机号", &actor.client).await?;
+    }
+    let out = writer::write_xlsx(&export::dataset_sheets(&data)).map_err(|e| WebError::Template(e.to_string()))?;
+    s.db.audit(&actor.user.username, "export", "登记台账", &format!("{} 个社会组织", data.orgs.len()), &actor.client).await?;
+    Ok(xlsx(out, "registry.xlsx", "登记台账.xlsx"))
+}
