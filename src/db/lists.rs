@@ -89,28 +89,65 @@ impl Db {
              FROM party_orgs p WHERE {} ORDER BY p.name",
             party_scope(scope)
         );
-        type Tuple = (i64, String, String, String, Option<String>, String, Option<String>, Option<i64>, Option<String>, i64);
-        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        type Tuple = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            i64,
+        );
+        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, kind, formation, parent, founded_on, dissolved_on, member_count, secretary, covering)| PartyOrgRow {
-                id,
-                name,
-                kind,
-                formation,
-                parent,
-                founded_on,
-                dissolved_on,
-                member_count,
-                secretary,
-                covering,
-            })
+            .map(
+                |(
+                    id,
+                    name,
+                    kind,
+                    formation,
+                    parent,
+                    founded_on,
+                    dissolved_on,
+                    member_count,
+                    secretary,
+                    covering,
+                )| PartyOrgRow {
+                    id,
+                    name,
+                    kind,
+                    formation,
+                    parent,
+                    founded_on,
+                    dissolved_on,
+                    member_count,
+                    secretary,
+                    covering,
+                },
+            )
             .collect())
     }
 
     /// One party org (if in scope) and all its coverage links.
-    pub async fn party_org_detail(&self, scope: &Scope, id: i64) -> DbResult<Option<(PartyOrgRow, Vec<OrgLink>)>> {
-        let Some(row) = self.party_org_rows(scope).await?.into_iter().find(|p| p.id == id) else { return Ok(None) };
+    pub async fn party_org_detail(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> DbResult<Option<(PartyOrgRow, Vec<OrgLink>)>> {
+        let Some(row) = self
+            .party_org_rows(scope)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id)
+        else {
+            return Ok(None);
+        };
         let links: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT o.credit_code, o.name, l.valid_from, l.valid_to FROM coverage_links l \
              JOIN social_orgs o ON o.id = l.org_id WHERE l.party_org_id = $1 ORDER BY l.valid_from, o.name",
@@ -120,7 +157,12 @@ impl Db {
         .await?;
         let links = links
             .into_iter()
-            .map(|(credit_code, org_name, from, to)| OrgLink { credit_code, org_name, from, to })
+            .map(|(credit_code, org_name, from, to)| OrgLink {
+                credit_code,
+                org_name,
+                from,
+                to,
+            })
             .collect();
         Ok(Some((row, links)))
     }
@@ -132,25 +174,48 @@ impl Db {
              FROM instructors i JOIN units u ON u.id = i.home_unit_id WHERE {} ORDER BY u.name, i.name",
             instructor_scope(scope)
         );
-        type Tuple = (i64, String, Option<String>, Option<String>, String, String, i64);
-        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        type Tuple = (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            i64,
+        );
+        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, citizen_id, phone, home_unit, role, stationed)| InstructorRow {
-                id,
-                name,
-                citizen_id,
-                phone,
-                home_unit,
-                role,
-                stationed,
-            })
+            .map(
+                |(id, name, citizen_id, phone, home_unit, role, stationed)| InstructorRow {
+                    id,
+                    name,
+                    citizen_id,
+                    phone,
+                    home_unit,
+                    role,
+                    stationed,
+                },
+            )
             .collect())
     }
 
     /// One instructor (if in scope) and all his or her stations.
-    pub async fn instructor_detail(&self, scope: &Scope, id: i64) -> DbResult<Option<(InstructorRow, Vec<OrgLink>)>> {
-        let Some(row) = self.instructor_rows(scope).await?.into_iter().find(|i| i.id == id) else { return Ok(None) };
+    pub async fn instructor_detail(
+        &self,
+        scope: &Scope,
+        id: i64,
+    ) -> DbResult<Option<(InstructorRow, Vec<OrgLink>)>> {
+        let Some(row) = self
+            .instructor_rows(scope)
+            .await?
+            .into_iter()
+            .find(|i| i.id == id)
+        else {
+            return Ok(None);
+        };
         let links: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT o.credit_code, o.name, s.valid_from, s.valid_to FROM stations s \
              JOIN social_orgs o ON o.id = s.org_id WHERE s.instructor_id = $1 ORDER BY s.valid_from, o.name",
@@ -160,7 +225,12 @@ impl Db {
         .await?;
         let links = links
             .into_iter()
-            .map(|(credit_code, org_name, from, to)| OrgLink { credit_code, org_name, from, to })
+            .map(|(credit_code, org_name, from, to)| OrgLink {
+                credit_code,
+                org_name,
+                from,
+                to,
+            })
             .collect();
         Ok(Some((row, links)))
     }
@@ -176,19 +246,23 @@ impl Db {
              FROM units u ORDER BY u.kind, u.name"
         );
         type Tuple = (i64, String, String, String, i64, i64, i64, i64);
-        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, kind, region, carries, supervised, responsible, instructors)| UnitRow {
-                id,
-                name,
-                kind,
-                region,
-                carries_party_building: carries != 0,
-                supervised,
-                responsible,
-                instructors,
-            })
+            .map(
+                |(id, name, kind, region, carries, supervised, responsible, instructors)| UnitRow {
+                    id,
+                    name,
+                    kind,
+                    region,
+                    carries_party_building: carries != 0,
+                    supervised,
+                    responsible,
+                    instructors,
+                },
+            )
             .collect())
     }
 }

@@ -4,9 +4,18 @@ use super::{Db, DbResult, now_text};
 
 impl Db {
     /// Keeps an uploaded file for the user; returns its id. Files older than a day are dropped.
-    pub async fn add_pending_import(&self, user_id: i64, file_name: &str, content: &[u8]) -> DbResult<i64> {
-        let cutoff = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        sqlx::query("DELETE FROM pending_imports WHERE created_at < $1").bind(cutoff).execute(self.pool()).await?;
+    pub async fn add_pending_import(
+        &self,
+        user_id: i64,
+        file_name: &str,
+        content: &[u8],
+    ) -> DbResult<i64> {
+        let cutoff = (chrono::Utc::now() - chrono::Duration::days(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        sqlx::query("DELETE FROM pending_imports WHERE created_at < $1")
+            .bind(cutoff)
+            .execute(self.pool())
+            .await?;
         Ok(sqlx::query_scalar(
             "INSERT INTO pending_imports (user_id, file_name, content, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -19,16 +28,25 @@ impl Db {
     }
 
     /// A pending file of this user: (file name, content). Another user's file is not found.
-    pub async fn pending_import(&self, user_id: i64, id: i64) -> DbResult<Option<(String, Vec<u8>)>> {
-        Ok(sqlx::query_as("SELECT file_name, content FROM pending_imports WHERE id = $1 AND user_id = $2")
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(self.pool())
-            .await?)
+    pub async fn pending_import(
+        &self,
+        user_id: i64,
+        id: i64,
+    ) -> DbResult<Option<(String, Vec<u8>)>> {
+        Ok(sqlx::query_as(
+            "SELECT file_name, content FROM pending_imports WHERE id = $1 AND user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     pub async fn remove_pending_import(&self, id: i64) -> DbResult<()> {
-        sqlx::query("DELETE FROM pending_imports WHERE id = $1").bind(id).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM pending_imports WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 }

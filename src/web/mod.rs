@@ -11,6 +11,7 @@ mod api;
 pub mod auth;
 pub mod charts;
 pub mod layout;
+pub mod openapi;
 mod pages;
 
 use axum::Router;
@@ -169,6 +170,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/import/{id}/errors.xlsx", CityAdmin, "下载错误说明工作簿", get(pages::import::errors)),
         r("GET",  "/import/template.xlsx",    Signed, "下载空白模板", get(pages::import::template)),
         r("GET",  "/export.xlsx",             Editors, "导出登记台账", get(pages::import::export_registry)),
+        r("GET",  "/api/v1/openapi.json",            Public, "本 API 的 OpenAPI 文档", get(openapi::serve)),
         r("GET",  "/api/v1/stats/coverage",          Signed, "覆盖统计（statistics.md §6）", get(api::coverage)),
         r("GET",  "/api/v1/stats/cross-appointment", Signed, "双向进入、交叉任职统计", get(api::cross_appointment)),
         r("GET",  "/api/v1/orgs",                    Signed, "社会组织列表（可按统计口径筛选）", get(api::orgs)),
@@ -194,7 +196,9 @@ pub fn router(db: Db) -> Router {
         router = router.route(spec.path, guarded);
     }
     // Uploaded workbooks may be large; the importer itself refuses files over its own limit.
-    router.layer(axum::extract::DefaultBodyLimit::max(210 * 1024 * 1024)).with_state(state)
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(210 * 1024 * 1024))
+        .with_state(state)
 }
 
 /// Serves the application until Ctrl-C.

@@ -184,3 +184,72 @@ async fn the_api_needs_a_valid_token() {
         "a disabled user's token is revoked"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes() {
+    let app = TestApp::new(crate::support::TestDb::new().await);
+    let r = app
+        .send(
+            axum::http::Request::get("/api/v1/openapi.json")
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut documented: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .expect("ops")
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let mut routed: Vec<(String, String)> = dangjian::web::routes()
+        .into_iter()
+        .filter(|(s, _)| s.path.starts_with("/api/"))
+        .map(|(s, _)| (s.method.to_string(), s.path.to_string()))
+        .collect();
+    documented.sort();
+    routed.sort();
+    assert_eq!(documented, routed);
+    // Every path parameter is declared, and the org list documents the drill-down filters.
+    for (path, ops) in paths {
+        for op in ops.as_object().expect("ops").values() {
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .expect("params")
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().expect("name"))
+                .collect();
+            let in_path: Vec<&str> = path
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                .collect();
+            assert_eq!(declared, in_path, "{path}");
+        }
+    }
+    let org_params: Vec<&str> = paths["/api/v1/orgs"]["get"]["parameters"]
+        .as_array()
+        .expect("params")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    for name in [
+        "as_of",
+        "region",
+        "covered",
+        "work_covered",
+        "own_covered",
+        "should_establish_own",
+        "should_establish_none",
+        "q",
+        "page",
+    ] {
+        assert!(org_params.contains(&name), "{name} documented");
+    }
+}

@@ -7,6 +7,7 @@ mod cli;
 mod fixture;
 mod import;
 mod migrations;
+mod scope_matrix;
 mod stats;
 mod support;
 mod web;

@@ -214,10 +214,22 @@ pub fn session_cookie(reply: &Reply) -> Option<String> {
 
 impl TestApp {
     /// POST a multipart form with one file field `file` and a `csrf` field.
-    pub async fn upload(&self, cookie: &str, uri: &str, csrf: &str, file_name: &str, bytes: &[u8]) -> Reply {
+    pub async fn upload(
+        &self,
+        cookie: &str,
+        uri: &str,
+        csrf: &str,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Reply {
         let boundary = "----djtestboundary";
         let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n"
+            )
+            .as_bytes(),
+        );
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
         );
@@ -225,7 +237,10 @@ impl TestApp {
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let req = Request::post(uri)
             .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from(body))
             .expect("request");
         self.send(req).await

@@ -207,27 +207,75 @@ async fn import_in_the_browser_names_errors_then_saves_the_fixed_workbook() {
     let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
     let csrf = csrf_of(&app.get_with_cookie(&cookie, "/import").await.body);
     // A valid code, and a copy with a wrong check character.
-    let code = dangjian::domain::codes::CreditCode::from_body("51140302MJY000010").expect("body").as_str().to_string();
+    let code = dangjian::domain::codes::CreditCode::from_body("51140302MJY000010")
+        .expect("body")
+        .as_str()
+        .to_string();
     let mut wrong = code.clone();
     let last = wrong.pop().expect("char");
     wrong.push(if last == '0' { '1' } else { '0' });
-    let csv = |c: &str| format!("统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n{c},新协会,社会团体,140302,2024-01-01,正常,2\n");
-    let r = app.upload(&cookie, "/import", &csrf, "社会组织.csv", csv(&wrong).as_bytes()).await;
+    let csv = |c: &str| {
+        format!(
+            "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n{c},新协会,社会团体,140302,2024-01-01,正常,2\n"
+        )
+    };
+    let r = app
+        .upload(
+            &cookie,
+            "/import",
+            &csrf,
+            "社会组织.csv",
+            csv(&wrong).as_bytes(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("发现 1 条错误"), "{}", &r.body[..r.body.len().min(3000)]);
+    assert!(
+        r.body.contains("发现 1 条错误"),
+        "{}",
+        &r.body[..r.body.len().min(3000)]
+    );
     assert!(r.body.contains(&format!("校验位错误，应为 {last}")));
     assert!(r.body.contains(">A2<"), "the cell is named");
     assert!(!r.body.contains("确认导入"), "no confirmation with errors");
     assert!(app.t.db.is_empty().await.expect("db"));
 
-    let r = app.upload(&cookie, "/import", &csrf, "社会组织.csv", csv(&code).as_bytes()).await;
+    let r = app
+        .upload(
+            &cookie,
+            "/import",
+            &csrf,
+            "社会组织.csv",
+            csv(&code).as_bytes(),
+        )
+        .await;
     assert!(r.body.contains("没有错误"));
-    let action = r.body.split("action=\"/import/").nth(1).expect("confirm form").split('"').next().expect("path").to_string();
-    let r = app.post_form(Some(&cookie), &format!("/import/{action}"), &[("csrf", &csrf)]).await;
-    assert!(r.body.contains("导入完成"), "{}", &r.body[..r.body.len().min(2000)]);
+    let action = r
+        .body
+        .split("action=\"/import/")
+        .nth(1)
+        .expect("confirm form")
+        .split('"')
+        .next()
+        .expect("path")
+        .to_string();
+    let r = app
+        .post_form(
+            Some(&cookie),
+            &format!("/import/{action}"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert!(
+        r.body.contains("导入完成"),
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
     let r = app.get_with_cookie(&cookie, "/orgs?q=新协会").await;
     assert!(r.body.contains(&code), "the new org is listed");
     // A viewer may not import.
     let viewer = app.user("viewer", Role::Viewer, ScopeTarget::City).await;
-    assert_eq!(app.get(&viewer, "/import").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&viewer, "/import").await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -4,10 +4,10 @@
 
 use askama::Template;
 use axum::Extension;
+use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 
 use super::login::CsrfForm;
 use super::{PageError, count, frame, render};
@@ -65,8 +65,23 @@ fn problem_row(p: &Problem) -> ProblemRow {
     }
 }
 
-fn page(actor: &Actor, checked: Option<Checked>, error: Option<String>, written: Option<WriteSummary>) -> Result<Response, PageError> {
-    let page = ImportPage { layout: frame(actor, "数据导入", "import", vec![("数据管理".into(), "/import".into())]), checked, error, written };
+fn page(
+    actor: &Actor,
+    checked: Option<Checked>,
+    error: Option<String>,
+    written: Option<WriteSummary>,
+) -> Result<Response, PageError> {
+    let page = ImportPage {
+        layout: frame(
+            actor,
+            "数据导入",
+            "import",
+            vec![("数据管理".into(), "/import".into())],
+        ),
+        checked,
+        error,
+        written,
+    };
     Ok(render(&page)?.into_response())
 }
 
@@ -75,7 +90,12 @@ pub async fn form(Extension(actor): Extension<Actor>) -> Result<Response, PageEr
 }
 
 /// Validates a stored file against the registry as it is now.
-async fn check(s: &AppState, bytes: &[u8], file_name: &str) -> Result<Result<(source::Workbook, crate::domain::dataset::Dataset, Report), String>, PageError> {
+async fn check(
+    s: &AppState,
+    bytes: &[u8],
+    file_name: &str,
+) -> Result<Result<(source::Workbook, crate::domain::dataset::Dataset, Report), String>, PageError>
+{
     let wb = match source::read_bytes(file_name, bytes) {
         Ok(wb) => wb,
         Err(e) => return Ok(Err(e.to_string())),
@@ -92,12 +112,19 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))?
+    {
         match field.name() {
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.xlsx").to_string();
-                let bytes = field.bytes().await.map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
                 file = Some((name, bytes.to_vec()));
             }
             _ => {}
@@ -105,13 +132,20 @@ pub async fn upload(
     }
     actor.check_csrf(&csrf)?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return page(&actor, None, Some("请选择要导入的工作簿文件（.xlsx，或 CSV 压缩包）".into()), None);
+        return page(
+            &actor,
+            None,
+            Some("请选择要导入的工作簿文件（.xlsx，或 CSV 压缩包）".into()),
+            None,
+        );
     };
     let (_, data, report) = match check(&s, &bytes, &name).await? {
         Ok(x) => x,
         Err(message) => return page(&actor, None, Some(message), None),
     };
-    let id = s.db.add_pending_import(actor.user.id, &name, &bytes).await?;
+    let id =
+        s.db.add_pending_import(actor.user.id, &name, &bytes)
+            .await?;
     let counts = vec![
         ("单位", count(data.units.len() as i64)),
         ("社会组织", count(data.orgs.len() as i64)),
@@ -125,7 +159,12 @@ pub async fn upload(
         errors: count(report.errors as i64),
         warnings: count(report.warnings as i64),
         has_errors: report.has_errors(),
-        problems: report.problems.iter().take(SHOWN).map(problem_row).collect(),
+        problems: report
+            .problems
+            .iter()
+            .take(SHOWN)
+            .map(problem_row)
+            .collect(),
         omitted: (report.errors + report.warnings).saturating_sub(SHOWN),
         counts,
     };
@@ -139,26 +178,55 @@ pub async fn confirm(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    let (name, bytes) = s.db.pending_import(actor.user.id, id).await?.ok_or(WebError::NotFound)?;
+    let (name, bytes) =
+        s.db.pending_import(actor.user.id, id)
+            .await?
+            .ok_or(WebError::NotFound)?;
     let (_, data, report) = match check(&s, &bytes, &name).await? {
         Ok(x) => x,
         Err(message) => return page(&actor, None, Some(message), None),
     };
     if report.has_errors() {
         // The registry changed since the check (another import): show the new report.
-        return page(&actor, None, Some(format!("数据已发生变化，重新校验发现 {} 条错误，请重新上传", report.errors)), None);
+        return page(
+            &actor,
+            None,
+            Some(format!(
+                "数据已发生变化，重新校验发现 {} 条错误，请重新上传",
+                report.errors
+            )),
+            None,
+        );
     }
-    let summary = s.db.write_dataset(&actor.scope, &data, &actor.user.username, today()).await?;
+    let summary =
+        s.db.write_dataset(&actor.scope, &data, &actor.user.username, today())
+            .await?;
     s.db.remove_pending_import(id).await?;
-    s.db.audit(&actor.user.username, "import", &name, &format!("{summary:?}"), &actor.client).await?;
+    s.db.audit(
+        &actor.user.username,
+        "import",
+        &name,
+        &format!("{summary:?}"),
+        &actor.client,
+    )
+    .await?;
     page(&actor, None, None, Some(summary))
 }
 
 fn xlsx(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}", url_encode(name))),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+                    url_encode(name)
+                ),
+            ),
         ],
         bytes,
     )
@@ -170,19 +238,36 @@ pub async fn errors(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (name, bytes) = s.db.pending_import(actor.user.id, id).await?.ok_or(WebError::NotFound)?;
-    let (wb, _, report) = check(&s, &bytes, &name).await?.map_err(WebError::BadRequest)?;
-    let out = writer::write_xlsx(&export::error_sheets(&wb, &report)).map_err(|e| WebError::Template(e.to_string()))?;
+    let (name, bytes) =
+        s.db.pending_import(actor.user.id, id)
+            .await?
+            .ok_or(WebError::NotFound)?;
+    let (wb, _, report) = check(&s, &bytes, &name)
+        .await?
+        .map_err(WebError::BadRequest)?;
+    let out = writer::write_xlsx(&export::error_sheets(&wb, &report))
+        .map_err(|e| WebError::Template(e.to_string()))?;
     Ok(xlsx(out, "errors.xlsx", "错误说明.xlsx"))
 }
 
 pub async fn template() -> Result<Response, PageError> {
-    let out = writer::write_xlsx(&export::template_sheets()).map_err(|e| WebError::Template(e.to_string()))?;
+    let out = writer::write_xlsx(&export::template_sheets())
+        .map_err(|e| WebError::Template(e.to_string()))?;
     Ok(xlsx(out, "template.xlsx", "登记台账模板.xlsx"))
 }
 
-pub async fn export_registry(State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Result<Response, PageError> {
-    let mut data = s.db.read_dataset(&actor.scope, ReadOptions { open_links_only: true }).await?;
+pub async fn export_registry(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    let mut data =
+        s.db.read_dataset(
+            &actor.scope,
+            ReadOptions {
+                open_links_only: true,
+            },
+        )
+        .await?;
     // Roles that do not need personal data get the workbook without ID and phone numbers.
     if !actor.role().sees_personal_data() {
         for i in &mut data.instructors {
@@ -193,9 +278,24 @@ pub async fn export_registry(State(s): State<AppState>, Extension(actor): Extens
             p.citizen_id = None;
         }
     } else {
-        s.db.audit(&actor.user.username, "view_personal_data", "导出登记台账", "身份证号、手机号", &actor.client).await?;
+        s.db.audit(
+            &actor.user.username,
+            "view_personal_data",
+            "导出登记台账",
+            "身份证号、手机号",
+            &actor.client,
+        )
+        .await?;
     }
-    let out = writer::write_xlsx(&export::dataset_sheets(&data)).map_err(|e| WebError::Template(e.to_string()))?;
-    s.db.audit(&actor.user.username, "export", "登记台账", &format!("{} 个社会组织", data.orgs.len()), &actor.client).await?;
+    let out = writer::write_xlsx(&export::dataset_sheets(&data))
+        .map_err(|e| WebError::Template(e.to_string()))?;
+    s.db.audit(
+        &actor.user.username,
+        "export",
+        "登记台账",
+        &format!("{} 个社会组织", data.orgs.len()),
+        &actor.client,
+    )
+    .await?;
     Ok(xlsx(out, "registry.xlsx", "登记台账.xlsx"))
 }

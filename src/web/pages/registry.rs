@@ -15,7 +15,11 @@ use crate::web::auth::Actor;
 use crate::web::layout::Layout;
 use crate::web::{AppState, WebError};
 
-fn label<T: Copy>(code: &str, parse: fn(&str) -> Option<T>, label: fn(T) -> &'static str) -> String {
+fn label<T: Copy>(
+    code: &str,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T) -> &'static str,
+) -> String {
     parse(code).map(label).unwrap_or(code).to_string()
 }
 
@@ -43,9 +47,20 @@ pub async fn party_orgs(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let text = text_filter(&q);
-    let rows = s.db.party_org_rows(&actor.scope).await?.into_iter().filter(|p| text.is_empty() || p.name.contains(&text)).map(party_view).collect();
+    let rows =
+        s.db.party_org_rows(&actor.scope)
+            .await?
+            .into_iter()
+            .filter(|p| text.is_empty() || p.name.contains(&text))
+            .map(party_view)
+            .collect();
     let page = PartyOrgsPage {
-        layout: frame(&actor, "党组织", "party_orgs", vec![("组织台账".into(), "/orgs".into())]),
+        layout: frame(
+            &actor,
+            "党组织",
+            "party_orgs",
+            vec![("组织台账".into(), "/orgs".into())],
+        ),
         rows,
         q: text,
     };
@@ -65,27 +80,59 @@ pub async fn party_org(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (p, links) = s.db.party_org_detail(&actor.scope, id).await?.ok_or(WebError::NotFound)?;
+    let (p, links) =
+        s.db.party_org_detail(&actor.scope, id)
+            .await?
+            .ok_or(WebError::NotFound)?;
     let p = party_view(p);
-    let page = PartyOrgPage { layout: frame(&actor, &p.name, "party_orgs", vec![("党组织".into(), "/party-orgs".into())]), p, links };
+    let page = PartyOrgPage {
+        layout: frame(
+            &actor,
+            &p.name,
+            "party_orgs",
+            vec![("党组织".into(), "/party-orgs".into())],
+        ),
+        p,
+        links,
+    };
     Ok(render(&page)?.into_response())
 }
 
 /// Masks citizen ID and phone unless the role needs them; unmasked views are audited.
-async fn personal(s: &AppState, actor: &Actor, rows: &mut [InstructorRow], place: &str) -> Result<(), PageError> {
+async fn personal(
+    s: &AppState,
+    actor: &Actor,
+    rows: &mut [InstructorRow],
+    place: &str,
+) -> Result<(), PageError> {
     let unmasked = actor.role().sees_personal_data();
     let mut shown = false;
     for r in rows.iter_mut() {
         r.role = label(&r.role, StationRole::from_code, StationRole::label);
         if !unmasked {
-            r.citizen_id = r.citizen_id.as_deref().map(|c| CitizenId::parse(c).map(|c| c.masked()).unwrap_or_else(|_| "******".into()));
-            r.phone = r.phone.as_deref().map(|p| Phone::parse(p).map(|p| p.masked()).unwrap_or_else(|_| "******".into()));
+            r.citizen_id = r.citizen_id.as_deref().map(|c| {
+                CitizenId::parse(c)
+                    .map(|c| c.masked())
+                    .unwrap_or_else(|_| "******".into())
+            });
+            r.phone = r.phone.as_deref().map(|p| {
+                Phone::parse(p)
+                    .map(|p| p.masked())
+                    .unwrap_or_else(|_| "******".into())
+            });
         } else if r.citizen_id.is_some() || r.phone.is_some() {
             shown = true;
         }
     }
     if shown {
-        s.db.audit(&actor.user.username, "view_personal_data", place, "身份证号、手机号", &actor.client).await?;
+        s.db.audit(
+            &actor.user.username,
+            "view_personal_data",
+            place,
+            "身份证号、手机号",
+            &actor.client,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -104,16 +151,20 @@ pub async fn instructors(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let text = text_filter(&q);
-    let mut rows: Vec<InstructorRow> = s
-        .db
-        .instructor_rows(&actor.scope)
-        .await?
-        .into_iter()
-        .filter(|i| text.is_empty() || i.name.contains(&text) || i.home_unit.contains(&text))
-        .collect();
+    let mut rows: Vec<InstructorRow> =
+        s.db.instructor_rows(&actor.scope)
+            .await?
+            .into_iter()
+            .filter(|i| text.is_empty() || i.name.contains(&text) || i.home_unit.contains(&text))
+            .collect();
     personal(&s, &actor, &mut rows, "/instructors").await?;
     let page = InstructorsPage {
-        layout: frame(&actor, "党建指导员", "instructors", vec![("组织台账".into(), "/orgs".into())]),
+        layout: frame(
+            &actor,
+            "党建指导员",
+            "instructors",
+            vec![("组织台账".into(), "/orgs".into())],
+        ),
         rows,
         q: text,
     };
@@ -133,12 +184,20 @@ pub async fn instructor(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (i, links) = s.db.instructor_detail(&actor.scope, id).await?.ok_or(WebError::NotFound)?;
+    let (i, links) =
+        s.db.instructor_detail(&actor.scope, id)
+            .await?
+            .ok_or(WebError::NotFound)?;
     let mut rows = [i];
     personal(&s, &actor, &mut rows, &format!("/instructors/{id}")).await?;
     let [i] = rows;
     let page = InstructorPage {
-        layout: frame(&actor, &i.name, "instructors", vec![("党建指导员".into(), "/instructors".into())]),
+        layout: frame(
+            &actor,
+            &i.name,
+            "instructors",
+            vec![("党建指导员".into(), "/instructors".into())],
+        ),
         i,
         links,
     };
@@ -153,14 +212,27 @@ pub struct UnitsPage {
     pub region_names: HashMap<String, String>,
 }
 
-pub async fn units(State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Result<Response, PageError> {
+pub async fn units(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
     let mut rows = s.db.unit_rows(&actor.scope).await?;
     for r in &mut rows {
         r.kind = label(&r.kind, UnitKind::from_code, UnitKind::label);
     }
-    let region_names = s.db.regions().await?.into_iter().map(|r| (r.code.as_str().to_string(), r.name)).collect();
+    let region_names =
+        s.db.regions()
+            .await?
+            .into_iter()
+            .map(|r| (r.code.as_str().to_string(), r.name))
+            .collect();
     let page = UnitsPage {
-        layout: frame(&actor, "单位", "units", vec![("组织台账".into(), "/orgs".into())]),
+        layout: frame(
+            &actor,
+            "单位",
+            "units",
+            vec![("组织台账".into(), "/orgs".into())],
+        ),
         rows,
         region_names,
     };
