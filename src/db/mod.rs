@@ -7,6 +7,7 @@ mod dataset;
 mod lists;
 mod orgs;
 mod pending;
+mod quality;
 mod read;
 mod regions;
 mod rules;
@@ -20,6 +21,7 @@ pub use orgs::{
     GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
     TimelineEntry,
 };
+pub use quality::{Finding, Quality};
 pub use regions::{Region, Unit, subtree};
 pub use rules::RuleTable;
 pub use scope::Scope;

@@ -35,3 +35,14 @@ impl RuleTable {
             .ok_or_else(|| DbError::Inconsistent(format!("规则表缺少有效的规则 {key}")))
     }
 }
+
+impl Db {
+    /// Every version of every rule: (key, value, source, effective_from, note), by key and date.
+    pub async fn rule_versions(&self) -> DbResult<Vec<(String, String, String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT key, value, source, effective_from, COALESCE(note, '') FROM rules ORDER BY key, effective_from",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

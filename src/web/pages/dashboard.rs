@@ -73,6 +73,20 @@ pub const DEF_UNCOVERED: &str = "未覆盖 = 纳入统计数 − 党组织覆盖
 pub const DEF_ABNORMAL: &str =
     "活动异常：登记状态为“异常”（列入活动异常名录）、仍纳入统计的社会组织";
 
+/// The column headers of a coverage table with their definitions.
+pub fn headers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("纳入统计", DEF_IN_SCOPE),
+        ("组织覆盖", DEF_COVERED),
+        ("未覆盖", DEF_UNCOVERED),
+        ("单独组建", DEF_OWN),
+        ("工作覆盖", DEF_WORK),
+        ("应单建未单建", DEF_SHOULD_OWN),
+        ("应建未建", DEF_SHOULD_NONE),
+        ("活动异常", DEF_ABNORMAL),
+    ]
+}
+
 /// The quarter ends from 2019Q1 up to the quarter of `as_of`, with `as_of` itself last.
 fn quarter_ends(as_of: NaiveDate) -> Vec<(String, NaiveDate)> {
     let mut out = Vec::new();
@@ -92,7 +106,7 @@ fn quarter_ends(as_of: NaiveDate) -> Vec<(String, NaiveDate)> {
     out
 }
 
-fn base_href(as_of: &str) -> String {
+pub(super) fn base_href(as_of: &str) -> String {
     format!("/orgs?as_of={as_of}")
 }
 
@@ -113,7 +127,7 @@ fn row_cells(c: &Counts, href: &str) -> Vec<Cell> {
     ]
 }
 
-fn table_row(name: String, r: &stats::Row, href: &str) -> TableRow {
+pub(super) fn table_row(name: String, r: &stats::Row, href: &str) -> TableRow {
     TableRow {
         name,
         cells: row_cells(&r.counts, href),
@@ -122,7 +136,7 @@ fn table_row(name: String, r: &stats::Row, href: &str) -> TableRow {
     }
 }
 
-fn region_rows(report: &CoverageReport, as_of: &str, whole_city: bool) -> Vec<TableRow> {
+pub(super) fn region_rows(report: &CoverageReport, as_of: &str, whole_city: bool) -> Vec<TableRow> {
     report
         .rows
         .iter()
@@ -278,16 +292,7 @@ pub async fn show(
         as_of: d.clone(),
         rate_figures,
         count_figures,
-        headers: vec![
-            ("纳入统计", DEF_IN_SCOPE),
-            ("组织覆盖", DEF_COVERED),
-            ("未覆盖", DEF_UNCOVERED),
-            ("单独组建", DEF_OWN),
-            ("工作覆盖", DEF_WORK),
-            ("应单建未单建", DEF_SHOULD_OWN),
-            ("应建未建", DEF_SHOULD_NONE),
-            ("活动异常", DEF_ABNORMAL),
-        ],
+        headers: headers(),
         by_region: region_rows(&regions, &d, scope.is_city()),
         by_unit,
         total: table_row(format!("合计（{}）", actor.user.scope_label), t, &href),

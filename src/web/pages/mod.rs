@@ -1,11 +1,13 @@
 //! Server-rendered pages: one askama struct per page, rendered through [`render`]; every page
 //! gets its frame from [`frame`].
 
+pub mod admin;
 pub mod dashboard;
 pub mod import;
 pub mod login;
 pub mod orgs;
 pub mod registry;
+pub mod stats;
 
 use askama::Template;
 use axum::http::StatusCode;

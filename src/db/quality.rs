@@ -1,0 +1,164 @@
+//! Data-quality findings (数据质量) within a scope: records the figures cannot be trusted on
+//! until someone fixes them.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{Db, DbResult, Scope};
+use crate::domain::codes::CreditCode;
+
+/// One finding: the record and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// A credit code, or a party org / person name.
+    pub key: String,
+    pub name: String,
+    pub detail: String,
+    /// Where to fix it.
+    pub href: String,
+}
+
+/// All findings, by check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Quality {
+    pub unresolved_unit: Vec<Finding>,
+    pub inner_code: Vec<Finding>,
+    pub duplicate_names: Vec<Finding>,
+    pub covering_terminated: Vec<Finding>,
+    pub persons_without_id: Vec<Finding>,
+}
+
+/// Collapses a name for duplicate detection: no spaces, brackets unified.
+fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            c => c,
+        })
+        .collect()
+}
+
+impl Db {
+    pub async fn quality(&self, scope: &Scope, today: NaiveDate) -> DbResult<Quality> {
+        let cond = scope.org_condition("o");
+        let orgs: Vec<(String, String, Option<i64>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT o.credit_code, o.name, ru.unit_id FROM social_orgs o \
+             JOIN org_responsible_units ru ON ru.org_id = o.id WHERE {cond} ORDER BY o.credit_code"
+            )))
+            .fetch_all(self.pool())
+            .await?;
+        let mut q = Quality::default();
+        let org_href = |code: &str| format!("/orgs/{code}");
+        let mut by_name: std::collections::HashMap<String, Vec<(String, String)>> =
+            std::collections::HashMap::new();
+        for (code, name, unit) in &orgs {
+            if unit.is_none() {
+                q.unresolved_unit.push(Finding {
+                    key: code.clone(),
+                    name: name.clone(),
+                    detail: "业务主管单位不承担党建工作，且登记区划没有县区工委（或社会组织党委）"
+                        .into(),
+                    href: org_href(code),
+                });
+            }
+            if let Ok(c) = CreditCode::parse(code)
+                && !c.inner_check_ok()
+            {
+                let expected = c
+                    .expected_inner_check()
+                    .map(|e| format!("，按 GB 11714 应为 {e}"))
+                    .unwrap_or_default();
+                q.inner_code.push(Finding {
+                    key: code.clone(),
+                    name: name.clone(),
+                    detail: format!("第9–17位组织机构代码校验位不符{expected}"),
+                    href: org_href(code),
+                });
+            }
+            by_name
+                .entry(name_key(name))
+                .or_default()
+                .push((code.clone(), name.clone()));
+        }
+        let mut groups: Vec<_> = by_name.into_values().filter(|v| v.len() > 1).collect();
+        groups.sort();
+        for group in groups {
+            let codes: Vec<&str> = group.iter().map(|(c, _)| c.as_str()).collect();
+            for (code, name) in &group {
+                q.duplicate_names.push(Finding {
+                    key: code.clone(),
+                    name: name.clone(),
+                    detail: format!(
+                        "与 {} 名称相同",
+                        codes
+                            .iter()
+                            .filter(|c| *c != code)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ),
+                    href: org_href(code),
+                });
+            }
+        }
+        let covering: Vec<(String, String, String, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT p.name, o.credit_code, o.name, o.terminated_on FROM coverage_links l \
+             JOIN party_orgs p ON p.id = l.party_org_id JOIN social_orgs o ON o.id = l.org_id \
+             WHERE l.valid_to IS NULL AND p.dissolved_on IS NULL AND o.terminated_on IS NOT NULL \
+             AND o.terminated_on <= $1 AND {cond} ORDER BY p.name"
+            )))
+            .bind(today.to_string())
+            .fetch_all(self.pool())
+            .await?;
+        for (party, code, name, terminated) in covering {
+            q.covering_terminated.push(Finding {
+                key: party.clone(),
+                name,
+                detail: format!("{party} 仍覆盖已于 {terminated} 注销或撤销的组织 {code}"),
+                href: org_href(&code),
+            });
+        }
+        let persons: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT pe.name, p.title, COALESCE(o.credit_code, '') FROM positions p \
+             JOIN persons pe ON pe.id = p.person_id LEFT JOIN social_orgs o ON o.id = p.org_id \
+             WHERE pe.citizen_id IS NULL AND (p.org_id IS NULL OR {cond}) ORDER BY pe.name"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        for (name, title, code) in persons {
+            q.persons_without_id.push(Finding {
+                key: name.clone(),
+                name: name.clone(),
+                detail: format!("{title}：没有身份证号，交叉任职统计只能按姓名匹配"),
+                href: if code.is_empty() {
+                    "/party-orgs".into()
+                } else {
+                    org_href(&code)
+                },
+            });
+        }
+        let instructors: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT i.id, i.name, u.name FROM instructors i JOIN units u ON u.id = i.home_unit_id \
+             WHERE i.citizen_id IS NULL ORDER BY i.name",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let visible = self.instructor_rows(scope).await?;
+        for (id, name, unit) in instructors
+            .into_iter()
+            .filter(|(id, _, _)| visible.iter().any(|v| v.id == *id))
+        {
+            q.persons_without_id.push(Finding {
+                key: name.clone(),
+                name,
+                detail: format!("党建指导员（{unit}）：没有身份证号"),
+                href: format!("/instructors/{id}"),
+            });
+        }
+        Ok(q)
+    }
+}

@@ -1,0 +1,352 @@
+//! 数据质量 and 系统管理: data quality for everyone within scope; users, the audit log and the
+//! rule table for city admins.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+use super::{PageError, count, frame, render};
+use crate::auth;
+use crate::cli::today;
+use crate::db::{AuditEntry, Finding, ScopeTarget, User, is_unique_violation};
+use crate::domain::codes::{CreditCode, RegionCode};
+use crate::domain::role::{Role, ScopeKind};
+use crate::web::auth::Actor;
+use crate::web::layout::Layout;
+use crate::web::{AppState, WebError};
+
+pub struct Check {
+    pub title: &'static str,
+    pub why: &'static str,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Template)]
+#[template(path = "quality.html")]
+pub struct QualityPage {
+    pub layout: Layout,
+    pub checks: Vec<Check>,
+}
+
+pub async fn quality(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    let q = s.db.quality(&actor.scope, today()).await?;
+    let checks = vec![
+        Check {
+            title: "责任单位无法确定",
+            why: "这些组织不会出现在任何责任单位的统计和台账中，请补充县区工委或调整业务主管单位",
+            findings: q.unresolved_unit,
+        },
+        Check {
+            title: "组织机构代码校验位不符",
+            why: "统一社会信用代码第9–17位不符合 GB 11714，可能是录入错误（警告）",
+            findings: q.inner_code,
+        },
+        Check {
+            title: "疑似重复的组织名称",
+            why: "同名组织可能是重复登记或代码录入错误",
+            findings: q.duplicate_names,
+        },
+        Check {
+            title: "党组织仍覆盖已注销、撤销的组织",
+            why: "覆盖关系应随组织注销或撤销而结束",
+            findings: q.covering_terminated,
+        },
+        Check {
+            title: "人员没有身份证号",
+            why: "同一人员在社会组织和党组织中的任职只能按姓名匹配（交叉任职统计的近似规则）",
+            findings: q.persons_without_id,
+        },
+    ];
+    let page = QualityPage {
+        layout: frame(
+            &actor,
+            "数据质量",
+            "quality",
+            vec![("数据管理".into(), "/quality".into())],
+        ),
+        checks,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub layout: Layout,
+    pub users: Vec<User>,
+    pub roles: Vec<(&'static str, &'static str)>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub form: UserForm,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub scope: String,
+}
+
+async fn users_page(
+    s: &AppState,
+    actor: &Actor,
+    error: Option<String>,
+    notice: Option<String>,
+    form: UserForm,
+) -> Result<Response, PageError> {
+    let page = UsersPage {
+        layout: frame(
+            actor,
+            "用户管理",
+            "users",
+            vec![("系统管理".into(), "/admin/users".into())],
+        ),
+        users: s.db.users().await?,
+        roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        error,
+        notice,
+        form,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn users(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    users_page(&s, &actor, None, None, UserForm::default()).await
+}
+
+/// Resolves the scope field for a role (region code, unit name, instructor name, credit code).
+async fn scope_target(s: &AppState, role: Role, text: &str) -> Result<ScopeTarget, String> {
+    let text = text.trim();
+    let kind = role.scope_kind();
+    if text.is_empty() {
+        return match kind {
+            ScopeKind::City | ScopeKind::Any => Ok(ScopeTarget::City),
+            _ => Err(format!("{}须指定范围", role.label())),
+        };
+    }
+    let region = match RegionCode::parse(text) {
+        Ok(code) => {
+            s.db.regions()
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|r| r.code == code)
+                .map(|r| ScopeTarget::Region(r.code))
+        }
+        Err(_) => None,
+    };
+    let unit =
+        s.db.unit_id(text)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(ScopeTarget::Unit);
+    let org = match CreditCode::parse(text) {
+        Ok(c) => {
+            s.db.org_id(c.as_str())
+                .await
+                .map_err(|e| e.to_string())?
+                .map(ScopeTarget::Org)
+        }
+        Err(_) => None,
+    };
+    let found = match kind {
+        ScopeKind::City => return Err(format!("{}为全市范围，不能指定范围", role.label())),
+        ScopeKind::Region => region,
+        ScopeKind::Unit => unit,
+        ScopeKind::Org => org,
+        ScopeKind::Instructor => match s
+            .db
+            .instructor_ids(text)
+            .await
+            .map_err(|e| e.to_string())?
+            .as_slice()
+        {
+            [id] => Some(ScopeTarget::Instructor(*id)),
+            [] => None,
+            _ => return Err(format!("有多名指导员名为“{text}”，请填写身份证号")),
+        },
+        ScopeKind::Any => region.or(unit).or(org),
+    };
+    found.ok_or_else(|| format!("找不到范围“{text}”：县区管理员填区划代码，行业部门填单位名称，指导员填姓名或身份证号，社会组织填信用代码"))
+}
+
+pub async fn create_user(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Form(f): Form<UserForm>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    let name = f.username.trim().to_string();
+    let Some(role) = Role::from_code(&f.role) else {
+        return users_page(&s, &actor, Some("请选择角色".into()), None, f).await;
+    };
+    if name.is_empty() || name.chars().count() > 40 {
+        return users_page(&s, &actor, Some("用户名应为1–40个字符".into()), None, f).await;
+    }
+    let target = match scope_target(&s, role, &f.scope).await {
+        Ok(t) => t,
+        Err(e) => return users_page(&s, &actor, Some(e), None, f).await,
+    };
+    let password = auth::random_password();
+    let hash = auth::hash_password(&password).map_err(WebError::Template)?;
+    match s.db.create_user(&name, role, &target, &hash, true).await {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return users_page(&s, &actor, Some(format!("用户名“{name}”已存在")), None, f).await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    s.db.audit(
+        &actor.user.username,
+        "user_add",
+        &name,
+        role.code(),
+        &actor.client,
+    )
+    .await?;
+    let notice = format!(
+        "已新增用户 {name}（{}），初始密码：{password}（只显示这一次，首次登录须修改）",
+        role.label()
+    );
+    users_page(&s, &actor, None, Some(notice), UserForm::default()).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserAction {
+    pub csrf: String,
+    pub username: String,
+    pub action: String,
+}
+
+pub async fn user_action(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Form(f): Form<UserAction>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    let user =
+        s.db.user_by_name(&f.username)
+            .await?
+            .ok_or(WebError::NotFound)?;
+    let notice = match f.action.as_str() {
+        "reset" => {
+            let password = auth::random_password();
+            s.db.set_password(
+                user.id,
+                &auth::hash_password(&password).map_err(WebError::Template)?,
+                true,
+            )
+            .await?;
+            s.db.clear_login_failures(&user.username).await?;
+            format!(
+                "已重置 {} 的密码：{password}（只显示这一次，登录后须修改）",
+                user.username
+            )
+        }
+        "disable" if user.id == actor.user.id => {
+            return users_page(
+                &s,
+                &actor,
+                Some("不能停用自己".into()),
+                None,
+                UserForm::default(),
+            )
+            .await;
+        }
+        "disable" => {
+            s.db.set_disabled(user.id, true).await?;
+            format!("已停用 {}", user.username)
+        }
+        "enable" => {
+            s.db.set_disabled(user.id, false).await?;
+            format!("已启用 {}", user.username)
+        }
+        other => return Err(WebError::BadRequest(format!("未知操作 {other}")).into()),
+    };
+    s.db.audit(
+        &actor.user.username,
+        &format!("user_{}", f.action),
+        &user.username,
+        "",
+        &actor.client,
+    )
+    .await?;
+    users_page(&s, &actor, None, Some(notice), UserForm::default()).await
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub entries: Vec<AuditEntry>,
+    pub total: String,
+    pub page: i64,
+    pub prev: Option<i64>,
+    pub next: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<i64>,
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let page = q.page.unwrap_or(1).max(1);
+    let per = 50;
+    let (entries, total) = s.db.audit_entries((page - 1) * per, per).await?;
+    let view = AuditPage {
+        layout: frame(
+            &actor,
+            "审计日志",
+            "audit",
+            vec![("系统管理".into(), "/admin/users".into())],
+        ),
+        entries,
+        total: count(total),
+        page,
+        prev: (page > 1).then_some(page - 1),
+        next: (page * per < total).then_some(page + 1),
+    };
+    Ok(render(&view)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "rules.html")]
+pub struct RulesPage {
+    pub layout: Layout,
+    pub rules: Vec<(String, String, String, String, String)>,
+}
+
+pub async fn rules(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    let rules = s.db.rule_versions().await?;
+    let view = RulesPage {
+        layout: frame(
+            &actor,
+            "规则表",
+            "rules",
+            vec![("系统管理".into(), "/admin/users".into())],
+        ),
+        rules,
+    };
+    Ok(render(&view)?.into_response())
+}

@@ -1,0 +1,103 @@
+//! 覆盖统计: the full coverage table as of a date, by region, responsible unit or kind —
+//! printable, every figure linked to its records, with the definitions below the table.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::dashboard::{self, TableRow, base_href, region_rows, table_row};
+use super::{PageError, frame, render};
+use crate::cli::today;
+use crate::stats::{self, By};
+use crate::web::auth::{Actor, url_encode};
+use crate::web::layout::Layout;
+use crate::web::{AppState, WebError};
+
+#[derive(Template)]
+#[template(path = "stats.html")]
+pub struct StatsPage {
+    pub layout: Layout,
+    pub as_of: String,
+    pub by: &'static str,
+    pub by_label: &'static str,
+    pub tabs: Vec<(&'static str, &'static str, bool)>,
+    pub headers: Vec<(&'static str, &'static str)>,
+    pub rows: Vec<TableRow>,
+    pub total: TableRow,
+    pub cross: stats::CrossAppointment,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatsQuery {
+    pub as_of: Option<String>,
+    pub by: Option<String>,
+}
+
+pub async fn show(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, PageError> {
+    let as_of = match q.as_of.as_deref().filter(|v| !v.is_empty()) {
+        None => today(),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD")))?,
+    };
+    let by = q.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
+    let d = as_of.to_string();
+    let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
+    let href = base_href(&d);
+    let rows = match by {
+        By::Region => region_rows(&report, &d, actor.scope.is_city()),
+        By::ResponsibleUnit => report
+            .rows
+            .iter()
+            .filter(|r| r.counts.in_scope > 0)
+            .map(|r| {
+                table_row(
+                    r.name.clone(),
+                    r,
+                    &format!("{href}&responsible_unit={}", url_encode(&r.key)),
+                )
+            })
+            .collect(),
+        By::Kind => report
+            .rows
+            .iter()
+            .map(|r| table_row(r.name.clone(), r, &format!("{href}&kind={}", r.key)))
+            .collect(),
+    };
+    let (by_code, by_label) = match by {
+        By::Region => ("region", "区划"),
+        By::ResponsibleUnit => ("responsible-unit", "责任单位"),
+        By::Kind => ("kind", "类型"),
+    };
+    let page = StatsPage {
+        layout: frame(
+            &actor,
+            "覆盖统计",
+            "stats",
+            vec![("统计报表".into(), "/stats".into())],
+        ),
+        as_of: d.clone(),
+        by: by_code,
+        by_label,
+        tabs: vec![
+            ("region", "按区划", by == By::Region),
+            ("responsible-unit", "按责任单位", by == By::ResponsibleUnit),
+            ("kind", "按类型", by == By::Kind),
+        ],
+        headers: dashboard::headers(),
+        total: table_row(
+            format!("合计（{}）", actor.user.scope_label),
+            &report.total,
+            &href,
+        ),
+        rows,
+        cross: stats::cross_appointment(&s.db, &actor.scope, as_of).await?,
+    };
+    Ok(render(&page)?.into_response())
+}
