@@ -119,6 +119,14 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def fixed_code(code):
+    """Recomputes the GB 32100 check character of an 18-character credit code."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    r = 31 - sum(alphabet.index(c) * w for c, w in zip(code[:17], weights)) % 31
+    return code[:17] + alphabet[0 if r == 31 else r]
+
+
 def check(name, condition, detail=""):
     global PASSED, FAILED
     if condition:
@@ -183,6 +191,38 @@ def main():
         page_text = browser.text("#org-list") if uncovered else ""
         check("the listed orgs are the API's uncovered orgs", all(n in page_text for n in names[:20]))
         browser.screenshot("03-drilldown")
+
+        # Import in the browser: a workbook with an error is refused with the error named; the fixed
+        # one is saved and the new org appears.
+        code = "51140302MJY0009990"
+        code = fixed_code(code)
+        bad = code[:-1] + ("0" if code[-1] != "0" else "1")
+        header = "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n"
+        bad_path = os.path.join(work, "社会组织.csv")
+        with open(bad_path, "w", encoding="utf-8") as f:
+            f.write(header + f"{bad},浏览器测试协会,社会团体,140302,2024-01-01,正常,2\n")
+        browser.go(base + "/import")
+        browser.upload("input[type=file]", bad_path)
+        browser.click("#upload-button")
+        text = browser.text()
+        check("an error in an uploaded workbook is named by sheet and cell",
+              "校验位错误" in text and "A2" in browser.text("#problems") and "社会组织" in browser.text("#problems"), text[:300])
+        check("a workbook with errors offers no confirmation", not browser.find_all("#confirm-import"))
+        browser.screenshot("06-import-error")
+        with open(bad_path, "w", encoding="utf-8") as f:
+            f.write(header + f"{code},浏览器测试协会,社会团体,140302,2024-01-01,正常,2\n")
+        browser.upload("input[type=file]", bad_path)
+        browser.click("#upload-button")
+        browser.click("#confirm-import")
+        check("the fixed workbook is saved", "导入完成" in browser.text())
+        browser.screenshot("07-import-done")
+        browser.go(f"{base}/orgs?q=浏览器测试协会")
+        check("the new org is listed", code in browser.text("#org-list"))
+        for name, path in [("08-stats", "/stats?as_of=" + as_of), ("09-quality", "/quality"), ("10-users", "/admin/users"),
+                           ("11-party-orgs", "/party-orgs"), ("12-org-detail", "/orgs/" + code)]:
+            browser.go(base + path)
+            check(f"{path} renders", "出错了" not in browser.text())
+            browser.screenshot(name)
 
         # A county user cannot reach another county's org.
         other = json.loads(http("GET", f"{base}/api/v1/orgs?region=140303&per_page=1",
