@@ -77,6 +77,16 @@ impl Db {
         Ok(summary)
     }
 
+    /// One org as a record, if in scope (for the edit form).
+    pub async fn org_record(
+        &self,
+        scope: &Scope,
+        credit_code: &str,
+    ) -> DbResult<Option<crate::domain::dataset::OrgRecord>> {
+        let mut conn = self.pool().acquire().await?;
+        read::org(&mut conn, scope, credit_code).await
+    }
+
     /// Reads the whole registry within the scope as a dataset.
     pub async fn read_dataset(&self, scope: &Scope, options: ReadOptions) -> DbResult<Dataset> {
         let mut conn = self.pool().acquire().await?;

@@ -435,3 +435,21 @@ pub(super) async fn dataset(
         positions: positions(conn, scope).await?,
     })
 }
+
+/// One org as a record, if in scope.
+pub(super) async fn org(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    credit_code: &str,
+) -> DbResult<Option<OrgRecord>> {
+    let sql = format!(
+        "SELECT {ORG_SELECT} FROM social_orgs o LEFT JOIN units u ON u.id = o.supervising_unit_id \
+         WHERE o.credit_code = $1 AND {}",
+        scope.org_condition("o")
+    );
+    let row = sqlx::query(AssertSqlSafe(sql.as_str()))
+        .bind(credit_code.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(org_from_row).transpose()
+}

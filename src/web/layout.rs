@@ -20,4 +20,6 @@ pub struct Layout {
     pub is_admin: bool,
     /// Whether to show 数据导入 and the import buttons (city admins).
     pub may_edit: bool,
+    /// Whether to show 新增 / 修改 for social orgs (roles that may edit the registry in scope).
+    pub may_edit_orgs: bool,
 }

@@ -279,3 +279,105 @@ async fn import_in_the_browser_names_errors_then_saves_the_fixed_workbook() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn forms_validate_like_the_import_and_keep_history() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let csrf = csrf_of(&app.get_with_cookie(&cookie, "/forms/org").await.body);
+    let codes = crate::fixture::codes();
+    // Edit B (乙服务中心): 正式党员数 typed as text is refused with the import's message under
+    // the field; nothing changes.
+    let edit = app
+        .get_with_cookie(&cookie, &format!("/orgs/{}/edit", codes[1]))
+        .await;
+    assert!(edit.body.contains("乙服务中心"), "the form is prefilled");
+    assert!(
+        edit.body.contains("value=\"2016-05-06\""),
+        "dates prefilled for the date input"
+    );
+    // Field order is the import's column order (f0 信用代码 … f12 正式党员数 … f16 填报日期).
+    let values = [
+        codes[1].as_str(),
+        "乙服务中心",
+        "民办非企业单位",
+        "140302",
+        "",
+        "2016-05-06",
+        "正常",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "1",
+        "",
+        "是",
+        "",
+        "2026-11-28",
+    ];
+    let mut form: Vec<(String, String)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("f{i}"), v.to_string()))
+        .collect();
+    form.push(("csrf".into(), csrf.clone()));
+    form.push(("editing".into(), "1".into()));
+    let with = |changes: &[(&str, &str)]| {
+        let mut f = form.clone();
+        for (k, v) in changes {
+            if let Some(e) = f.iter_mut().find(|(key, _)| key == k) {
+                e.1 = v.to_string();
+            }
+        }
+        f
+    };
+    let send = |f: Vec<(String, String)>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> =
+                f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            app.post_form(Some(&cookie), "/forms/org", &pairs).await
+        }
+    };
+    let r = send(with(&[("f12", "三人")])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("不是整数"),
+        "the import's message: {}",
+        &r.body[..r.body.len().min(500)]
+    );
+    assert!(r.body.contains("field-error"));
+    // A valid change is saved and appears in the timeline as a change, before → after.
+    let r = send(with(&[("f12", "3")])).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        &r.body[..r.body.len().min(800)]
+    );
+    let detail = app
+        .get_with_cookie(&cookie, &format!("/orgs/{}", codes[1]))
+        .await;
+    assert!(detail.body.contains("信息变更"));
+    assert!(
+        detail.body.contains("正式党员数"),
+        "the change log names the field"
+    );
+    // A county admin of 矿区 may not move an org into its scope from 城区 (out of scope: 404).
+    let county = app
+        .user(
+            "kuangqu",
+            Role::CountyAdmin,
+            ScopeTarget::Region(RegionCode::parse("140303").expect("code")),
+        )
+        .await;
+    assert_eq!(
+        app.get(&county, &format!("/orgs/{}/edit", codes[1]))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

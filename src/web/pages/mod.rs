@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod dashboard;
+pub mod forms;
 pub mod import;
 pub mod login;
 pub mod orgs;
@@ -42,6 +43,7 @@ pub fn frame(
         is_admin: actor.role().is_city_admin(),
         // Imports write the whole registry: city admins only, until scoped imports exist.
         may_edit: actor.role().is_city_admin(),
+        may_edit_orgs: actor.role().may_edit_registry(),
     }
 }
 

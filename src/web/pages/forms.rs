@@ -1,0 +1,313 @@
+//! Forms to create and edit registry records: social orgs, party orgs with their coverage,
+//! instructor dispatches (stations), positions and units. A submitted form is validated as a
+//! one-row sheet of the import workbook, so the rules and the Chinese messages are exactly the
+//! import's; errors show under their fields. Saving is the import's upsert: history is kept
+//! (a coverage removed from a party org is closed today, not deleted).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+
+use super::{PageError, frame, render};
+use crate::cli::today;
+use crate::db::Scope;
+use crate::domain::dataset::OrgRecord;
+use crate::domain::model::{Formation, OrgKind, OrgStatus, PartyOrgKind, StationRole, UnitKind};
+use crate::domain::role::Role;
+use crate::excel::columns::{self, SheetSpec};
+use crate::excel::import;
+use crate::excel::problems::Severity;
+use crate::excel::source::{Cell, Row, Sheet, Workbook};
+use crate::web::auth::Actor;
+use crate::web::layout::Layout;
+use crate::web::{AppState, WebError};
+
+/// A kind of record a form edits, by its URL name.
+fn spec(kind: &str) -> Option<(&'static SheetSpec, &'static str)> {
+    match kind {
+        "org" => Some((&columns::ORGS, "社会组织")),
+        "party-org" => Some((&columns::PARTY_ORGS, "党组织及其覆盖的社会组织")),
+        "station" => Some((&columns::INSTRUCTORS, "党建指导员派驻")),
+        "position" => Some((&columns::POSITIONS, "任职")),
+        "unit" => Some((&columns::UNITS, "单位")),
+        _ => None,
+    }
+}
+
+/// Only social orgs may be edited by county admins and departments (within their scope); every
+/// other record touches several orgs' coverage and is kept to city admins for now.
+fn may_edit(role: Role, kind: &str) -> bool {
+    role.is_city_admin() || (kind == "org" && role.may_edit_registry())
+}
+
+pub struct Field {
+    pub name: String,
+    pub label: &'static str,
+    pub required: bool,
+    pub help: &'static str,
+    pub value: String,
+    pub kind: &'static str,
+    pub options: Vec<&'static str>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "record_form.html")]
+pub struct FormPage {
+    pub layout: Layout,
+    pub kind: String,
+    pub heading: String,
+    pub fields: Vec<Field>,
+    pub general: Vec<String>,
+    /// Editing an existing record: its key field (the first) cannot change.
+    pub editing: bool,
+}
+
+fn input_kind(header: &str) -> &'static str {
+    if header.ends_with("日期") {
+        "date"
+    } else if header.ends_with("数") {
+        "number"
+    } else {
+        "text"
+    }
+}
+
+/// The choices of a column that takes one of a closed set of values (a select in the form).
+fn options(header: &str) -> Vec<&'static str> {
+    fn labels<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<&'static str> {
+        all.iter().map(|v| label(*v)).collect()
+    }
+    match header {
+        "类型" => labels(OrgKind::ALL, OrgKind::label),
+        "登记状态" => labels(OrgStatus::ALL, OrgStatus::label),
+        "组织类别" => labels(PartyOrgKind::ALL, PartyOrgKind::label),
+        "组建方式" => labels(Formation::ALL, Formation::label),
+        "角色" => labels(StationRole::ALL, StationRole::label),
+        "单位类别" => labels(UnitKind::ALL, UnitKind::label),
+        "党建入章" | "核心价值观入章" | "承担党建工作" | "是否党员" => {
+            vec!["是", "否"]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn fields(spec: &SheetSpec, values: &HashMap<String, String>) -> Vec<Field> {
+    spec.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Field {
+            name: format!("f{i}"),
+            label: c.header,
+            required: c.required,
+            help: c.help,
+            value: values.get(&format!("f{i}")).cloned().unwrap_or_default(),
+            kind: input_kind(c.header),
+            options: options(c.header),
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        })
+        .collect()
+}
+
+fn page(
+    actor: &Actor,
+    kind: &str,
+    what: &str,
+    editing: bool,
+    fields: Vec<Field>,
+    general: Vec<String>,
+) -> Result<Response, PageError> {
+    let heading = format!("{}{what}", if editing { "修改" } else { "新增" });
+    let crumbs = vec![("组织台账".into(), "/orgs".into())];
+    let page = FormPage {
+        layout: frame(actor, &heading, "orgs", crumbs),
+        kind: kind.to_string(),
+        heading,
+        fields,
+        general,
+        editing,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn new(
+    Extension(actor): Extension<Actor>,
+    Path(kind): Path<String>,
+) -> Result<Response, PageError> {
+    let (spec, what) = spec(&kind).ok_or(WebError::NotFound)?;
+    if !may_edit(actor.role(), &kind) {
+        return Err(WebError::NotFound.into());
+    }
+    page(
+        &actor,
+        &kind,
+        what,
+        false,
+        fields(spec, &HashMap::new()),
+        Vec::new(),
+    )
+}
+
+/// The org's values in form order (the import's columns).
+fn org_values(o: &OrgRecord) -> HashMap<String, String> {
+    let d = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let n = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let b = |b: Option<bool>| {
+        b.map(|b| if b { "是" } else { "否" }.to_string())
+            .unwrap_or_default()
+    };
+    let values = [
+        o.credit_code.as_str().to_string(),
+        o.name.clone(),
+        o.kind.label().to_string(),
+        o.region.as_str().to_string(),
+        o.supervising_unit.clone().unwrap_or_default(),
+        o.registered_on.to_string(),
+        o.status.label().to_string(),
+        d(o.terminated_on),
+        o.address.clone().unwrap_or_default(),
+        o.legal_representative.clone().unwrap_or_default(),
+        n(o.staff_count),
+        n(o.member_count),
+        o.formal_members.to_string(),
+        n(o.probationary_members),
+        b(o.charter_party_building),
+        b(o.charter_core_values),
+        d(o.counts_on),
+    ];
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (format!("f{i}"), v))
+        .collect()
+}
+
+pub async fn edit_org(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    if !may_edit(actor.role(), "org") {
+        return Err(WebError::NotFound.into());
+    }
+    let code = crate::domain::codes::normalize_code(&code);
+    let org =
+        s.db.org_record(&actor.scope, &code)
+            .await?
+            .ok_or(WebError::NotFound)?;
+    page(
+        &actor,
+        "org",
+        "社会组织",
+        true,
+        fields(&columns::ORGS, &org_values(&org)),
+        Vec::new(),
+    )
+}
+
+/// Whether an org record stays within the actor's scope (county admins, departments).
+async fn org_in_scope(s: &AppState, actor: &Actor, org: &OrgRecord) -> Result<bool, PageError> {
+    Ok(match &actor.scope {
+        Scope::City => true,
+        Scope::Regions(codes) => codes.contains(&org.region),
+        Scope::Unit(id) => match &org.supervising_unit {
+            Some(name) => s.db.unit_id(name).await? == Some(*id),
+            None => false,
+        },
+        _ => false,
+    })
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(kind): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (spec, what) = spec(&kind).ok_or(WebError::NotFound)?;
+    if !may_edit(actor.role(), &kind) {
+        return Err(WebError::NotFound.into());
+    }
+    actor.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
+    let editing = form.get("editing").is_some_and(|v| v == "1");
+    // The form as a one-row sheet (row 2), with an empty 社会组织 sheet when the form is for
+    // another sheet (the workbook requires it).
+    let header = spec
+        .columns
+        .iter()
+        .map(|c| Cell::Text(c.header.to_string()))
+        .collect();
+    let cells = (0..spec.columns.len())
+        .map(|i| {
+            match form
+                .get(&format!("f{i}"))
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+            {
+                Some(v) => Cell::Text(v.to_string()),
+                None => Cell::Empty,
+            }
+        })
+        .collect();
+    let mut sheets = vec![Sheet {
+        name: spec.name.to_string(),
+        header,
+        rows: vec![Row { number: 2, cells }],
+    }];
+    if spec.name != columns::ORGS.name {
+        let header = columns::ORGS
+            .columns
+            .iter()
+            .map(|c| Cell::Text(c.header.to_string()))
+            .collect();
+        sheets.push(Sheet {
+            name: columns::ORGS.name.to_string(),
+            header,
+            rows: Vec::new(),
+        });
+    }
+    let known = import::Known::load(&s.db).await?;
+    let (data, report) = import::validate(&Workbook { sheets }, &known, today());
+    let mut fields = fields(spec, &form);
+    let mut general = Vec::new();
+    for p in &report.problems {
+        let target = fields.iter_mut().find(|f| f.label == p.header);
+        match (target, p.severity) {
+            (Some(f), Severity::Error) => f.errors.push(p.message.clone()),
+            (Some(f), Severity::Warning) => f.warnings.push(p.message.clone()),
+            (None, _) => general.push(p.message.clone()),
+        }
+    }
+    if report.has_errors() {
+        return page(&actor, &kind, what, editing, fields, general);
+    }
+    for org in &data.orgs {
+        if !org_in_scope(&s, &actor, org).await? {
+            general.push("该社会组织不在您的管理范围内（登记区划或业务主管单位不符）".into());
+            return page(&actor, &kind, what, editing, fields, general);
+        }
+    }
+    s.db.write_dataset(&Scope::City, &data, &actor.user.username, today())
+        .await?;
+    s.db.audit(
+        &actor.user.username,
+        &format!("form_{kind}"),
+        what,
+        "",
+        &actor.client,
+    )
+    .await?;
+    let target = match (data.orgs.first(), data.party_orgs.first()) {
+        (Some(o), _) => format!("/orgs/{}", o.credit_code.as_str()),
+        (None, Some(_)) => "/party-orgs".to_string(),
+        _ if kind == "station" => "/instructors".to_string(),
+        _ if kind == "unit" => "/units".to_string(),
+        _ => "/orgs".to_string(),
+    };
+    Ok(Redirect::to(&target).into_response())
+}
