@@ -25,7 +25,7 @@ pub use quality::{Finding, Quality};
 pub use regions::{Region, Unit, subtree};
 pub use rules::RuleTable;
 pub use scope::Scope;
-pub use users::{AuditEntry, ScopeTarget, User, is_unique_violation};
+pub use users::{AuditEntry, ChangeEntry, ScopeTarget, User, is_unique_violation};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -392,3 +392,50 @@ impl Db {
         .await?)
     }
 }
+
+/// One registry change (change_log): who, when, what, before → after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeEntry {
+    pub at: String,
+    pub actor: String,
+    pub entity: String,
+    pub key: String,
+    pub action: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl Db {
+    /// The latest registry changes, newest first.
+    pub async fn changes(&self, limit: i64) -> DbResult<Vec<ChangeEntry>> {
+        type Tuple = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Tuple> = sqlx::query_as(
+            "SELECT at, actor, entity, entity_key, action, before, after FROM change_log ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(at, actor, entity, key, action, before, after)| ChangeEntry {
+                    at,
+                    actor,
+                    entity,
+                    key,
+                    action,
+                    before: before.unwrap_or_default(),
+                    after: after.unwrap_or_default(),
+                },
+            )
+            .collect())
+    }
+}

@@ -369,3 +369,63 @@ pub async fn regions(State(s): State<AppState>) -> ApiResult<Vec<crate::db::Regi
 pub async fn units(State(s): State<AppState>) -> ApiResult<Vec<crate::db::Unit>> {
     Ok(Json(s.db.units().await?))
 }
+
+pub async fn quality(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<crate::db::Quality> {
+    Ok(Json(s.db.quality(&actor.scope, today()).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct AuditView {
+    pub total: i64,
+    pub entries: Vec<crate::db::AuditEntry>,
+    pub changes: Vec<crate::db::ChangeEntry>,
+}
+
+pub async fn audit(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<AuditView> {
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1i64)
+        .max(1);
+    let (entries, total) = s.db.audit_entries((page - 1) * 100, 100).await?;
+    Ok(Json(AuditView {
+        total,
+        entries,
+        changes: s.db.changes(100).await?,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleView {
+    pub key: String,
+    pub value: String,
+    pub source: String,
+    pub effective_from: String,
+    pub note: String,
+}
+
+pub async fn rules(State(s): State<AppState>) -> ApiResult<Vec<RuleView>> {
+    Ok(Json(
+        s.db.rule_versions()
+            .await?
+            .into_iter()
+            .map(|(key, value, source, effective_from, note)| RuleView {
+                key,
+                value,
+                source,
+                effective_from,
+                note,
+            })
+            .collect(),
+    ))
+}
+
+pub async fn users(State(s): State<AppState>) -> ApiResult<Vec<crate::db::User>> {
+    Ok(Json(s.db.users().await?))
+}

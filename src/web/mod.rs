@@ -167,6 +167,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/instructors",      Signed, "党建指导员列表", get(pages::registry::instructors)),
         r("GET",  "/instructors/{id}", Signed, "党建指导员详情", get(pages::registry::instructor)),
         r("GET",  "/units",            Signed, "单位列表", get(pages::registry::units)),
+        r("GET",  "/units/{id}",       Signed, "单位详情", get(pages::registry::unit)),
         r("GET",  "/import",                  CityAdmin, "数据导入页", get(pages::import::form)),
         r("POST", "/import",                  CityAdmin, "上传并校验工作簿", post(pages::import::upload)),
         r("POST", "/import/{id}/confirm",     CityAdmin, "确认导入", post(pages::import::confirm)),
@@ -188,6 +189,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/api/v1/party-orgs",              Signed, "党组织列表", get(api::party_orgs)),
         r("GET",  "/api/v1/party-orgs/{name}",       Signed, "党组织详情", get(api::party_org)),
         r("GET",  "/api/v1/instructors",             Signed, "党建指导员列表", get(api::instructors)),
+        r("GET",  "/api/v1/quality",                 Signed, "数据质量问题", get(api::quality)),
+        r("GET",  "/api/v1/audit",                   CityAdmin, "审计日志与登记数据变更", get(api::audit)),
+        r("GET",  "/api/v1/rules",                   CityAdmin, "规则表（全部版本）", get(api::rules)),
+        r("GET",  "/api/v1/users",                   CityAdmin, "用户", get(api::users)),
         r("GET",  "/api/v1/regions",                 Signed, "区划", get(api::regions)),
         r("GET",  "/api/v1/units",                   Signed, "单位", get(api::units)),
     ]

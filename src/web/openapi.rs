@@ -64,6 +64,7 @@ fn query_params(path: &str) -> Vec<(&'static str, &'static str, &'static str)> {
             ("per_page", "integer", "每页条数，1–1000，默认 50"),
         ],
         "/api/v1/party-orgs" => vec![("q", "string", "名称关键词")],
+        "/api/v1/audit" => vec![("page", "integer", "页码，每页100条")],
         _ => Vec::new(),
     }
 }

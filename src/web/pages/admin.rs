@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{PageError, count, frame, render};
 use crate::auth;
 use crate::cli::today;
-use crate::db::{AuditEntry, Finding, ScopeTarget, User, is_unique_violation};
+use crate::db::{AuditEntry, ChangeEntry, Finding, ScopeTarget, User, is_unique_violation};
 use crate::domain::codes::{CreditCode, RegionCode};
 use crate::domain::role::{Role, ScopeKind};
 use crate::web::auth::Actor;
@@ -292,6 +292,7 @@ pub async fn user_action(
 pub struct AuditPage {
     pub layout: Layout,
     pub entries: Vec<AuditEntry>,
+    pub changes: Vec<ChangeEntry>,
     pub total: String,
     pub page: i64,
     pub prev: Option<i64>,
@@ -319,6 +320,7 @@ pub async fn audit(
             vec![("系统管理".into(), "/admin/users".into())],
         ),
         entries,
+        changes: s.db.changes(100).await?,
         total: count(total),
         page,
         prev: (page > 1).then_some(page - 1),

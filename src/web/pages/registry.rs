@@ -238,3 +238,52 @@ pub async fn units(
     };
     Ok(render(&page)?.into_response())
 }
+
+#[derive(Template)]
+#[template(path = "unit_detail.html")]
+pub struct UnitPage {
+    pub layout: Layout,
+    pub u: UnitRow,
+    pub region: String,
+    pub instructors: Vec<InstructorRow>,
+}
+
+pub async fn unit(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let mut u =
+        s.db.unit_rows(&actor.scope)
+            .await?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or(WebError::NotFound)?;
+    u.kind = label(&u.kind, UnitKind::from_code, UnitKind::label);
+    let region =
+        s.db.regions()
+            .await?
+            .into_iter()
+            .find(|r| r.code.as_str() == u.region)
+            .map(|r| r.name)
+            .unwrap_or_else(|| u.region.clone());
+    let mut instructors: Vec<InstructorRow> =
+        s.db.instructor_rows(&actor.scope)
+            .await?
+            .into_iter()
+            .filter(|i| i.home_unit == u.name)
+            .collect();
+    personal(&s, &actor, &mut instructors, &format!("/units/{id}")).await?;
+    let page = UnitPage {
+        layout: frame(
+            &actor,
+            &u.name,
+            "units",
+            vec![("单位".into(), "/units".into())],
+        ),
+        u,
+        region,
+        instructors,
+    };
+    Ok(render(&page)?.into_response())
+}
