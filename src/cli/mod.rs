@@ -181,12 +181,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Export { file } => {
             let db = Db::open(&cli.database).await?;
             let data = db
-                .read_dataset(
-                    &Scope::City,
-                    ReadOptions {
-                        open_links_only: true,
-                    },
-                )
+                .read_dataset(&Scope::City, ReadOptions::default())
                 .await?;
             write_sheets(&file, &export::dataset_sheets(&data))?;
             println!(

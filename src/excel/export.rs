@@ -40,8 +40,28 @@ fn sheet(spec: &SheetSpec, rows: Vec<Vec<OutCell>>) -> OutSheet {
     }
 }
 
-/// The sheets of a dataset, in template column order. Coverage lists carry a party org's open
-/// links; an instructor's stations are grouped into one row per (派驻日期, 撤回日期).
+/// The orgs a party org's row lists: those it covers now, or — for a dissolved one — those it
+/// covered when it was dissolved, so that every exported row re-imports (the column is required).
+/// The workbook has one list per party org, so a link's own dates beyond these are not exported.
+fn listed_codes(p: &crate::domain::dataset::PartyOrgRecord) -> Vec<&str> {
+    let mut codes: Vec<&str> = Vec::new();
+    for c in &p.covers {
+        if (c.to.is_none() || c.to == p.dissolved_on) && !codes.contains(&c.credit_code.as_str()) {
+            codes.push(c.credit_code.as_str());
+        }
+    }
+    if codes.is_empty() {
+        for c in &p.covers {
+            if !codes.contains(&c.credit_code.as_str()) {
+                codes.push(c.credit_code.as_str());
+            }
+        }
+    }
+    codes
+}
+
+/// The sheets of a dataset, in template column order. Coverage lists are [`listed_codes`]; an
+/// instructor's stations are grouped into one row per (派驻日期, 撤回日期).
 pub fn dataset_sheets(data: &Dataset) -> Vec<OutSheet> {
     let units = data
         .units
@@ -84,12 +104,7 @@ pub fn dataset_sheets(data: &Dataset) -> Vec<OutSheet> {
         .party_orgs
         .iter()
         .map(|p| {
-            let codes: Vec<&str> = p
-                .covers
-                .iter()
-                .filter(|c| c.to.is_none())
-                .map(|c| c.credit_code.as_str())
-                .collect();
+            let codes = listed_codes(p);
             vec![
                 text(&p.name),
                 text(p.kind.label()),

@@ -600,6 +600,8 @@ impl Validator<'_> {
         let Some(m) = self.map(&columns::INSTRUCTORS, sheet) else {
             return;
         };
+        // Instructor key → index in the dataset, for merging rows of one person.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let root = self
             .known
             .regions
@@ -646,25 +648,23 @@ impl Validator<'_> {
             });
             // Several rows of one person (matched by citizen ID, else name and home unit) are one
             // instructor with several stations.
-            let same =
-                self.data
-                    .instructors
-                    .iter_mut()
-                    .find(|i| match (&i.citizen_id, &citizen_id) {
-                        (Some(a), Some(b)) => a == b,
-                        (None, None) => i.name == name && i.home_unit == home_unit,
-                        _ => false,
+            let key = match &citizen_id {
+                Some(id) => format!("id:{}", id.as_str()),
+                None => format!("name:{name}\u{1f}{home_unit}"),
+            };
+            match seen.get(&key) {
+                Some(&i) => self.data.instructors[i].stations.extend(stations),
+                None => {
+                    seen.insert(key, self.data.instructors.len());
+                    self.data.instructors.push(InstructorRecord {
+                        name,
+                        citizen_id,
+                        phone,
+                        home_unit,
+                        role,
+                        stations: stations.collect(),
                     });
-            match same {
-                Some(i) => i.stations.extend(stations),
-                None => self.data.instructors.push(InstructorRecord {
-                    name,
-                    citizen_id,
-                    phone,
-                    home_unit,
-                    role,
-                    stations: stations.collect(),
-                }),
+                }
             }
         }
     }

@@ -263,3 +263,52 @@ async fn ten_thousand_errors_are_all_counted() {
     assert_eq!(outcome.report.errors, 10_000);
     assert!(outcome.written.is_none());
 }
+
+#[tokio::test]
+async fn the_demo_city_exports_and_reimports_with_the_same_figures() {
+    // The demo has dissolved joint branches whose links all ended: their rows list the orgs they
+    // covered when dissolved, so every row re-imports.
+    let t = TestDb::new().await;
+    let data = dangjian::demo::generate(7, 300, today());
+    t.db.write_dataset(&Scope::City, &data, "test", today())
+        .await
+        .expect("demo");
+    let exported =
+        t.db.read_dataset(&Scope::City, ReadOptions::default())
+            .await
+            .expect("read");
+    let bytes = writer::write_xlsx(&export::dataset_sheets(&exported)).expect("xlsx");
+    let wb = source::read_bytes("demo.xlsx", &bytes).expect("read back");
+    let other = TestDb::new().await;
+    let outcome = import::import(&other.db, &Scope::City, &wb, "test", today())
+        .await
+        .expect("import");
+    assert!(
+        outcome.written.is_some(),
+        "{:#?}",
+        errors(&outcome.report).iter().take(5).collect::<Vec<_>>()
+    );
+    // The workbook carries the registry's current state (one coverage list per party org, no
+    // link dates), so figures of today agree exactly; the population agrees at every date.
+    for d in [
+        "2016-12-31",
+        "2019-12-31",
+        "2021-06-30",
+        "2022-12-31",
+        "2026-11-28",
+    ] {
+        let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
+        let a = dangjian::stats::coverage(&t.db, &Scope::City, d, dangjian::stats::By::Region)
+            .await
+            .expect("stats");
+        let b = dangjian::stats::coverage(&other.db, &Scope::City, d, dangjian::stats::By::Region)
+            .await
+            .expect("stats");
+        assert_eq!(a.total.counts.in_scope, b.total.counts.in_scope, "{d}");
+        assert_eq!(a.total.counts.abnormal, b.total.counts.abnormal, "{d}");
+        if d == today() {
+            assert_eq!(a.total.counts, b.total.counts, "today's figures are exact");
+            assert_eq!(a.rows, b.rows);
+        }
+    }
+}
