@@ -105,6 +105,11 @@ impl Db {
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        // Statistics scan whole tables: map the file and keep a larger page
+                        // cache, and sort temporary results in memory.
+                        conn.execute("PRAGMA mmap_size = 1073741824").await?;
+                        conn.execute("PRAGMA cache_size = -65536").await?;
+                        conn.execute("PRAGMA temp_store = MEMORY").await?;
                     }
                     Ok(())
                 })

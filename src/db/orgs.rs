@@ -22,35 +22,68 @@ pub enum Population {
     All,
 }
 
-/// The per-org facts as a SQL common table expression `facts`. `$1` is the date (ISO text) and
-/// `$2` the formal-member threshold for an own organization. Coverage follows `statistics.md` §2:
-/// a link active at D from a party org active at D; work coverage adds an active station.
-fn facts_cte(scope: &Scope, population: Population) -> String {
+/// What a facts query needs beyond the coverage flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Facts {
+    population: Population,
+    /// Derive each org's responsible unit (a join; only when grouped, filtered or shown by it).
+    with_unit: bool,
+    /// Restrict to the one org whose credit code is bound as `$3` (a detail page): the link and
+    /// station aggregates then read that org's rows only.
+    one_org: bool,
+}
+
+/// The per-org facts as SQL common table expressions ending in `facts`. `$1` is the date (ISO
+/// text) and `$2` the formal-member threshold for an own organization. Coverage follows
+/// `statistics.md` §2: a link active at D from a party org active at D (`cov`, with whether one
+/// of them is an own formation); work coverage adds an active station (`st`). The links and
+/// stations active at D are aggregated once and joined to the orgs (at a million orgs this is
+/// several times faster than a correlated EXISTS per org; see docs/benchmarks.md).
+fn facts_cte(scope: &Scope, facts: Facts) -> String {
     let active = |alias: &str, from: &str, to: &str| {
         format!("{alias}.{from} <= $1 AND ({alias}.{to} IS NULL OR $1 < {alias}.{to})")
     };
-    let link = format!(
-        "SELECT 1 FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id \
-         WHERE l.org_id = o.id AND {} AND {}",
-        active("l", "valid_from", "valid_to"),
-        active("p", "founded_on", "dissolved_on")
-    );
-    let station = format!(
-        "SELECT 1 FROM stations s WHERE s.org_id = o.id AND {}",
-        active("s", "valid_from", "valid_to")
-    );
-    let population = match population {
+    let one = |col: &str| {
+        if facts.one_org {
+            format!(" AND {col} IN (SELECT o1.id FROM social_orgs o1 WHERE o1.credit_code = $3)")
+        } else {
+            String::new()
+        }
+    };
+    let population = match facts.population {
         Population::InScope => active("o", "registered_on", "terminated_on"),
         Population::All => "1 = 1".to_string(),
     };
+    let (unit_column, unit_join) = if facts.with_unit {
+        (
+            "ru.unit_id",
+            " JOIN org_responsible_units ru ON ru.org_id = o.id",
+        )
+    } else {
+        ("CAST(NULL AS BIGINT)", "")
+    };
     format!(
-        "WITH facts AS (SELECT o.id, o.credit_code, o.name, o.kind, o.region_code, o.status, \
-         o.registered_on, o.terminated_on, o.formal_members, ru.unit_id AS responsible_unit_id, \
-         CASE WHEN EXISTS ({link}) THEN 1 ELSE 0 END AS covered, \
-         CASE WHEN EXISTS ({link} AND p.formation = 'own') THEN 1 ELSE 0 END AS own_covered, \
-         CASE WHEN EXISTS ({station}) THEN 1 ELSE 0 END AS stationed \
-         FROM social_orgs o JOIN org_responsible_units ru ON ru.org_id = o.id \
-         WHERE {population} AND {scope}) ",
+        "WITH cov AS (SELECT l.org_id, MAX(CASE WHEN p.formation = 'own' THEN 1 ELSE 0 END) AS own \
+         FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id \
+         WHERE {link_active} AND {party_active}{one_l} GROUP BY l.org_id), \
+         st AS (SELECT DISTINCT s.org_id FROM stations s WHERE {station_active}{one_s}), \
+         facts AS (SELECT o.id, o.credit_code, o.name, o.kind, o.region_code, o.status, \
+         o.registered_on, o.terminated_on, o.formal_members, {unit_column} AS responsible_unit_id, \
+         CASE WHEN c.org_id IS NULL THEN 0 ELSE 1 END AS covered, \
+         COALESCE(c.own, 0) AS own_covered, \
+         CASE WHEN st.org_id IS NULL THEN 0 ELSE 1 END AS stationed \
+         FROM social_orgs o LEFT JOIN cov c ON c.org_id = o.id LEFT JOIN st ON st.org_id = o.id{unit_join} \
+         WHERE {population} AND {scope}{one_o}) ",
+        link_active = active("l", "valid_from", "valid_to"),
+        party_active = active("p", "founded_on", "dissolved_on"),
+        station_active = active("s", "valid_from", "valid_to"),
+        one_l = one("l.org_id"),
+        one_s = one("s.org_id"),
+        one_o = if facts.one_org {
+            " AND o.credit_code = $3"
+        } else {
+            ""
+        },
         scope = scope.org_condition("o"),
     )
 }
@@ -296,7 +329,14 @@ impl Db {
             limit: 1,
             ..OrgFilter::default()
         };
-        let cte = facts_cte(scope, Population::All);
+        let cte = facts_cte(
+            scope,
+            Facts {
+                population: Population::All,
+                with_unit: true,
+                one_org: true,
+            },
+        );
         let sql = format!(
             "{cte} SELECT f.credit_code, f.name, f.kind, f.region_code, f.status, f.registered_on, \
              f.terminated_on, f.formal_members, u.name AS responsible_unit, f.covered, f.own_covered, \
@@ -491,7 +531,14 @@ impl Db {
         let sql = format!(
             "{cte} SELECT COUNT(*), SUM(CASE WHEN {two_way} THEN 1 ELSE 0 END), \
              SUM(CASE WHEN {head} THEN 1 ELSE 0 END) FROM facts f WHERE f.covered = 1",
-            cte = facts_cte(scope, Population::InScope),
+            cte = facts_cte(
+                scope,
+                Facts {
+                    population: Population::InScope,
+                    with_unit: false,
+                    one_org: false
+                }
+            ),
             two_way = both(&management.join(", "), &party.join(", ")),
             head = both(
                 &format!("'{}'", crate::domain::model::HEAD_TITLE),
@@ -528,7 +575,14 @@ impl Db {
              SUM(CASE WHEN f.formal_members >= $2 AND f.own_covered = 0 THEN 1 ELSE 0 END), \
              SUM(CASE WHEN f.formal_members >= $2 AND f.covered = 0 THEN 1 ELSE 0 END) \
              FROM facts f GROUP BY {key}",
-            cte = facts_cte(scope, Population::InScope),
+            cte = facts_cte(
+                scope,
+                Facts {
+                    population: Population::InScope,
+                    with_unit: grouping == Grouping::ResponsibleUnit,
+                    one_org: false
+                }
+            ),
         );
         let rows = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(as_of.to_string())
@@ -568,7 +622,14 @@ impl Db {
         } else {
             Population::All
         };
-        let cte = facts_cte(scope, population);
+        let cte = facts_cte(
+            scope,
+            Facts {
+                population,
+                with_unit: true,
+                one_org: false,
+            },
+        );
         let (conditions, values) = filter.conditions();
         let count_sql = format!("{cte} SELECT COUNT(*) FROM facts f WHERE {conditions}");
         let mut all = vec![Value::text(as_of.to_string()), Value::int(own_min)];
