@@ -276,7 +276,9 @@ async fn import_command(
     errors_out: Option<&Path>,
     dry_run: bool,
 ) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
     let wb = source::open(file).map_err(|e| rejected(e.to_string()))?;
+    tracing::debug!(elapsed = ?started.elapsed(), "workbook read");
     let db = Db::open(url).await?;
     let known = import::Known::load(&db).await?;
     let (dataset, report) = import::validate(&wb, &known, today());
@@ -335,7 +337,7 @@ pub fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DANGJIAN_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                .unwrap_or_else(|_| "info,sqlx=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -62,18 +62,25 @@ impl Db {
         let mut tx = self.pool().begin().await?;
         let mut w = Writer {
             conn: &mut tx,
+            backend: self.backend(),
             actor,
             today,
             at: now_text(),
             summary: WriteSummary::default(),
         };
+        let started = std::time::Instant::now();
         w.units(data).await?;
         w.orgs(data).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "units and orgs written");
         w.party_orgs(data).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "party orgs and links written");
         w.instructors(data).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "instructors and stations written");
         w.positions(data).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "positions written");
         let summary = w.summary;
         tx.commit().await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "committed");
         Ok(summary)
     }
 
@@ -96,6 +103,7 @@ impl Db {
 
 struct Writer<'a> {
     conn: &'a mut AnyConnection,
+    backend: super::Backend,
     actor: &'a str,
     today: NaiveDate,
     at: String,
@@ -166,6 +174,7 @@ impl Writer<'_> {
         self.summary.units_added += new.len();
         insert_rows(
             self.conn,
+            self.backend,
             "units",
             &["name", "kind", "region_code", "carries_party_building"],
             &new,
@@ -245,7 +254,7 @@ impl Writer<'_> {
         self.summary.orgs_added += new.len();
         let mut columns = ORG_COLUMNS.to_vec();
         columns.push("created_at");
-        insert_rows(self.conn, "social_orgs", &columns, &new).await
+        insert_rows(self.conn, self.backend, "social_orgs", &columns, &new).await
     }
 
     async fn party_orgs(&mut self, data: &Dataset) -> DbResult<()> {
@@ -305,6 +314,7 @@ impl Writer<'_> {
         self.summary.party_orgs_added += new.len();
         insert_rows(
             self.conn,
+            self.backend,
             "party_orgs",
             &[
                 "kind",
@@ -400,6 +410,7 @@ impl Writer<'_> {
         self.summary.links_added += new.len();
         insert_rows(
             self.conn,
+            self.backend,
             "coverage_links",
             &["party_org_id", "org_id", "valid_from", "valid_to"],
             &new,
@@ -464,6 +475,7 @@ impl Writer<'_> {
         self.summary.instructors_added += new.len();
         insert_rows(
             self.conn,
+            self.backend,
             "instructors",
             &["name", "citizen_id", "phone", "home_unit_id", "role"],
             &new,
@@ -513,6 +525,7 @@ impl Writer<'_> {
         self.summary.stations_added += new.len();
         insert_rows(
             self.conn,
+            self.backend,
             "stations",
             &["instructor_id", "org_id", "valid_from", "valid_to"],
             &new,
@@ -536,6 +549,7 @@ impl Writer<'_> {
         }
         insert_rows(
             self.conn,
+            self.backend,
             "persons",
             &["name", "citizen_id", "is_party_member"],
             &new,
@@ -594,6 +608,7 @@ impl Writer<'_> {
         self.summary.positions_added += new.len();
         insert_rows(
             self.conn,
+            self.backend,
             "positions",
             &[
                 "person_id",
