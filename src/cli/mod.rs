@@ -74,10 +74,26 @@ pub enum Command {
         #[command(subcommand)]
         what: users::UserCommand,
     },
+    /// 工作台账（清账销号）
+    Ledger {
+        #[command(subcommand)]
+        what: LedgerCommand,
+    },
     /// 统计
     Stats {
         #[command(subcommand)]
         what: StatsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// 按当前数据生成台账事项（不重复生成未销号的同类事项），并标记已满足销号条件的事项
+    Detect,
+    /// 列出台账事项
+    List {
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
 }
 
@@ -168,6 +184,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let db = Db::open(&cli.database).await?;
             users::run(&db, what).await
         }
+        Command::Ledger { what } => {
+            let db = Db::open(&cli.database).await?;
+            ledger_command(&db, what).await
+        }
         Command::Migrate => {
             Db::open(&cli.database).await?;
             println!("数据库迁移已完成");
@@ -254,6 +274,69 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// One item of `ledger list --format json`, exactly the fields issue 4 names.
+#[derive(Debug, serde::Serialize)]
+struct LedgerJson<'a> {
+    kind: &'static str,
+    subject: &'a str,
+    responsible_unit: Option<&'a str>,
+    state: &'static str,
+    deadline: Option<&'a str>,
+    overdue: bool,
+}
+
+async fn ledger_command(db: &Db, what: LedgerCommand) -> Result<(), Failure> {
+    match what {
+        LedgerCommand::Detect => {
+            let s = db.detect(&Scope::City, "cli", today()).await?;
+            println!(
+                "新生成台账事项 {} 项；已满足销号条件待核销 {} 项",
+                s.raised, s.closable
+            );
+        }
+        LedgerCommand::List { format } => {
+            let items = db.ledger_items(&Scope::City, today()).await?;
+            match format {
+                Format::Json => {
+                    let out: Vec<LedgerJson> = items
+                        .iter()
+                        .map(|i| LedgerJson {
+                            kind: i.kind.code(),
+                            subject: &i.subject,
+                            responsible_unit: i.responsible_unit.as_deref(),
+                            state: i.state.code(),
+                            deadline: i.deadline.as_deref(),
+                            overdue: i.overdue,
+                        })
+                        .collect();
+                    let json = serde_json::to_string_pretty(&out).map_err(|e| Failure {
+                        code: 4,
+                        message: e.to_string(),
+                    })?;
+                    println!("{json}");
+                }
+                Format::Table => {
+                    println!("事项\t对象\t名称\t责任单位\t状态\t期限\t逾期\t问题");
+                    for i in &items {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            i.kind.label(),
+                            i.subject,
+                            i.subject_name,
+                            i.responsible_unit.as_deref().unwrap_or("（无法确定）"),
+                            i.state.label(),
+                            i.deadline.as_deref().unwrap_or("—"),
+                            if i.overdue { "是" } else { "否" },
+                            i.gap
+                        );
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes sheets as .xlsx, or as a zip of CSV files when the name ends in .zip.
 fn write_sheets(path: &Path, sheets: &[writer::OutSheet]) -> Result<(), Failure> {
     let is_zip = path
@@ -314,6 +397,7 @@ async fn import_command(
     let s = db
         .write_dataset(&Scope::City, &dataset, "cli", today())
         .await?;
+    let detected = db.detect(&Scope::City, "cli", today()).await?;
     println!(
         "导入完成：社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 结束 {}；指导员 新增 {}；派驻 新增 {}；任职 新增 {}；单位 新增 {}；警告 {} 条",
         s.orgs_added,
@@ -327,6 +411,10 @@ async fn import_command(
         s.positions_added,
         s.units_added,
         report.warnings
+    );
+    println!(
+        "台账：新生成事项 {}，已满足销号条件 {}",
+        detected.raised, detected.closable
     );
     Ok(())
 }

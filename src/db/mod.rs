@@ -4,6 +4,7 @@
 //! actor's [`Scope`].
 
 mod dataset;
+mod ledger;
 mod lists;
 mod orgs;
 mod pending;
@@ -16,6 +17,7 @@ mod users;
 mod values;
 
 pub use dataset::{ReadOptions, WriteSummary};
+pub use ledger::{DetectSummary, HistoryEntry, LedgerItem, Transition};
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
     GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
@@ -175,6 +177,23 @@ impl Db {
                 .fetch_optional(&self.pool)
                 .await?,
         )
+    }
+
+    /// Sets a setting.
+    pub async fn set_setting(&self, key: &str, value: &str) -> DbResult<()> {
+        let updated = sqlx::query("UPDATE settings SET value = $1 WHERE key = $2")
+            .bind(value.to_string())
+            .bind(key.to_string())
+            .execute(&self.pool)
+            .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+                .bind(key.to_string())
+                .bind(value.to_string())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Decimals for displayed rates (`display.rate_decimals`, default 1).

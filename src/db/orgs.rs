@@ -24,13 +24,13 @@ pub enum Population {
 
 /// What a facts query needs beyond the coverage flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Facts {
-    population: Population,
+pub(super) struct Facts {
+    pub population: Population,
     /// Derive each org's responsible unit (a join; only when grouped, filtered or shown by it).
-    with_unit: bool,
+    pub with_unit: bool,
     /// Restrict to the one org whose credit code is bound as `$3` (a detail page): the link and
     /// station aggregates then read that org's rows only.
-    one_org: bool,
+    pub one_org: bool,
 }
 
 /// The per-org facts as SQL common table expressions ending in `facts`. `$1` is the date (ISO
@@ -39,7 +39,7 @@ struct Facts {
 /// of them is an own formation); work coverage adds an active station (`st`). The links and
 /// stations active at D are aggregated once and joined to the orgs (at a million orgs this is
 /// several times faster than a correlated EXISTS per org; see docs/benchmarks.md).
-fn facts_cte(scope: &Scope, facts: Facts) -> String {
+pub(super) fn facts_cte(scope: &Scope, facts: Facts) -> String {
     let active = |alias: &str, from: &str, to: &str| {
         format!("{alias}.{from} <= $1 AND ({alias}.{to} IS NULL OR $1 < {alias}.{to})")
     };

@@ -3,5 +3,6 @@
 pub mod codes;
 pub mod coverage;
 pub mod dataset;
+pub mod ledger;
 pub mod model;
 pub mod role;

@@ -47,6 +47,58 @@ async fn import_then_stats_json_and_exit_codes() {
     assert_eq!(v["total"]["in_scope"], 6);
     assert_eq!(v["total"]["covered_rate"], "50.0");
 
+    // The import ran the ledger detection (start date = the database's creation, today): as of
+    // today C (jointly covered, 3 members; abnormal), F (no members, nothing) and G, I (members,
+    // uncovered) need work — five items; detecting again raises none.
+    let out = dangjian(&t.url)
+        .args(["ledger", "detect"])
+        .output()
+        .expect("run");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("新生成台账事项 0 项"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = dangjian(&t.url)
+        .args(["ledger", "list", "--format", "json"])
+        .output()
+        .expect("run");
+    let items: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let items = items.as_array().expect("array");
+    let mut kinds: Vec<&str> = items
+        .iter()
+        .map(|i| i["kind"].as_str().expect("kind"))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "clean_dormant",
+            "dispatch_instructor",
+            "establish_own_org",
+            "establish_party_org",
+            "establish_party_org"
+        ]
+    );
+    let mut keys: Vec<&String> = items[0].as_object().expect("object").keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "deadline",
+            "kind",
+            "overdue",
+            "responsible_unit",
+            "state",
+            "subject"
+        ]
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| i["state"] == "open" && i["overdue"] == false)
+    );
+
     // Rejected input: exit 1, one line per problem with sheet and cell.
     let bad = dir.path().join("bad");
     std::fs::create_dir(&bad).expect("dir");

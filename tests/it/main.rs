@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod fixture;
 mod import;
+mod ledger;
 mod migrations;
 mod scope_matrix;
 mod stats;

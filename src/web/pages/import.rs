@@ -202,6 +202,8 @@ pub async fn confirm(
         s.db.write_dataset(&actor.scope, &data, &actor.user.username, today())
             .await?;
     s.db.remove_pending_import(id).await?;
+    s.db.detect(&actor.scope, &actor.user.username, today())
+        .await?;
     s.db.audit(
         &actor.user.username,
         "import",

@@ -1,0 +1,510 @@
+//! The work ledger's data: detection of the items the data calls for (`spec/domain.md` §5.1),
+//! the closing condition of every active item, listing within a scope, and transitions with
+//! their history.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::Row;
+
+use super::orgs::{Facts, facts_cte};
+use super::{Db, DbError, DbResult, Population, RuleTable, Scope, now_text};
+use crate::domain::ledger::{ItemKind, ItemState, add_months};
+
+/// An item the data calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Candidate {
+    kind: ItemKind,
+    org_id: Option<i64>,
+    party_org_id: Option<i64>,
+    subject: String,
+    subject_name: String,
+    unit_id: Option<i64>,
+    gap: String,
+}
+
+/// What a detection run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DetectSummary {
+    pub raised: usize,
+    /// Active items whose closing condition the data now satisfies.
+    pub closable: usize,
+}
+
+/// One ledger item as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerItem {
+    pub id: i64,
+    pub kind: ItemKind,
+    pub subject: String,
+    pub subject_name: String,
+    pub responsible_unit: Option<String>,
+    pub responsible_user: Option<String>,
+    pub gap: String,
+    pub raised_on: String,
+    pub deadline: Option<String>,
+    pub state: ItemState,
+    pub overdue: bool,
+    pub condition_met: bool,
+    pub evidence: Option<String>,
+    pub org_id: Option<i64>,
+    pub region: Option<String>,
+}
+
+/// A transition to record: the item, from → to, the action's code, who, the comment, and the
+/// evidence text when submitting.
+#[derive(Debug, Clone, Copy)]
+pub struct Transition<'a> {
+    pub item_id: i64,
+    pub from: ItemState,
+    pub to: ItemState,
+    pub action: &'a str,
+    pub actor: &'a str,
+    pub comment: &'a str,
+    pub evidence: Option<&'a str>,
+}
+
+/// One history row of an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub comment: String,
+}
+
+/// Per-org facts used by detection.
+struct OrgFacts {
+    id: i64,
+    code: String,
+    name: String,
+    status: String,
+    registered_on: String,
+    formal: i64,
+    covered: bool,
+    own: bool,
+    stationed: bool,
+    unit: Option<i64>,
+}
+
+impl Db {
+    /// The ledger's start date (setting `ledger.start_date`).
+    pub async fn ledger_start(&self) -> DbResult<NaiveDate> {
+        let v = self.setting("ledger.start_date").await?.unwrap_or_default();
+        NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map_err(|_| DbError::Inconsistent(format!("台账起始日期设置无效：{v}")))
+    }
+
+    async fn org_facts(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        own_min: i64,
+        population: Population,
+    ) -> DbResult<Vec<OrgFacts>> {
+        let sql = format!(
+            "{} SELECT f.id, f.credit_code, f.name, f.status, f.registered_on, f.formal_members, f.covered, \
+             f.own_covered, f.stationed, f.responsible_unit_id FROM facts f",
+            facts_cte(
+                scope,
+                Facts {
+                    population,
+                    with_unit: true,
+                    one_org: false
+                }
+            )
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(today.to_string())
+            .bind(own_min)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OrgFacts {
+                    id: r.try_get(0)?,
+                    code: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    status: r.try_get(3)?,
+                    registered_on: r.try_get(4)?,
+                    formal: r.try_get(5)?,
+                    covered: r.try_get::<i64, _>(6)? == 1,
+                    own: r.try_get::<i64, _>(7)? == 1,
+                    stationed: r.try_get::<i64, _>(8)? == 1,
+                    unit: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Party orgs over the limits as of `today`: (id, name, in-scope orgs covered, members,
+    /// the responsible unit most of its orgs have).
+    async fn oversized(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        max_orgs: i64,
+        max_members: i64,
+    ) -> DbResult<Vec<Candidate>> {
+        let d = today.to_string();
+        let sql = format!(
+            "SELECT p.id, p.name, p.kind, COALESCE(p.member_count, 0), \
+             (SELECT COUNT(*) FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id \
+              WHERE l.party_org_id = p.id AND l.valid_from <= $1 AND (l.valid_to IS NULL OR $1 < l.valid_to) \
+              AND o.registered_on <= $1 AND (o.terminated_on IS NULL OR $1 < o.terminated_on)), \
+             (SELECT ru.unit_id FROM coverage_links l JOIN org_responsible_units ru ON ru.org_id = l.org_id \
+              WHERE l.party_org_id = p.id AND ru.unit_id IS NOT NULL GROUP BY ru.unit_id \
+              ORDER BY COUNT(*) DESC, ru.unit_id LIMIT 1) \
+             FROM party_orgs p WHERE p.founded_on <= $1 AND (p.dissolved_on IS NULL OR $1 < p.dissolved_on) \
+             AND p.kind IN ('branch', 'joint_branch') AND ({}) ",
+            if scope.is_city() {
+                "1 = 1".to_string()
+            } else {
+                format!(
+                    "p.id IN (SELECT l.party_org_id FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id WHERE {})",
+                    scope.org_condition("o")
+                )
+            }
+        );
+        type Tuple = (i64, String, String, i64, i64, Option<i64>);
+        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(d)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for (id, name, kind, members, orgs, unit) in rows {
+            let mut gaps = Vec::new();
+            if kind == "joint_branch" && orgs > max_orgs {
+                gaps.push(format!("联合党支部覆盖 {orgs} 个单位，超过 {max_orgs} 个"));
+            }
+            if members > max_members {
+                gaps.push(format!("党员 {members} 名，超过 {max_members} 名"));
+            }
+            if !gaps.is_empty() {
+                out.push(Candidate {
+                    kind: ItemKind::RectifyOversizedJoint,
+                    org_id: None,
+                    party_org_id: Some(id),
+                    subject: name.clone(),
+                    subject_name: name,
+                    unit_id: unit,
+                    gap: gaps.join("；"),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every item the data calls for as of `today` within the scope (§5.1).
+    async fn candidates(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        rules: &RuleTable,
+    ) -> DbResult<Vec<Candidate>> {
+        let own_min = rules.int("own_org_min_formal_members")?;
+        let start = self.ledger_start().await?.to_string();
+        let mut out = Vec::new();
+        for o in self
+            .org_facts(scope, today, own_min, Population::InScope)
+            .await?
+        {
+            let item = |kind, gap: String| Candidate {
+                kind,
+                org_id: Some(o.id),
+                party_org_id: None,
+                subject: o.code.clone(),
+                subject_name: o.name.clone(),
+                unit_id: o.unit,
+                gap,
+            };
+            if !o.covered && o.formal >= 1 {
+                let how = if o.formal >= own_min {
+                    "应单独组建"
+                } else {
+                    "可联合组建"
+                };
+                out.push(item(
+                    ItemKind::EstablishPartyOrg,
+                    format!("有正式党员 {} 名，尚未建立党组织（{how}）", o.formal),
+                ));
+            }
+            if o.covered && !o.own && o.formal >= own_min {
+                out.push(item(
+                    ItemKind::EstablishOwnOrg,
+                    format!("有正式党员 {} 名，仅被联合党组织覆盖，应单独组建", o.formal),
+                ));
+            }
+            if !o.covered && o.formal == 0 && !o.stationed {
+                out.push(item(
+                    ItemKind::DispatchInstructor,
+                    "没有党员，也没有党组织和党建指导员、联络员".into(),
+                ));
+            }
+            if o.registered_on > start && !o.covered && !o.stationed {
+                out.push(item(
+                    ItemKind::SyncWithRegistration,
+                    format!("{} 新登记，尚未同步建立党组织或派驻指导员", o.registered_on),
+                ));
+            }
+            if o.status == "abnormal" {
+                out.push(item(
+                    ItemKind::CleanDormant,
+                    "列入活动异常名录，应核实并清理".into(),
+                ));
+            }
+        }
+        let max_orgs = rules.int("max_orgs_per_joint_branch")?;
+        let max_members = rules.int("max_members_per_branch")?;
+        out.extend(self.oversized(scope, today, max_orgs, max_members).await?);
+        Ok(out)
+    }
+
+    /// Raises the items the data calls for, never duplicating an active item of the same kind
+    /// and subject, and marks active items whose closing condition the data now satisfies.
+    pub async fn detect(
+        &self,
+        scope: &Scope,
+        actor: &str,
+        today: NaiveDate,
+    ) -> DbResult<DetectSummary> {
+        let rules = RuleTable::load(self, today).await?;
+        let candidates = self.candidates(scope, today, &rules).await?;
+        let active: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, kind, subject FROM ledger_items WHERE state NOT IN ('closed', 'cancelled')",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let existing: HashSet<(String, String)> = active
+            .iter()
+            .map(|(_, k, s)| (k.clone(), s.clone()))
+            .collect();
+        let mut summary = DetectSummary::default();
+        let mut tx = self.pool().begin().await?;
+        let now = now_text();
+        for c in &candidates {
+            if existing.contains(&(c.kind.code().to_string(), c.subject.clone())) {
+                continue;
+            }
+            let deadline = match c.kind.deadline_rule() {
+                Some(rule) => Some(
+                    add_months(today, u32::try_from(rules.int(rule)?).unwrap_or(0)).to_string(),
+                ),
+                None => None,
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO ledger_items (kind, org_id, party_org_id, subject, subject_name, responsible_unit_id, gap, \
+                 raised_on, deadline, state, condition_met, created_by, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', 0, $10, $11) RETURNING id",
+            )
+            .bind(c.kind.code())
+            .bind(c.org_id)
+            .bind(c.party_org_id)
+            .bind(c.subject.clone())
+            .bind(c.subject_name.clone())
+            .bind(c.unit_id)
+            .bind(c.gap.clone())
+            .bind(today.to_string())
+            .bind(deadline)
+            .bind(actor.to_string())
+            .bind(now.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO ledger_history (item_id, at, actor, action, from_state, to_state, comment) \
+                 VALUES ($1, $2, $3, 'raise', NULL, 'open', $4)",
+            )
+            .bind(id)
+            .bind(now.clone())
+            .bind(actor.to_string())
+            .bind(c.gap.clone())
+            .execute(&mut *tx)
+            .await?;
+            summary.raised += 1;
+        }
+        tx.commit().await?;
+        summary.closable = self
+            .mark_conditions(scope, today, &rules, &candidates)
+            .await?;
+        Ok(summary)
+    }
+
+    /// Sets `condition_met` on every active item in scope from the data as of `today`; returns
+    /// how many are closable.
+    async fn mark_conditions(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        rules: &RuleTable,
+        candidates: &[Candidate],
+    ) -> DbResult<usize> {
+        let own_min = rules.int("own_org_min_formal_members")?;
+        let facts: HashMap<i64, OrgFacts> = self
+            .org_facts(scope, today, own_min, Population::All)
+            .await?
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect();
+        let oversized: HashSet<&str> = candidates
+            .iter()
+            .filter(|c| c.kind == ItemKind::RectifyOversizedJoint)
+            .map(|c| c.subject.as_str())
+            .collect();
+        let items = self.ledger_items(scope, today).await?;
+        let mut tx = self.pool().begin().await?;
+        let mut closable = 0;
+        for item in items.iter().filter(|i| i.state.is_active()) {
+            let f = item.org_id.and_then(|id| facts.get(&id));
+            let terminated = |f: &OrgFacts| f.status == "deregistered" || f.status == "revoked";
+            let met = match (item.kind, f) {
+                (ItemKind::EstablishPartyOrg, Some(f)) => f.covered,
+                (ItemKind::EstablishOwnOrg, Some(f)) => f.own,
+                (ItemKind::DispatchInstructor, Some(f)) => f.covered || f.stationed,
+                (ItemKind::SyncWithRegistration, Some(f)) => f.covered || f.stationed,
+                // Census returns arrive with the census campaigns; until then "back to normal"
+                // is the registration status alone.
+                (ItemKind::CleanDormant, Some(f)) => terminated(f) || f.status == "normal",
+                (ItemKind::RectifyOversizedJoint, _) => !oversized.contains(item.subject.as_str()),
+                _ => false,
+            };
+            if met {
+                closable += 1;
+            }
+            if met != item.condition_met {
+                sqlx::query("UPDATE ledger_items SET condition_met = $1 WHERE id = $2")
+                    .bind(i64::from(met))
+                    .bind(item.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(closable)
+    }
+
+    /// Every item whose subject is in scope (party-org items: a covered org in scope), ordered by
+    /// responsible unit, deadline, kind and subject.
+    pub async fn ledger_items(&self, scope: &Scope, today: NaiveDate) -> DbResult<Vec<LedgerItem>> {
+        let cond = if scope.is_city() {
+            "1 = 1".to_string()
+        } else {
+            format!(
+                "(i.org_id IN (SELECT o.id FROM social_orgs o WHERE {c}) OR i.party_org_id IN \
+                 (SELECT l.party_org_id FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id WHERE {c}))",
+                c = scope.org_condition("o")
+            )
+        };
+        let sql = format!(
+            "SELECT i.id, i.kind, i.subject, i.subject_name, u.name, us.username, i.gap, i.raised_on, i.deadline, \
+             i.state, i.condition_met, i.evidence, i.org_id, so.region_code \
+             FROM ledger_items i LEFT JOIN units u ON u.id = i.responsible_unit_id \
+             LEFT JOIN users us ON us.id = i.responsible_user_id LEFT JOIN social_orgs so ON so.id = i.org_id \
+             WHERE {cond} ORDER BY u.name, i.deadline, i.kind, i.subject"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
+        let today = today.to_string();
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get(1)?;
+                let state: String = r.try_get(9)?;
+                let state = ItemState::from_code(&state)
+                    .ok_or_else(|| DbError::Inconsistent(format!("事项状态 {state}")))?;
+                let deadline: Option<String> = r.try_get(8)?;
+                Ok(LedgerItem {
+                    id: r.try_get(0)?,
+                    kind: ItemKind::from_code(&kind)
+                        .ok_or_else(|| DbError::Inconsistent(format!("事项类型 {kind}")))?,
+                    subject: r.try_get(2)?,
+                    subject_name: r.try_get(3)?,
+                    responsible_unit: r.try_get(4)?,
+                    responsible_user: r.try_get(5)?,
+                    gap: r.try_get(6)?,
+                    raised_on: r.try_get(7)?,
+                    overdue: state.is_active() && deadline.as_ref().is_some_and(|d| *d < today),
+                    deadline,
+                    state,
+                    condition_met: r.try_get::<i64, _>(10)? != 0,
+                    evidence: r.try_get(11)?,
+                    org_id: r.try_get(12)?,
+                    region: r.try_get(13)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes a transition and its history row; refused when the item is no longer in the
+    /// state the transition starts from (someone else acted first).
+    pub async fn ledger_transition(&self, t: &Transition<'_>) -> DbResult<()> {
+        let Transition {
+            item_id,
+            from,
+            to,
+            action,
+            actor,
+            comment,
+            evidence,
+        } = *t;
+        let mut tx = self.pool().begin().await?;
+        let now = now_text();
+        let updated = sqlx::query(
+            "UPDATE ledger_items SET state = $1, evidence = COALESCE($2, evidence), updated_at = $3 \
+             WHERE id = $4 AND state = $5",
+        )
+        .bind(to.code())
+        .bind(evidence.map(str::to_string))
+        .bind(now.clone())
+        .bind(item_id)
+        .bind(from.code())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(DbError::Inconsistent(
+                "事项状态已被他人更改，请刷新后重试".into(),
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO ledger_history (item_id, at, actor, action, from_state, to_state, comment) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(item_id)
+        .bind(now)
+        .bind(actor.to_string())
+        .bind(action.to_string())
+        .bind(from.code())
+        .bind(to.code())
+        .bind(comment.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An item's history, oldest first.
+    pub async fn ledger_history(&self, item_id: i64) -> DbResult<Vec<HistoryEntry>> {
+        type Tuple = (String, String, String, Option<String>, String, String);
+        let rows: Vec<Tuple> = sqlx::query_as(
+            "SELECT at, actor, action, from_state, to_state, comment FROM ledger_history WHERE item_id = $1 ORDER BY id",
+        )
+        .bind(item_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(at, actor, action, from_state, to_state, comment)| HistoryEntry {
+                    at,
+                    actor,
+                    action,
+                    from_state,
+                    to_state,
+                    comment,
+                },
+            )
+            .collect())
+    }
+}

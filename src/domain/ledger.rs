@@ -1,0 +1,401 @@
+//! The work ledger (台账, `spec/domain.md` §5): item kinds, states, and the one transition table
+//! of the 销号 workflow — (state, action, role) → new state or a reasoned refusal.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::role::Role;
+
+/// What a ledger item is about (§5.1), by its spec name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    EstablishPartyOrg,
+    EstablishOwnOrg,
+    DispatchInstructor,
+    SyncWithRegistration,
+    RectifyOversizedJoint,
+    CleanDormant,
+    CensusMissing,
+    Supervision,
+    Manual,
+}
+
+impl ItemKind {
+    pub const ALL: &'static [ItemKind] = &[
+        ItemKind::EstablishPartyOrg,
+        ItemKind::EstablishOwnOrg,
+        ItemKind::DispatchInstructor,
+        ItemKind::SyncWithRegistration,
+        ItemKind::RectifyOversizedJoint,
+        ItemKind::CleanDormant,
+        ItemKind::CensusMissing,
+        ItemKind::Supervision,
+        ItemKind::Manual,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemKind::EstablishPartyOrg => "establish_party_org",
+            ItemKind::EstablishOwnOrg => "establish_own_org",
+            ItemKind::DispatchInstructor => "dispatch_instructor",
+            ItemKind::SyncWithRegistration => "sync_with_registration",
+            ItemKind::RectifyOversizedJoint => "rectify_oversized_joint",
+            ItemKind::CleanDormant => "clean_dormant",
+            ItemKind::CensusMissing => "census_missing",
+            ItemKind::Supervision => "supervision",
+            ItemKind::Manual => "manual",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ItemKind> {
+        ItemKind::ALL.iter().copied().find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::EstablishPartyOrg => "建立党组织",
+            ItemKind::EstablishOwnOrg => "单独组建",
+            ItemKind::DispatchInstructor => "选派指导员",
+            ItemKind::SyncWithRegistration => "同步建立党组织",
+            ItemKind::RectifyOversizedJoint => "整顿超大联合",
+            ItemKind::CleanDormant => "清理僵尸组织",
+            ItemKind::CensusMissing => "四清未完成",
+            ItemKind::Supervision => "督办事项",
+            ItemKind::Manual => "其他",
+        }
+    }
+
+    /// The rule-table key of the kind's deadline in months (`rules.md` §2); kinds without one
+    /// (supervision, manual: set by hand; census: the campaign's end) have none.
+    pub fn deadline_rule(self) -> Option<&'static str> {
+        match self {
+            ItemKind::EstablishPartyOrg => Some("deadline_months.establish_party_org"),
+            ItemKind::EstablishOwnOrg => Some("deadline_months.establish_own_org"),
+            ItemKind::DispatchInstructor => Some("deadline_months.dispatch_instructor"),
+            ItemKind::SyncWithRegistration => Some("deadline_months.sync_with_registration"),
+            ItemKind::RectifyOversizedJoint => Some("deadline_months.rectify_oversized_joint"),
+            ItemKind::CleanDormant => Some("deadline_months.clean_dormant"),
+            ItemKind::CensusMissing | ItemKind::Supervision | ItemKind::Manual => None,
+        }
+    }
+
+    /// Kinds that only a person can close (no data condition).
+    pub fn closed_by_hand_only(self) -> bool {
+        matches!(self, ItemKind::Supervision | ItemKind::Manual)
+    }
+}
+
+/// An item's state (§5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemState {
+    Open,
+    InProgress,
+    Submitted,
+    Closed,
+    Cancelled,
+}
+
+impl ItemState {
+    pub const ALL: &'static [ItemState] = &[
+        ItemState::Open,
+        ItemState::InProgress,
+        ItemState::Submitted,
+        ItemState::Closed,
+        ItemState::Cancelled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemState::Open => "open",
+            ItemState::InProgress => "in_progress",
+            ItemState::Submitted => "submitted",
+            ItemState::Closed => "closed",
+            ItemState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<ItemState> {
+        ItemState::ALL.iter().copied().find(|s| s.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemState::Open => "待办",
+            ItemState::InProgress => "办理中",
+            ItemState::Submitted => "待销号",
+            ItemState::Closed => "已销号",
+            ItemState::Cancelled => "已撤销",
+        }
+    }
+
+    /// Open for the purpose of "no duplicate open item": neither closed nor cancelled.
+    pub fn is_active(self) -> bool {
+        !matches!(self, ItemState::Closed | ItemState::Cancelled)
+    }
+}
+
+/// What someone does to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// 开始办理: open → in progress.
+    Start,
+    /// 提交销号 with evidence: in progress → submitted.
+    Submit,
+    /// 销号 by a verifier: submitted → closed.
+    Close,
+    /// 退回 with a comment: submitted → in progress.
+    Return,
+    /// 撤销 with a reason, by a verifier, from any state but closed.
+    Cancel,
+    /// 按数据销号: a verifier closes an item whose closing condition the data satisfies, from
+    /// any active state (the bulk close of §5.2).
+    CloseSatisfied,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::Start,
+        Action::Submit,
+        Action::Close,
+        Action::Return,
+        Action::Cancel,
+        Action::CloseSatisfied,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Start => "开始办理",
+            Action::Submit => "提交销号",
+            Action::Close => "销号",
+            Action::Return => "退回",
+            Action::Cancel => "撤销",
+            Action::CloseSatisfied => "按数据销号",
+        }
+    }
+}
+
+/// What accompanies an action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Input {
+    /// A non-empty comment (required to return, and as the reason to cancel).
+    pub has_comment: bool,
+    /// Evidence text or a file (required to submit).
+    pub has_evidence: bool,
+    /// The data satisfies the item's closing condition now.
+    pub condition_met: bool,
+}
+
+/// Verifiers close, return and cancel: city admins, and county admins within their county
+/// (the scope is enforced by the data layer).
+pub fn is_verifier(role: Role) -> bool {
+    matches!(role, Role::CityAdmin | Role::CountyAdmin)
+}
+
+/// Those who work an item within their scope: the responsible units' staff, instructors and the
+/// organizations themselves. Leaders and viewers only read.
+pub fn is_worker(role: Role) -> bool {
+    matches!(
+        role,
+        Role::CityAdmin | Role::CountyAdmin | Role::Department | Role::Instructor | Role::OrgUser
+    )
+}
+
+/// The transition table. Returns the new state, or the reason (in Chinese) why not.
+pub fn transition(
+    state: ItemState,
+    action: Action,
+    role: Role,
+    input: Input,
+) -> Result<ItemState, String> {
+    use Action::*;
+    use ItemState::*;
+    if state == Closed {
+        return Err("已销号的事项不能再变更；如问题再次出现，将另行生成新事项".into());
+    }
+    if state == Cancelled {
+        return Err("已撤销的事项不能再变更".into());
+    }
+    match action {
+        Start | Submit if !is_worker(role) => Err(format!("{}不能办理台账事项", role.label())),
+        Close | Return | Cancel | CloseSatisfied if !is_verifier(role) => {
+            Err(format!("只有市级管理员或县区管理员可以{}", action.label()))
+        }
+        Start if state == Open => Ok(InProgress),
+        Start => Err(format!("事项处于“{}”状态，不能开始办理", state.label())),
+        Submit if state != InProgress => {
+            Err(format!("事项处于“{}”状态，须先开始办理", state.label()))
+        }
+        Submit if !input.has_evidence => Err("提交销号须附佐证材料（文字说明或附件）".into()),
+        Submit => Ok(Submitted),
+        Close if state != Submitted => {
+            Err(format!("事项处于“{}”状态，尚未提交销号", state.label()))
+        }
+        Close => Ok(Closed),
+        Return if state != Submitted => Err(format!(
+            "事项处于“{}”状态，没有可退回的销号申请",
+            state.label()
+        )),
+        Return if !input.has_comment => Err("退回须填写意见".into()),
+        Return => Ok(InProgress),
+        Cancel if !input.has_comment => Err("撤销须填写理由".into()),
+        Cancel => Ok(Cancelled),
+        CloseSatisfied if !input.condition_met => Err("数据尚未满足销号条件".into()),
+        CloseSatisfied => Ok(Closed),
+    }
+}
+
+/// Adds months, clamping to the month's end (31 Jan + 1 month = 28/29 Feb), as `rules.md` §3.
+pub fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
+    let total = d.year() * 12 + d.month0() as i32 + months as i32;
+    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
+    let mut day = d.day();
+    loop {
+        if let Some(date) = NaiveDate::from_ymd_opt(year, month0 + 1, day) {
+            return date;
+        }
+        day -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// The whole table: every state × action × role × input, against an independent statement of
+    /// the rules written out case by case.
+    #[test]
+    fn the_transition_table_is_exactly_the_workflow() {
+        let inputs = [
+            Input::default(),
+            Input {
+                has_comment: true,
+                ..Input::default()
+            },
+            Input {
+                has_evidence: true,
+                ..Input::default()
+            },
+            Input {
+                condition_met: true,
+                ..Input::default()
+            },
+            Input {
+                has_comment: true,
+                has_evidence: true,
+                condition_met: true,
+            },
+        ];
+        let mut allowed = 0;
+        for &state in ItemState::ALL {
+            for &action in Action::ALL {
+                for &role in Role::ALL {
+                    for input in inputs {
+                        let got = transition(state, action, role, input);
+                        let worker = matches!(
+                            role,
+                            Role::CityAdmin
+                                | Role::CountyAdmin
+                                | Role::Department
+                                | Role::Instructor
+                                | Role::OrgUser
+                        );
+                        let verifier = matches!(role, Role::CityAdmin | Role::CountyAdmin);
+                        let expected = match (state, action) {
+                            (ItemState::Closed | ItemState::Cancelled, _) => None,
+                            (ItemState::Open, Action::Start) if worker => {
+                                Some(ItemState::InProgress)
+                            }
+                            (ItemState::InProgress, Action::Submit)
+                                if worker && input.has_evidence =>
+                            {
+                                Some(ItemState::Submitted)
+                            }
+                            (ItemState::Submitted, Action::Close) if verifier => {
+                                Some(ItemState::Closed)
+                            }
+                            (ItemState::Submitted, Action::Return)
+                                if verifier && input.has_comment =>
+                            {
+                                Some(ItemState::InProgress)
+                            }
+                            (_, Action::Cancel) if verifier && input.has_comment => {
+                                Some(ItemState::Cancelled)
+                            }
+                            (_, Action::CloseSatisfied) if verifier && input.condition_met => {
+                                Some(ItemState::Closed)
+                            }
+                            _ => None,
+                        };
+                        match (got, expected) {
+                            (Ok(s), Some(e)) => {
+                                assert_eq!(s, e, "{state:?} {action:?} {role:?} {input:?}");
+                                allowed += 1;
+                            }
+                            (Err(reason), None) => assert!(!reason.is_empty()),
+                            (got, expected) => panic!(
+                                "{state:?} {action:?} {role:?} {input:?}: got {got:?}, expected {expected:?}"
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+        // 5 workers × (start: 5 inputs + submit: 2 with evidence) + 2 verifiers × (close 5 +
+        // return 2 + cancel 2×3 active states + close-satisfied 2×3 active states) = 35 + 38.
+        assert_eq!(allowed, 35 + 2 * (5 + 2 + 6 + 6));
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let r = transition(
+            ItemState::InProgress,
+            Action::Submit,
+            Role::Department,
+            Input::default(),
+        );
+        assert_eq!(r.unwrap_err(), "提交销号须附佐证材料（文字说明或附件）");
+        let r = transition(
+            ItemState::Closed,
+            Action::Cancel,
+            Role::CityAdmin,
+            Input {
+                has_comment: true,
+                ..Input::default()
+            },
+        );
+        assert!(r.unwrap_err().contains("不能再变更"));
+        let r = transition(
+            ItemState::Submitted,
+            Action::Close,
+            Role::Leader,
+            Input::default(),
+        );
+        assert!(r.unwrap_err().contains("只有市级管理员或县区管理员"));
+    }
+
+    #[test]
+    fn months_clamp_to_the_month_end() {
+        assert_eq!(add_months(date("2021-01-31"), 1), date("2021-02-28"));
+        assert_eq!(add_months(date("2024-01-31"), 1), date("2024-02-29"));
+        assert_eq!(add_months(date("2021-08-31"), 6), date("2022-02-28"));
+        assert_eq!(add_months(date("2021-11-15"), 3), date("2022-02-15"));
+        assert_eq!(add_months(date("2021-03-31"), 0), date("2021-03-31"));
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in ItemKind::ALL {
+            assert_eq!(ItemKind::from_code(k.code()), Some(*k));
+        }
+        for s in ItemState::ALL {
+            assert_eq!(ItemState::from_code(s.code()), Some(*s));
+        }
+    }
+}
