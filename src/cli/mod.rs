@@ -173,6 +173,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 let data = crate::demo::generate(20211231, 700, today());
                 db.write_dataset(&Scope::City, &data, "demo", today())
                     .await?;
+                demo_campaign(&db).await?;
             }
             users::ensure_first_admin(&db).await?;
             crate::web::serve(db, &listen).await.map_err(|e| Failure {
@@ -237,6 +238,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     "演示数据：新增社会组织 {}，党组织 {}，指导员 {}",
                     summary.orgs_added, summary.party_orgs_added, summary.instructors_added
                 );
+                demo_campaign(&db).await?;
             }
             Ok(())
         }
@@ -272,6 +274,77 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// Puts the demo city mid-campaign: the ledger is started four months ago (items raised then,
+/// some deadlines passed), and a deterministic share of the items is being worked on, submitted
+/// or closed, so that the task list and the battle map show a campaign in progress.
+async fn demo_campaign(db: &Db) -> Result<(), Failure> {
+    use crate::db::Transition;
+    use crate::domain::ledger::ItemState;
+    let started = today() - chrono::Duration::days(120);
+    db.set_setting(
+        "ledger.start_date",
+        &(started - chrono::Duration::days(365)).to_string(),
+    )
+    .await?;
+    db.detect(&Scope::City, "demo", started).await?;
+    // Items raised then are worked on; the data of today decides which can be closed.
+    let raised: Vec<_> = db.ledger_items(&Scope::City, today()).await?;
+    db.detect(&Scope::City, "demo", today()).await?;
+    let met: std::collections::HashSet<i64> = db
+        .ledger_items(&Scope::City, today())
+        .await?
+        .iter()
+        .filter(|i| i.condition_met)
+        .map(|i| i.id)
+        .collect();
+    for item in raised {
+        let steps: &[(ItemState, ItemState, &str, &str)] = match item.id % 6 {
+            0 | 1 => &[],
+            2 => &[(ItemState::Open, ItemState::InProgress, "start", "")],
+            3 => &[
+                (ItemState::Open, ItemState::InProgress, "start", ""),
+                (
+                    ItemState::InProgress,
+                    ItemState::Submitted,
+                    "submit",
+                    "已完成，见佐证材料",
+                ),
+            ],
+            _ if met.contains(&item.id) => &[
+                (ItemState::Open, ItemState::InProgress, "start", ""),
+                (
+                    ItemState::InProgress,
+                    ItemState::Submitted,
+                    "submit",
+                    "已完成，见佐证材料",
+                ),
+                (
+                    ItemState::Submitted,
+                    ItemState::Closed,
+                    "close",
+                    "材料齐全，数据已更新，予以销号",
+                ),
+            ],
+            _ => &[(ItemState::Open, ItemState::InProgress, "start", "")],
+        };
+        for (from, to, action, comment) in steps {
+            let evidence = (*action == "submit")
+                .then_some("演示：已召开党员大会选举产生支部委员会，上级党委已批复");
+            db.ledger_transition(&Transition {
+                item_id: item.id,
+                from: *from,
+                to: *to,
+                action,
+                actor: "demo",
+                comment,
+                evidence,
+            })
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// One item of `ledger list --format json`, exactly the fields issue 4 names.

@@ -508,3 +508,41 @@ impl Db {
             .collect())
     }
 }
+
+impl Db {
+    /// For the burn-down chart: each item in scope as (raised on, ended on) — ended when closed
+    /// or cancelled (the date of that history row), else open.
+    pub async fn ledger_spans(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+    ) -> DbResult<Vec<(String, Option<String>)>> {
+        let items = self.ledger_items(scope, today).await?;
+        let ends: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT item_id, MIN(at) FROM ledger_history WHERE to_state IN ('closed', 'cancelled') GROUP BY item_id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let ends: HashMap<i64, String> = ends
+            .into_iter()
+            .map(|(id, at)| (id, at.chars().take(10).collect()))
+            .collect();
+        Ok(items
+            .into_iter()
+            .map(|i| (i.raised_on, ends.get(&i.id).cloned()))
+            .collect())
+    }
+
+    /// Assigns the responsible person (a user) of an item.
+    pub async fn ledger_assign(&self, item_id: i64, user_id: Option<i64>) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE ledger_items SET responsible_user_id = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(user_id)
+        .bind(now_text())
+        .bind(item_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}

@@ -53,6 +53,8 @@ pub struct DashboardPage {
     pub total: TableRow,
     pub trend_svg: String,
     pub bars_svg: String,
+    /// 待办: (label, count, link) for the actor's scope.
+    pub todo: Vec<(&'static str, usize, &'static str)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,7 +289,50 @@ pub async fn show(
             }
         })
         .collect();
+    let items = s.db.ledger_items(scope, today()).await?;
+    let soon = (today() + chrono::Duration::days(7)).to_string();
+    let active: Vec<_> = items.iter().filter(|i| i.state.is_active()).collect();
+    let todo = vec![
+        (
+            "待办",
+            active
+                .iter()
+                .filter(|i| i.state == crate::domain::ledger::ItemState::Open)
+                .count(),
+            "/ledger?state=open",
+        ),
+        (
+            "办理中（含退回）",
+            active
+                .iter()
+                .filter(|i| i.state == crate::domain::ledger::ItemState::InProgress)
+                .count(),
+            "/ledger?state=in_progress",
+        ),
+        (
+            "待销号",
+            active
+                .iter()
+                .filter(|i| i.state == crate::domain::ledger::ItemState::Submitted)
+                .count(),
+            "/ledger?state=submitted",
+        ),
+        (
+            "7日内到期",
+            active
+                .iter()
+                .filter(|i| !i.overdue && i.deadline.as_ref().is_some_and(|d| *d <= soon))
+                .count(),
+            "/ledger?state=active",
+        ),
+        (
+            "逾期",
+            active.iter().filter(|i| i.overdue).count(),
+            "/ledger?overdue=true",
+        ),
+    ];
     let page = DashboardPage {
+        todo,
         layout: frame(&actor, "工作台", "dashboard", Vec::new()),
         as_of: d.clone(),
         rate_figures,

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod dashboard;
 pub mod forms;
 pub mod import;
+pub mod ledger;
 pub mod login;
 pub mod orgs;
 pub mod registry;

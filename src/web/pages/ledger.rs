@@ -1,0 +1,732 @@
+//! 摸排与销号: the task list (任务清单), the responsibility list (责任清单), an item with its
+//! workflow (开始办理 → 提交销号 with evidence → 销号 / 退回, 撤销), detection and the bulk close of
+//! items the data already satisfies, and the battle map (挂图作战).
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+
+use super::{PageError, count, frame, render};
+use crate::cli::today;
+use crate::db::{HistoryEntry, LedgerItem, Transition};
+use crate::domain::ledger::{
+    Action, Input, ItemKind, ItemState, is_verifier, is_worker, transition,
+};
+use crate::excel::writer::{self, OutCell, OutSheet};
+use crate::web::auth::{Actor, url_encode};
+use crate::web::charts::{self, Point, Series};
+use crate::web::layout::Layout;
+use crate::web::{AppState, WebError};
+
+/// The state as shown: label, CSS class and a symbol (so it reads in black and white).
+pub fn state_view(item: &LedgerItem) -> (&'static str, &'static str, &'static str) {
+    if item.overdue {
+        return ("逾期", "state-overdue", "⚠");
+    }
+    match item.state {
+        ItemState::Open => ("待办", "state-open", "○"),
+        ItemState::InProgress => ("办理中", "state-in_progress", "◐"),
+        ItemState::Submitted => ("待销号", "state-submitted", "◑"),
+        ItemState::Closed => ("已销号", "state-closed", "✓"),
+        ItemState::Cancelled => ("已撤销", "state-closed", "✕"),
+    }
+}
+
+pub struct ItemRow {
+    pub id: i64,
+    pub kind: &'static str,
+    pub subject: String,
+    pub subject_name: String,
+    pub subject_href: String,
+    pub gap: String,
+    pub unit: String,
+    pub person: String,
+    pub deadline: String,
+    pub state: &'static str,
+    pub class: &'static str,
+    pub symbol: &'static str,
+    pub condition_met: bool,
+}
+
+fn row(i: &LedgerItem) -> ItemRow {
+    let (state, class, symbol) = state_view(i);
+    ItemRow {
+        id: i.id,
+        kind: i.kind.label(),
+        subject_href: if i.org_id.is_some() {
+            format!("/orgs/{}", i.subject)
+        } else {
+            format!("/party-orgs?q={}", url_encode(&i.subject))
+        },
+        subject: i.subject.clone(),
+        subject_name: i.subject_name.clone(),
+        gap: i.gap.clone(),
+        unit: i
+            .responsible_unit
+            .clone()
+            .unwrap_or_else(|| "（无法确定）".into()),
+        person: i.responsible_user.clone().unwrap_or_default(),
+        deadline: i.deadline.clone().unwrap_or_else(|| "—".into()),
+        state,
+        class,
+        symbol,
+        condition_met: i.condition_met && i.state.is_active(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    pub kind: Option<String>,
+    pub state: Option<String>,
+    pub region: Option<String>,
+    pub unit: Option<String>,
+    pub overdue: Option<String>,
+    pub closable: Option<String>,
+}
+
+fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
+    let some = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
+    let (kind, state, region, unit) = (
+        some(&q.kind),
+        some(&q.state),
+        some(&q.region),
+        some(&q.unit),
+    );
+    items
+        .into_iter()
+        .filter(|i| kind.as_deref().is_none_or(|k| i.kind.code() == k))
+        .filter(|i| match state.as_deref() {
+            None => true,
+            Some("active") => i.state.is_active(),
+            Some(s) => i.state.code() == s,
+        })
+        .filter(|i| {
+            region
+                .as_deref()
+                .is_none_or(|r| i.region.as_deref() == Some(r))
+        })
+        .filter(|i| {
+            unit.as_deref()
+                .is_none_or(|u| i.responsible_unit.as_deref() == Some(u))
+        })
+        .filter(|i| q.overdue.as_deref() != Some("true") || i.overdue)
+        .filter(|i| {
+            q.closable.as_deref() != Some("true") || (i.condition_met && i.state.is_active())
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+pub struct LedgerPage {
+    pub layout: Layout,
+    pub rows: Vec<ItemRow>,
+    pub total: String,
+    pub kinds: Vec<(&'static str, &'static str, bool)>,
+    pub states: Vec<(&'static str, &'static str, bool)>,
+    pub regions: Vec<(String, String, bool)>,
+    pub overdue: bool,
+    pub closable: bool,
+    pub closable_count: usize,
+    pub unit: String,
+    pub query: String,
+    pub verifier: bool,
+    pub worker: bool,
+    pub notice: Option<String>,
+}
+
+fn query_string(q: &ListQuery) -> String {
+    let pairs = [
+        ("kind", &q.kind),
+        ("state", &q.state),
+        ("region", &q.region),
+        ("unit", &q.unit),
+        ("overdue", &q.overdue),
+        ("closable", &q.closable),
+    ];
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", url_encode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn list_page(
+    s: &AppState,
+    actor: &Actor,
+    q: &ListQuery,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let all = s.db.ledger_items(&actor.scope, today()).await?;
+    let closable_count = all
+        .iter()
+        .filter(|i| i.condition_met && i.state.is_active())
+        .count();
+    let items = filtered(all, q);
+    let regions = s.db.regions().await?;
+    let sel = |v: &Option<String>, code: &str| v.as_deref() == Some(code);
+    let page = LedgerPage {
+        layout: frame(
+            actor,
+            "任务清单",
+            "ledger",
+            vec![("摸排与销号".into(), "/ledger".into())],
+        ),
+        total: count(items.len() as i64),
+        rows: items.iter().map(row).collect(),
+        kinds: ItemKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label(), sel(&q.kind, k.code())))
+            .collect(),
+        states: std::iter::once(("active", "未销号（全部）", sel(&q.state, "active")))
+            .chain(
+                ItemState::ALL
+                    .iter()
+                    .map(|st| (st.code(), st.label(), sel(&q.state, st.code()))),
+            )
+            .collect(),
+        regions: regions
+            .iter()
+            .map(|r| {
+                (
+                    r.code.as_str().to_string(),
+                    r.name.clone(),
+                    sel(&q.region, r.code.as_str()),
+                )
+            })
+            .collect(),
+        overdue: q.overdue.as_deref() == Some("true"),
+        closable: q.closable.as_deref() == Some("true"),
+        closable_count,
+        unit: q.unit.clone().unwrap_or_default(),
+        query: query_string(q),
+        verifier: is_verifier(actor.role()),
+        worker: is_worker(actor.role()),
+        notice,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    list_page(&s, &actor, &q, None).await
+}
+
+fn xlsx(sheet: OutSheet, ascii: &str, name: &str) -> Result<Response, PageError> {
+    let bytes = writer::write_xlsx(&[sheet]).map_err(|e| WebError::Template(e.to_string()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    url_encode(name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// 任务清单 as offices keep it: item, org, gap, deadline, state — exactly as filtered.
+pub async fn export(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let items = filtered(s.db.ledger_items(&actor.scope, today()).await?, &q);
+    let text = |s: &str| OutCell::Text(s.to_string());
+    let rows = items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let (state, _, _) = state_view(i);
+            vec![
+                OutCell::Int(n as i64 + 1),
+                text(i.kind.label()),
+                text(&i.subject_name),
+                text(&i.subject),
+                text(&i.gap),
+                text(i.responsible_unit.as_deref().unwrap_or("")),
+                text(i.responsible_user.as_deref().unwrap_or("")),
+                i.deadline
+                    .as_deref()
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .map(OutCell::Date)
+                    .unwrap_or(OutCell::Empty),
+                text(state),
+            ]
+        })
+        .collect();
+    let headers = [
+        "序号",
+        "事项",
+        "社会组织（党组织）",
+        "统一社会信用代码（名称）",
+        "存在问题",
+        "责任单位",
+        "责任人",
+        "完成时限",
+        "状态",
+    ];
+    let sheet = OutSheet {
+        name: "任务清单".into(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        required: Vec::new(),
+        rows,
+        notes: Vec::new(),
+    };
+    xlsx(sheet, "tasks.xlsx", "任务清单.xlsx")
+}
+
+/// One row of the responsibility list.
+pub struct UnitRow {
+    pub unit: String,
+    pub persons: String,
+    pub total: usize,
+    pub done: usize,
+    pub active: usize,
+    pub overdue: usize,
+    pub percent: u32,
+}
+
+fn unit_rows(items: &[LedgerItem]) -> Vec<UnitRow> {
+    let mut by: BTreeMap<String, Vec<&LedgerItem>> = BTreeMap::new();
+    for i in items {
+        by.entry(
+            i.responsible_unit
+                .clone()
+                .unwrap_or_else(|| "（无法确定）".into()),
+        )
+        .or_default()
+        .push(i);
+    }
+    by.into_iter()
+        .map(|(unit, list)| {
+            let done = list.iter().filter(|i| i.state == ItemState::Closed).count();
+            let cancelled = list
+                .iter()
+                .filter(|i| i.state == ItemState::Cancelled)
+                .count();
+            let mut persons: Vec<&str> = list
+                .iter()
+                .filter_map(|i| i.responsible_user.as_deref())
+                .collect();
+            persons.sort();
+            persons.dedup();
+            let counted = list.len() - cancelled;
+            UnitRow {
+                unit,
+                persons: persons.join("、"),
+                total: counted,
+                done,
+                active: list.iter().filter(|i| i.state.is_active()).count(),
+                overdue: list.iter().filter(|i| i.overdue).count(),
+                percent: (done * 100).checked_div(counted).map_or(100, |p| p as u32),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "ledger_units.html")]
+pub struct UnitsPage {
+    pub layout: Layout,
+    pub rows: Vec<UnitRow>,
+}
+
+pub async fn units(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    let items = s.db.ledger_items(&actor.scope, today()).await?;
+    let page = UnitsPage {
+        layout: frame(
+            &actor,
+            "责任清单",
+            "ledger_units",
+            vec![("摸排与销号".into(), "/ledger".into())],
+        ),
+        rows: unit_rows(&items),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// 责任清单 as offices keep it: unit, person, items, done, overdue.
+pub async fn units_export(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    let items = s.db.ledger_items(&actor.scope, today()).await?;
+    let rows = unit_rows(&items)
+        .into_iter()
+        .map(|r| {
+            vec![
+                OutCell::Text(r.unit),
+                OutCell::Text(r.persons),
+                OutCell::Int(r.total as i64),
+                OutCell::Int(r.done as i64),
+                OutCell::Int(r.active as i64),
+                OutCell::Int(r.overdue as i64),
+            ]
+        })
+        .collect();
+    let headers = ["责任单位", "责任人", "事项数", "已销号", "未销号", "逾期"];
+    let sheet = OutSheet {
+        name: "责任清单".into(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        required: Vec::new(),
+        rows,
+        notes: Vec::new(),
+    };
+    xlsx(sheet, "responsibilities.xlsx", "责任清单.xlsx")
+}
+
+#[derive(Template)]
+#[template(path = "ledger_item.html")]
+pub struct ItemPage {
+    pub layout: Layout,
+    pub item: ItemRow,
+    pub raised_on: String,
+    pub evidence: String,
+    pub history: Vec<HistoryEntry>,
+    pub actions: Vec<(&'static str, &'static str)>,
+    pub error: Option<String>,
+}
+
+fn action_code(a: Action) -> &'static str {
+    match a {
+        Action::Start => "start",
+        Action::Submit => "submit",
+        Action::Close => "close",
+        Action::Return => "return",
+        Action::Cancel => "cancel",
+        Action::CloseSatisfied => "close_satisfied",
+    }
+}
+
+async fn find(s: &AppState, actor: &Actor, id: i64) -> Result<LedgerItem, PageError> {
+    Ok(s.db
+        .ledger_items(&actor.scope, today())
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or(WebError::NotFound)?)
+}
+
+async fn item_page(
+    s: &AppState,
+    actor: &Actor,
+    item: &LedgerItem,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    // Offer the actions the table would allow with their inputs filled in.
+    let full = Input {
+        has_comment: true,
+        has_evidence: true,
+        condition_met: item.condition_met,
+    };
+    let actions = Action::ALL
+        .iter()
+        .filter(|a| transition(item.state, **a, actor.role(), full).is_ok())
+        .map(|a| (action_code(*a), a.label()))
+        .collect();
+    let page = ItemPage {
+        layout: frame(
+            actor,
+            &format!("{}：{}", item.kind.label(), item.subject_name),
+            "ledger",
+            vec![("任务清单".into(), "/ledger".into())],
+        ),
+        item: row(item),
+        raised_on: item.raised_on.clone(),
+        evidence: item.evidence.clone().unwrap_or_default(),
+        history: s.db.ledger_history(item.id).await?,
+        actions,
+        error,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn item(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let item = find(&s, &actor, id).await?;
+    item_page(&s, &actor, &item, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActForm {
+    pub csrf: String,
+    pub action: String,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+pub async fn act(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Form(f): Form<ActForm>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    let item = find(&s, &actor, id).await?;
+    let action = Action::ALL
+        .iter()
+        .copied()
+        .find(|a| action_code(*a) == f.action)
+        .ok_or_else(|| WebError::BadRequest("未知操作".into()))?;
+    let input = Input {
+        has_comment: !f.comment.trim().is_empty(),
+        has_evidence: !f.evidence.trim().is_empty()
+            || item
+                .evidence
+                .as_deref()
+                .is_some_and(|e| !e.trim().is_empty()),
+        condition_met: item.condition_met,
+    };
+    let to = match transition(item.state, action, actor.role(), input) {
+        Ok(to) => to,
+        Err(reason) => return item_page(&s, &actor, &item, Some(reason)).await,
+    };
+    let evidence = (!f.evidence.trim().is_empty()).then(|| f.evidence.trim().to_string());
+    let comment = if action == Action::CloseSatisfied && f.comment.trim().is_empty() {
+        "数据已满足销号条件".to_string()
+    } else {
+        f.comment.trim().to_string()
+    };
+    let t = Transition {
+        item_id: id,
+        from: item.state,
+        to,
+        action: action_code(action),
+        actor: &actor.user.username,
+        comment: &comment,
+        evidence: evidence.as_deref(),
+    };
+    if let Err(e) = s.db.ledger_transition(&t).await {
+        return item_page(&s, &actor, &item, Some(e.to_string())).await;
+    }
+    Ok(Redirect::to(&format!("/ledger/{id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
+pub async fn detect(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    if !is_worker(actor.role()) {
+        return Err(WebError::NotFound.into());
+    }
+    let r =
+        s.db.detect(&actor.scope, &actor.user.username, today())
+            .await?;
+    let notice = format!(
+        "已按当前数据检查：新生成事项 {} 项；已满足销号条件、可核销的事项 {} 项",
+        r.raised, r.closable
+    );
+    list_page(&s, &actor, &ListQuery::default(), Some(notice)).await
+}
+
+/// A verifier closes, in bulk, every active item in scope whose closing condition the data
+/// satisfies; each closure is recorded with the verifier.
+pub async fn close_satisfied(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    s.db.detect(&actor.scope, &actor.user.username, today())
+        .await?;
+    let mut closed = 0;
+    for item in
+        s.db.ledger_items(&actor.scope, today())
+            .await?
+            .into_iter()
+            .filter(|i| i.condition_met && i.state.is_active())
+    {
+        let input = Input {
+            condition_met: true,
+            ..Input::default()
+        };
+        if let Ok(to) = transition(item.state, Action::CloseSatisfied, actor.role(), input) {
+            let t = Transition {
+                item_id: item.id,
+                from: item.state,
+                to,
+                action: "close_satisfied",
+                actor: &actor.user.username,
+                comment: "数据已满足销号条件（批量核销）",
+                evidence: None,
+            };
+            if s.db.ledger_transition(&t).await.is_ok() {
+                closed += 1;
+            }
+        }
+    }
+    list_page(
+        &s,
+        &actor,
+        &ListQuery::default(),
+        Some(format!("已批量销号 {closed} 项")),
+    )
+    .await
+}
+
+/// A group of tiles on the battle map.
+pub struct Group {
+    pub name: String,
+    pub tiles: Vec<ItemRow>,
+    pub done: usize,
+    pub total: usize,
+    pub percent: u32,
+}
+
+#[derive(Template)]
+#[template(path = "battle_map.html")]
+pub struct BattleMapPage {
+    pub layout: Layout,
+    pub today: String,
+    pub by_unit: Vec<Group>,
+    pub by_region: Vec<Group>,
+    pub burndown_svg: String,
+    pub legend: Vec<(&'static str, &'static str, &'static str)>,
+    pub totals: (usize, usize, usize),
+}
+
+fn groups(items: &[LedgerItem], key: impl Fn(&LedgerItem) -> String) -> Vec<Group> {
+    let mut by: BTreeMap<String, Vec<&LedgerItem>> = BTreeMap::new();
+    for i in items.iter().filter(|i| i.state != ItemState::Cancelled) {
+        by.entry(key(i)).or_default().push(i);
+    }
+    by.into_iter()
+        .map(|(name, list)| {
+            let done = list.iter().filter(|i| i.state == ItemState::Closed).count();
+            Group {
+                name,
+                tiles: list
+                    .iter()
+                    .filter(|i| i.state.is_active())
+                    .map(|i| row(i))
+                    .collect(),
+                done,
+                total: list.len(),
+                percent: (done * 100)
+                    .checked_div(list.len())
+                    .map_or(100, |p| p as u32),
+            }
+        })
+        .collect()
+}
+
+pub async fn battle_map(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    let now = today();
+    let items = s.db.ledger_items(&actor.scope, now).await?;
+    let regions: HashMap<String, String> =
+        s.db.regions()
+            .await?
+            .into_iter()
+            .map(|r| (r.code.as_str().to_string(), r.name))
+            .collect();
+    let by_unit = groups(&items, |i| {
+        i.responsible_unit
+            .clone()
+            .unwrap_or_else(|| "（无法确定）".into())
+    });
+    let by_region = groups(&items, |i| {
+        i.region
+            .as_ref()
+            .and_then(|r| regions.get(r).cloned())
+            .unwrap_or_else(|| "党组织事项".into())
+    });
+    // Burn-down: active items at the end of each week over the last 26 weeks, and today.
+    let spans = s.db.ledger_spans(&actor.scope, now).await?;
+    let mut points = Vec::new();
+    for w in (0..=26).rev() {
+        let d = now - Duration::weeks(w);
+        let ds = d.to_string();
+        let open = spans
+            .iter()
+            .filter(|(raised, ended)| *raised <= ds && ended.as_ref().is_none_or(|e| *e > ds))
+            .count();
+        points.push(Point {
+            label: d.format("%m-%d").to_string(),
+            value: open as f64,
+        });
+    }
+    let max = points.iter().map(|p| p.value).fold(1.0, f64::max);
+    let burndown_svg = charts::line_chart(
+        "未销号事项（近26周）",
+        &[Series {
+            name: "未销号事项".into(),
+            points,
+            dashed: false,
+        }],
+        0.0,
+        max,
+        "项",
+    );
+    let active = items.iter().filter(|i| i.state.is_active()).count();
+    let page = BattleMapPage {
+        layout: frame(
+            &actor,
+            "挂图作战",
+            "battle_map",
+            vec![("摸排与销号".into(), "/ledger".into())],
+        ),
+        today: now.to_string(),
+        by_unit,
+        by_region,
+        burndown_svg,
+        legend: vec![
+            ("⚠", "state-overdue", "逾期"),
+            ("○", "state-open", "待办"),
+            ("◐", "state-in_progress", "办理中"),
+            ("◑", "state-submitted", "待销号"),
+            ("✓", "state-closed", "已销号"),
+        ],
+        totals: (
+            items
+                .iter()
+                .filter(|i| i.state != ItemState::Cancelled)
+                .count(),
+            items
+                .iter()
+                .filter(|i| i.state == ItemState::Closed)
+                .count(),
+            active,
+        ),
+    };
+    Ok(render(&page)?.into_response())
+}
