@@ -64,6 +64,8 @@ class Browser:
         if status != 200:
             raise RuntimeError(f"chromedriver refused the session: {body}")
         self.session = json.loads(body)["value"]["sessionId"]
+        # Wait up to 5 s for elements to appear (pages load after form posts).
+        self.cmd("POST", "/timeouts", {"implicit": 5000, "pageLoad": 30000})
 
     def cmd(self, method, path, body=None):
         status, text = http(method, f"{self.base}/session/{self.session}{path}", body)
@@ -89,9 +91,23 @@ class Browser:
 
     def click(self, css):
         self.cmd("POST", f"/element/{self.find(css)}/click", {})
+        self.wait_ready()
 
     def text(self, css="body"):
-        return self.cmd("GET", f"/element/{self.find(css)}/text")
+        # A form post may still be replacing the page: retry an element gone stale.
+        for attempt in range(50):
+            try:
+                return self.cmd("GET", f"/element/{self.find(css)}/text")
+            except RuntimeError as e:
+                if "stale element" not in str(e) or attempt == 49:
+                    raise
+                time.sleep(0.1)
+
+    def wait_ready(self):
+        for _ in range(100):
+            if self.cmd("POST", "/execute/sync", {"script": "return document.readyState", "args": []}) == "complete":
+                return
+            time.sleep(0.05)
 
     def attr(self, el, name):
         return self.cmd("GET", f"/element/{el}/attribute/{name}")
@@ -223,6 +239,28 @@ def main():
             browser.go(base + path)
             check(f"{path} renders", "出错了" not in browser.text())
             browser.screenshot(name)
+
+        # The ledger: one item from open to closed with evidence, and the battle map changes.
+        import re
+        browser.go(base + "/battle-map")
+        closed_before = int(re.search(r"已销号 (\d+) 项", browser.text()).group(1))
+        browser.screenshot("13-battle-map-before")
+        browser.go(base + "/ledger?state=open")
+        browser.screenshot("14-ledger")
+        link = browser.find_all("#ledger-list tbody tr td a")[0]
+        browser.cmd("POST", f"/element/{link}/click", {})
+        browser.click("#act-start")
+        browser.type("#evidence", "已召开党员大会成立党支部，上级党委批复文号 阳社党〔2026〕12号")
+        browser.click("#act-submit")
+        check("submitted with evidence", "待销号" in browser.text(".detail-header"), browser.text(".detail-header"))
+        browser.click("#act-close")
+        check("the verifier closes the item", "已销号" in browser.text(".detail-header"))
+        check("the history records each step", browser.text().count("tester") >= 3)
+        browser.screenshot("15-ledger-item-closed")
+        browser.go(base + "/battle-map")
+        closed_after = int(re.search(r"已销号 (\d+) 项", browser.text()).group(1))
+        check("the battle map counts the closed item", closed_after == closed_before + 1, f"{closed_before} -> {closed_after}")
+        browser.screenshot("16-battle-map-after")
 
         # A county user cannot reach another county's org.
         other = json.loads(http("GET", f"{base}/api/v1/orgs?region=140303&per_page=1",

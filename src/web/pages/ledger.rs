@@ -24,17 +24,19 @@ use crate::web::charts::{self, Point, Series};
 use crate::web::layout::Layout;
 use crate::web::{AppState, WebError};
 
-/// The state as shown: label, CSS class and a symbol (so it reads in black and white).
+/// The state as shown: its label, and a CSS class and symbol (so it reads in black and white);
+/// an overdue item keeps its state's label and takes the overdue colour and symbol.
 pub fn state_view(item: &LedgerItem) -> (&'static str, &'static str, &'static str) {
+    let label = item.state.label();
     if item.overdue {
-        return ("逾期", "state-overdue", "⚠");
+        return (label, "state-overdue", "⚠");
     }
     match item.state {
-        ItemState::Open => ("待办", "state-open", "○"),
-        ItemState::InProgress => ("办理中", "state-in_progress", "◐"),
-        ItemState::Submitted => ("待销号", "state-submitted", "◑"),
-        ItemState::Closed => ("已销号", "state-closed", "✓"),
-        ItemState::Cancelled => ("已撤销", "state-closed", "✕"),
+        ItemState::Open => (label, "state-open", "○"),
+        ItemState::InProgress => (label, "state-in_progress", "◐"),
+        ItemState::Submitted => (label, "state-submitted", "◑"),
+        ItemState::Closed => (label, "state-closed", "✓"),
+        ItemState::Cancelled => (label, "state-closed", "✕"),
     }
 }
 
@@ -51,6 +53,7 @@ pub struct ItemRow {
     pub state: &'static str,
     pub class: &'static str,
     pub symbol: &'static str,
+    pub overdue: bool,
     pub condition_met: bool,
 }
 
@@ -76,6 +79,7 @@ fn row(i: &LedgerItem) -> ItemRow {
         state,
         class,
         symbol,
+        overdue: i.overdue,
         condition_met: i.condition_met && i.state.is_active(),
     }
 }
@@ -259,6 +263,11 @@ pub async fn export(
         .enumerate()
         .map(|(n, i)| {
             let (state, _, _) = state_view(i);
+            let state = if i.overdue {
+                format!("{state}（逾期）")
+            } else {
+                state.to_string()
+            };
             vec![
                 OutCell::Int(n as i64 + 1),
                 text(i.kind.label()),
@@ -272,7 +281,7 @@ pub async fn export(
                     .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                     .map(OutCell::Date)
                     .unwrap_or(OutCell::Empty),
-                text(state),
+                text(&state),
             ]
         })
         .collect();
