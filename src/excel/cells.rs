@@ -143,9 +143,11 @@ pub fn display(cell: &Cell) -> String {
 /// A header as it should be matched: the template marks required columns with a trailing `*`,
 /// and users add stray (full-width) spaces.
 pub fn normalize_header(s: &str) -> String {
-    let t = s.trim();
-    let t = t.strip_suffix(['*', '＊']).unwrap_or(t);
-    t.trim().chars().filter(|&c| c != '\u{3000}').collect()
+    // A header cell with wrapped text ("统一社会\n信用代码") or stray spaces still names its
+    // column: every whitespace character is dropped (Chinese headers have no meaningful spaces).
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let t = t.strip_suffix(['*', '＊']).unwrap_or(&t);
+    t.to_string()
 }
 
 /// A date field: an Excel date cell, a serial number, or text in one of the accepted forms.
@@ -296,6 +298,11 @@ mod tests {
             "党组织名称"
         );
         assert_eq!(normalize_header("  "), "");
+        assert_eq!(
+            normalize_header("统一社会\n信用代码 *"),
+            "统一社会信用代码",
+            "wrapped header text"
+        );
     }
 
     #[test]
