@@ -158,11 +158,11 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
         for actor in &actors {
             let probe = match spec.path {
                 p if p.contains("{code}") => actor.org.clone(),
-                p if p.starts_with("/party-orgs/") => actor.party_id.clone(),
+                p if p.starts_with("/party-orgs/{") => actor.party_id.clone(),
                 p if p.contains("party-orgs/{name}") => actor.party_name.clone(),
-                p if p.starts_with("/instructors/") => actor.instructor_id.clone(),
+                p if p.starts_with("/instructors/{") => actor.instructor_id.clone(),
                 // Units are reference data, visible to everyone signed in.
-                p if p.starts_with("/units/") => Probe {
+                p if p.starts_with("/units/{") => Probe {
                     inside: Some(sports.to_string()),
                     outside: None,
                 },

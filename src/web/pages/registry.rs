@@ -287,3 +287,180 @@ pub async fn unit(
     };
     Ok(render(&page)?.into_response())
 }
+
+fn xlsx_response(
+    sheet: crate::excel::writer::OutSheet,
+    ascii: &str,
+    name: &str,
+) -> Result<Response, PageError> {
+    let bytes = crate::excel::writer::write_xlsx(&[sheet])
+        .map_err(|e| WebError::Template(e.to_string()))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+                    crate::web::auth::url_encode(name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn sheet(
+    name: &str,
+    headers: &[&str],
+    rows: Vec<Vec<crate::excel::writer::OutCell>>,
+) -> crate::excel::writer::OutSheet {
+    crate::excel::writer::OutSheet {
+        name: name.into(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
+        required: Vec::new(),
+        rows,
+        notes: Vec::new(),
+    }
+}
+
+/// The party-org list as .xlsx, exactly as filtered.
+pub async fn party_orgs_export(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    use crate::excel::writer::OutCell::{Empty, Int, Text};
+    let text = text_filter(&q);
+    let rows =
+        s.db.party_org_rows(&actor.scope)
+            .await?
+            .into_iter()
+            .filter(|p| text.is_empty() || p.name.contains(&text))
+            .map(party_view)
+            .map(|p| {
+                vec![
+                    Text(p.name),
+                    Text(p.kind),
+                    Text(p.formation),
+                    Text(p.parent.unwrap_or_default()),
+                    Text(p.founded_on),
+                    p.dissolved_on.map(Text).unwrap_or(Empty),
+                    p.member_count.map(Int).unwrap_or(Empty),
+                    Int(p.covering),
+                    Text(p.secretary.unwrap_or_default()),
+                ]
+            })
+            .collect();
+    let headers = [
+        "党组织名称",
+        "组织类别",
+        "组建方式",
+        "上级党组织",
+        "成立日期",
+        "撤销日期",
+        "党员人数",
+        "现覆盖组织数",
+        "书记",
+    ];
+    xlsx_response(
+        sheet("党组织", &headers, rows),
+        "party-orgs.xlsx",
+        "党组织.xlsx",
+    )
+}
+
+/// The instructor list as .xlsx, exactly as filtered; personal data masked unless the role
+/// needs it (and then the export is audited).
+pub async fn instructors_export(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    use crate::excel::writer::OutCell::{Int, Text};
+    let text = text_filter(&q);
+    let mut rows: Vec<InstructorRow> =
+        s.db.instructor_rows(&actor.scope)
+            .await?
+            .into_iter()
+            .filter(|i| text.is_empty() || i.name.contains(&text) || i.home_unit.contains(&text))
+            .collect();
+    personal(&s, &actor, &mut rows, "/instructors/export.xlsx").await?;
+    let rows = rows
+        .into_iter()
+        .map(|i| {
+            vec![
+                Text(i.name),
+                Text(i.role),
+                Text(i.home_unit),
+                Text(i.citizen_id.unwrap_or_default()),
+                Text(i.phone.unwrap_or_default()),
+                Int(i.stationed),
+            ]
+        })
+        .collect();
+    let headers = [
+        "姓名",
+        "身份",
+        "派出单位",
+        "身份证号",
+        "手机号",
+        "现派驻组织数",
+    ];
+    xlsx_response(
+        sheet("党建指导员", &headers, rows),
+        "instructors.xlsx",
+        "党建指导员.xlsx",
+    )
+}
+
+/// The unit list as .xlsx.
+pub async fn units_export(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Result<Response, PageError> {
+    use crate::excel::writer::OutCell::{Int, Text};
+    let regions: HashMap<String, String> =
+        s.db.regions()
+            .await?
+            .into_iter()
+            .map(|r| (r.code.as_str().to_string(), r.name))
+            .collect();
+    let rows =
+        s.db.unit_rows(&actor.scope)
+            .await?
+            .into_iter()
+            .map(|u| {
+                vec![
+                    Text(u.name),
+                    Text(label(&u.kind, UnitKind::from_code, UnitKind::label)),
+                    Text(regions.get(&u.region).cloned().unwrap_or(u.region)),
+                    Text(
+                        if u.carries_party_building {
+                            "是"
+                        } else {
+                            "否"
+                        }
+                        .into(),
+                    ),
+                    Int(u.supervised),
+                    Int(u.responsible),
+                    Int(u.instructors),
+                ]
+            })
+            .collect();
+    let headers = [
+        "单位名称",
+        "单位类别",
+        "所属区划",
+        "承担党建工作",
+        "业务主管的组织",
+        "负责的组织",
+        "派出指导员",
+    ];
+    xlsx_response(sheet("单位", &headers, rows), "units.xlsx", "单位.xlsx")
+}
