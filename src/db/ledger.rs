@@ -9,6 +9,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::orgs::{Facts, facts_cte};
+use super::values::{Value, insert_rows};
 use super::{Db, DbError, DbResult, Population, RuleTable, Scope, now_text};
 use crate::domain::ledger::{ItemKind, ItemState, add_months};
 
@@ -283,10 +284,12 @@ impl Db {
             .map(|(_, k, s)| (k.clone(), s.clone()))
             .collect();
         let mut summary = DetectSummary::default();
-        let mut tx = self.pool().begin().await?;
         let now = now_text();
+        let mut rows = Vec::new();
+        let mut raised = HashSet::new();
         for c in &candidates {
-            if existing.contains(&(c.kind.code().to_string(), c.subject.clone())) {
+            let key = (c.kind.code().to_string(), c.subject.clone());
+            if existing.contains(&key) || !raised.insert(key) {
                 continue;
             }
             let deadline = match c.kind.deadline_rule() {
@@ -295,35 +298,79 @@ impl Db {
                 ),
                 None => None,
             };
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO ledger_items (kind, org_id, party_org_id, subject, subject_name, responsible_unit_id, gap, \
-                 raised_on, deadline, state, condition_met, created_by, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', 0, $10, $11) RETURNING id",
+            rows.push(vec![
+                Value::text(c.kind.code()),
+                Value::opt_int(c.org_id),
+                Value::opt_int(c.party_org_id),
+                Value::text(&c.subject),
+                Value::text(&c.subject_name),
+                Value::opt_int(c.unit_id),
+                Value::text(&c.gap),
+                Value::date(today),
+                Value::Text(deadline),
+                Value::text("open"),
+                Value::int(0),
+                Value::text(actor),
+                Value::text(&now),
+            ]);
+        }
+        summary.raised = rows.len();
+        // Items in batches, then one 'raise' history row each, in one transaction.
+        let mut tx = self.pool().begin().await?;
+        let columns = [
+            "kind",
+            "org_id",
+            "party_org_id",
+            "subject",
+            "subject_name",
+            "responsible_unit_id",
+            "gap",
+            "raised_on",
+            "deadline",
+            "state",
+            "condition_met",
+            "created_by",
+            "updated_at",
+        ];
+        insert_rows(&mut tx, self.backend(), "ledger_items", &columns, &rows).await?;
+        if !rows.is_empty() {
+            let new_items: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT i.id, i.gap FROM ledger_items i WHERE NOT EXISTS \
+                 (SELECT 1 FROM ledger_history h WHERE h.item_id = i.id) ORDER BY i.id",
             )
-            .bind(c.kind.code())
-            .bind(c.org_id)
-            .bind(c.party_org_id)
-            .bind(c.subject.clone())
-            .bind(c.subject_name.clone())
-            .bind(c.unit_id)
-            .bind(c.gap.clone())
-            .bind(today.to_string())
-            .bind(deadline)
-            .bind(actor.to_string())
-            .bind(now.clone())
-            .fetch_one(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO ledger_history (item_id, at, actor, action, from_state, to_state, comment) \
-                 VALUES ($1, $2, $3, 'raise', NULL, 'open', $4)",
+            let history: Vec<Vec<Value>> = new_items
+                .into_iter()
+                .map(|(id, gap)| {
+                    vec![
+                        Value::int(id),
+                        Value::text(&now),
+                        Value::text(actor),
+                        Value::text("raise"),
+                        Value::Text(None),
+                        Value::text("open"),
+                        Value::Text(Some(gap)),
+                    ]
+                })
+                .collect();
+            let columns = [
+                "item_id",
+                "at",
+                "actor",
+                "action",
+                "from_state",
+                "to_state",
+                "comment",
+            ];
+            insert_rows(
+                &mut tx,
+                self.backend(),
+                "ledger_history",
+                &columns,
+                &history,
             )
-            .bind(id)
-            .bind(now.clone())
-            .bind(actor.to_string())
-            .bind(c.gap.clone())
-            .execute(&mut *tx)
             .await?;
-            summary.raised += 1;
         }
         tx.commit().await?;
         summary.closable = self
