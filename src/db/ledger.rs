@@ -155,10 +155,7 @@ impl Db {
             "SELECT p.id, p.name, p.kind, COALESCE(p.member_count, 0), \
              (SELECT COUNT(*) FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id \
               WHERE l.party_org_id = p.id AND l.valid_from <= $1 AND (l.valid_to IS NULL OR $1 < l.valid_to) \
-              AND o.registered_on <= $1 AND (o.terminated_on IS NULL OR $1 < o.terminated_on)), \
-             (SELECT ru.unit_id FROM coverage_links l JOIN org_responsible_units ru ON ru.org_id = l.org_id \
-              WHERE l.party_org_id = p.id AND ru.unit_id IS NOT NULL GROUP BY ru.unit_id \
-              ORDER BY COUNT(*) DESC, ru.unit_id LIMIT 1) \
+              AND o.registered_on <= $1 AND (o.terminated_on IS NULL OR $1 < o.terminated_on)) \
              FROM party_orgs p WHERE p.founded_on <= $1 AND (p.dissolved_on IS NULL OR $1 < p.dissolved_on) \
              AND p.kind IN ('branch', 'joint_branch') AND ({}) ",
             if scope.is_city() {
@@ -170,11 +167,27 @@ impl Db {
                 )
             }
         );
-        type Tuple = (i64, String, String, i64, i64, Option<i64>);
-        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        type Tuple = (i64, String, String, i64, i64);
+        let all: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(d)
             .fetch_all(self.pool())
             .await?;
+        // The responsible unit (the one most of its covered orgs have) only for the few over the
+        // limits: computing it for every party org costs seconds at scale.
+        let mut rows = Vec::new();
+        for (id, name, kind, members, orgs) in all {
+            if (kind == "joint_branch" && orgs > max_orgs) || members > max_members {
+                let unit: Option<i64> = sqlx::query_scalar(
+                    "SELECT ru.unit_id FROM coverage_links l JOIN org_responsible_units ru ON ru.org_id = l.org_id \
+                     WHERE l.party_org_id = $1 AND ru.unit_id IS NOT NULL GROUP BY ru.unit_id \
+                     ORDER BY COUNT(*) DESC, ru.unit_id LIMIT 1",
+                )
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+                rows.push((id, name, kind, members, orgs, unit));
+            }
+        }
         let mut out = Vec::new();
         for (id, name, kind, members, orgs, unit) in rows {
             let mut gaps = Vec::new();
