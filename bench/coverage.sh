@@ -27,6 +27,11 @@ sqlite)
         tail -2 "$D/sqlite-demo.time.log"
     fi
     FLOOR_CMD="sqlite3 -csv '$DB' < '$D/floor-$BACKEND.sql'"
+    # The same query with the connection settings dangjian uses on SQLite (src/db/mod.rs).
+    { echo "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -65536;"; cat "$D/floor-$BACKEND.sql"; } \
+        >"$D/floor-$BACKEND-pragmas.sql"
+    FLOOR2_NAME="floor (sqlite3, dangjian's mmap_size and cache_size)"
+    FLOOR2_CMD="sqlite3 -csv '$DB' < '$D/floor-$BACKEND-pragmas.sql'"
     ;;
 postgres)
     need psql postgresql-client
@@ -54,14 +59,18 @@ DJ_CMD="'$DJ' --database '$URL' stats coverage --as-of $AS_OF --by region --form
 log "check: dangjian's figures equal the floor's (as of $AS_OF)"
 eval "$DJ_CMD" >"$D/$BACKEND-dangjian.json"
 eval "$FLOOR_CMD" >"$D/$BACKEND-floor.csv"
+[ -n "${FLOOR2_CMD:-}" ] && { eval "$FLOOR2_CMD" | cmp - "$D/$BACKEND-floor.csv" && echo "(floor with pragmas: same rows)"; }
 python3 "$BENCH/compare_coverage.py" "$D/$BACKEND-dangjian.json" "$D/$BACKEND-floor.csv" \
     | tee "$D/$BACKEND-compare.txt"
 
 log "timings: dangjian stats coverage vs the floor query ($RUNS runs each, 1 warm-up)"
 quiet
+extra=()
+[ -n "${FLOOR2_CMD:-}" ] && extra=(-n "$FLOOR2_NAME" "$FLOOR2_CMD")
 hyperfine --style basic --warmup 1 --runs "$RUNS" --export-json "$D/hf-$BACKEND.json" \
     -n "dangjian stats coverage" "$DJ_CMD" \
-    -n "floor ($( [ "$BACKEND" = sqlite ] && echo sqlite3 || echo psql ))" "$FLOOR_CMD"
+    -n "floor ($( [ "$BACKEND" = sqlite ] && echo sqlite3 || echo psql ))" "$FLOOR_CMD" \
+    "${extra[@]}"
 /usr/bin/time -v -o "$D/$BACKEND-stats.time" "$DJ" --database "$URL" stats coverage \
     --as-of "$AS_OF" --by region --format json >/dev/null
 

@@ -2,7 +2,7 @@
 # Benchmarks (a) and (c): import of an ORGS_IMPORT-org workbook (validated and committed to a
 # fresh SQLite database) against pandas.read_excel (openpyxl, calamine) merely parsing it and
 # against the floor (bench/floor: calamine reading every cell); and the import's peak memory.
-# MEM_1M=1 also measures the peak memory of importing a 1,000,000-org workbook.
+# (memory_1m.sh does the same for a 1,000,000-org workbook.)
 # Results: bench/out/import/*.json, *.time.
 source "$(dirname "$0")/lib.sh"
 [ "${SKIP_SETUP:-}" = 1 ] || { setup_tools; setup_venv; build_dangjian; build_floor; }
@@ -13,13 +13,12 @@ XLSX=$D/orgs-$ORGS_IMPORT.xlsx
 DB=$D/import.db
 
 # importable RAW OUT: see importable.py (works around the export/import round-trip bug).
-importable() { "$PY" "$BENCH/importable.py" "$1" "$2" | tee "$2.dropped.txt"; }
-
 if [ ! -s "$XLSX" ]; then
     log "generate the workbook: dangjian demo --orgs $ORGS_IMPORT --xlsx ${XLSX%.xlsx}.raw.xlsx --no-db"
     timev "$D/demo-xlsx.time" "$DJ" --database "sqlite://$D/unused.db" demo --seed "$SEED" \
         --orgs "$ORGS_IMPORT" --xlsx "${XLSX%.xlsx}.raw.xlsx" --no-db
     importable "${XLSX%.xlsx}.raw.xlsx" "$XLSX"
+    rm -f "$D"/pandas-*.json
 fi
 ls -l "$XLSX"
 
@@ -43,24 +42,17 @@ hyperfine --style basic --runs "$RUNS" --export-json "$D/hf-import.json" \
     -n "floor (calamine cells reader)" "'$FLOOR' '$XLSX' cells" \
     -n "floor (calamine worksheet_range)" "'$FLOOR' '$XLSX' range"
 
-log "(a) pandas.read_excel, engine calamine ($RUNS runs)"
-quiet
-"$PY" "$BENCH/pandas_read.py" calamine "$XLSX" "$RUNS" "$D/pandas-calamine.json"
-log "(a) pandas.read_excel, engine openpyxl ($OPENPYXL_RUNS runs)"
-quiet
-"$PY" "$BENCH/pandas_read.py" openpyxl "$XLSX" "$OPENPYXL_RUNS" "$D/pandas-openpyxl.json"
-
-if [ "${MEM_1M:-}" = 1 ]; then
-    BIGX=$D/orgs-1000000.xlsx
-    if [ ! -s "$BIGX" ]; then
-        log "(c) generate a 1,000,000-org workbook"
-        timev "$D/demo-xlsx-1m.time" "$DJ" --database "sqlite://$D/unused.db" demo --seed "$SEED" \
-            --orgs 1000000 --xlsx "${BIGX%.xlsx}.raw.xlsx" --no-db
-        importable "${BIGX%.xlsx}.raw.xlsx" "$BIGX"
+# The pandas peers do not depend on dangjian: their results are kept across runs on the same
+# workbook unless RERUN_PEERS=1 (or the workbook is regenerated, which clears them above).
+for eng in calamine openpyxl; do
+    n=$RUNS; [ "$eng" = openpyxl ] && n=$OPENPYXL_RUNS
+    if [ -s "$D/pandas-$eng.json" ] && [ "${RERUN_PEERS:-}" != 1 ]; then
+        log "(a) pandas.read_excel, engine $eng: kept from an earlier run ($D/pandas-$eng.json)"
+        continue
     fi
-    log "(c) peak memory: import of the 1,000,000-org workbook"
-    rm -f "$D/import-1m.db" "$D/import-1m.db"-*
-    timev "$D/import-mem-1m.time" "$DJ" --database "sqlite://$D/import-1m.db" import "$BIGX" || true
-    tail -5 "$D/import-mem-1m.time.log"
-fi
+    log "(a) pandas.read_excel, engine $eng ($n runs)"
+    quiet
+    "$PY" "$BENCH/pandas_read.py" "$eng" "$XLSX" "$n" "$D/pandas-$eng.json"
+done
+
 rm -f "$D/unused.db" "$D/unused.db"-*

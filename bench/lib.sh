@@ -36,7 +36,6 @@ setup_tools() {
     need sqlite3 sqlite3
     [ -x /usr/bin/time ] || need /usr/bin/time time
     need python3 python3
-    need jq jq
 }
 
 setup_venv() {
@@ -86,6 +85,9 @@ timev() {
         "$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$out")" "$rc"
     return $rc
 }
+
+# importable RAW OUT: see importable.py (works around the export/import round-trip bug).
+importable() { "$PY" "$BENCH/importable.py" "$1" "$2" | tee "$2.dropped.txt"; }
 
 # floor_sql: the coverage floor query with the date filled in.
 floor_sql() { sed "s/@AS_OF@/$AS_OF/g" "$BENCH/coverage_floor.sql"; }

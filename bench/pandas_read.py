@@ -7,6 +7,7 @@ ENGINE is openpyxl or calamine. Each run is timed inside one Python process arou
 favours pandas. Writes the per-run seconds and the data-row count as JSON.
 """
 
+import importlib.metadata
 import json
 import statistics
 import subprocess
@@ -41,14 +42,11 @@ result = {
     "rows": rows,
     "versions": {"pandas": pd.__version__},
 }
-try:
-    import openpyxl
-    import python_calamine
-
-    result["versions"]["openpyxl"] = openpyxl.__version__
-    result["versions"]["python-calamine"] = getattr(python_calamine, "__version__", "?")
-except ImportError:
-    pass
+for dist in ("openpyxl", "python-calamine"):
+    try:
+        result["versions"][dist] = importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        pass
 with open(out, "w") as f:
     json.dump(result, f, indent=1)
 print(f"pandas+{engine}: median {result['median']:.3f} s over {runs} runs, rows {rows}")
