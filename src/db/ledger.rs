@@ -114,7 +114,8 @@ impl Db {
                 Facts {
                     population,
                     with_unit: true,
-                    one_org: false
+                    one_org: false,
+                    regions: None,
                 }
             )
         );

@@ -24,13 +24,16 @@ pub enum Population {
 
 /// What a facts query needs beyond the coverage flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Facts {
+pub(super) struct Facts<'a> {
     pub population: Population,
     /// Derive each org's responsible unit (a join; only when grouped, filtered or shown by it).
     pub with_unit: bool,
     /// Restrict to the one org whose credit code is bound as `$3` (a detail page): the link and
     /// station aggregates then read that org's rows only.
     pub one_org: bool,
+    /// Only orgs of these regions (a list filtered by region): the link and station aggregates
+    /// then read those orgs' rows only.
+    pub regions: Option<&'a [RegionCode]>,
 }
 
 /// The per-org facts as SQL common table expressions ending in `facts`. `$1` is the date (ISO
@@ -39,16 +42,34 @@ pub(super) struct Facts {
 /// of them is an own formation); work coverage adds an active station (`st`). The links and
 /// stations active at D are aggregated once and joined to the orgs (at a million orgs this is
 /// several times faster than a correlated EXISTS per org; see docs/benchmarks.md).
-pub(super) fn facts_cte(scope: &Scope, facts: Facts) -> String {
+pub(super) fn facts_cte(scope: &Scope, facts: Facts<'_>) -> String {
     let active = |alias: &str, from: &str, to: &str| {
         format!("{alias}.{from} <= $1 AND ({alias}.{to} IS NULL OR $1 < {alias}.{to})")
     };
-    let one = |col: &str| {
-        if facts.one_org {
-            format!(" AND {col} IN (SELECT o1.id FROM social_orgs o1 WHERE o1.credit_code = $3)")
+    let regions = facts.regions.map(|codes| {
+        let list: Vec<String> = codes.iter().map(|c| format!("'{}'", c.as_str())).collect();
+        if list.is_empty() {
+            "1 = 0".to_string()
         } else {
-            String::new()
+            format!("o1.region_code IN ({})", list.join(", "))
         }
+    });
+    // Restrict the aggregates to the orgs the query can return: one org, or the scope and the
+    // region filter (a county's list then reads its own links only, not the city's).
+    let restriction = if facts.one_org {
+        Some("o1.credit_code = $3".to_string())
+    } else if !scope.is_city() || regions.is_some() {
+        Some(format!(
+            "{} AND {}",
+            scope.org_condition("o1"),
+            regions.clone().unwrap_or_else(|| "1 = 1".into())
+        ))
+    } else {
+        None
+    };
+    let one = |col: &str| match &restriction {
+        Some(r) => format!(" AND {col} IN (SELECT o1.id FROM social_orgs o1 WHERE {r})"),
+        None => String::new(),
     };
     let population = match facts.population {
         Population::InScope => active("o", "registered_on", "terminated_on"),
@@ -335,6 +356,7 @@ impl Db {
                 population: Population::All,
                 with_unit: true,
                 one_org: true,
+                regions: None,
             },
         );
         let sql = format!(
@@ -536,7 +558,8 @@ impl Db {
                 Facts {
                     population: Population::InScope,
                     with_unit: false,
-                    one_org: false
+                    one_org: false,
+                    regions: None,
                 }
             ),
             two_way = both(&management.join(", "), &party.join(", ")),
@@ -580,7 +603,8 @@ impl Db {
                 Facts {
                     population: Population::InScope,
                     with_unit: grouping == Grouping::ResponsibleUnit,
-                    one_org: false
+                    one_org: false,
+                    regions: None,
                 }
             ),
         );
@@ -628,36 +652,47 @@ impl Db {
                 population,
                 with_unit: true,
                 one_org: false,
+                regions: filter.regions.as_deref(),
             },
         );
         let (conditions, values) = filter.conditions();
-        let count_sql = format!("{cte} SELECT COUNT(*) FROM facts f WHERE {conditions}");
         let mut all = vec![Value::text(as_of.to_string()), Value::int(own_min)];
         all.extend(values);
-        let total: i64 = bind_all(sqlx::query(AssertSqlSafe(count_sql.as_str())), &all)
-            .fetch_one(self.pool())
-            .await?
-            .try_get(0)?;
         let n = all.len();
+        // One statement for the page and the total (a window count), so the facts are computed
+        // once per request.
         let sql = format!(
             "{cte} SELECT f.credit_code, f.name, f.kind, f.region_code, f.status, f.registered_on, \
              f.terminated_on, f.formal_members, u.name AS responsible_unit, f.covered, f.own_covered, \
-             CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered \
+             CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered, COUNT(*) OVER () AS total_count \
              FROM facts f LEFT JOIN units u ON u.id = f.responsible_unit_id WHERE {conditions} \
              ORDER BY {} LIMIT ${} OFFSET ${}",
             filter.order_by(),
             n + 1,
             n + 2
         );
-        all.push(Value::int(filter.limit.clamp(0, 100_000)));
-        all.push(Value::int(filter.offset.max(0)));
-        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &all)
+        let mut paged = all.clone();
+        paged.push(Value::int(filter.limit.clamp(0, 100_000)));
+        paged.push(Value::int(filter.offset.max(0)));
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &paged)
             .fetch_all(self.pool())
             .await?;
         let items = rows
             .iter()
             .map(item_from_row)
             .collect::<DbResult<Vec<_>>>()?;
+        let total: i64 = match rows.first() {
+            Some(r) => r.try_get("total_count")?,
+            // A page past the end (or limit 0): count separately.
+            None if filter.offset > 0 || filter.limit <= 0 => {
+                let count_sql = format!("{cte} SELECT COUNT(*) FROM facts f WHERE {conditions}");
+                bind_all(sqlx::query(AssertSqlSafe(count_sql.as_str())), &all)
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get(0)?
+            }
+            None => 0,
+        };
         Ok((items, total))
     }
 }

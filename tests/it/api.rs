@@ -94,6 +94,10 @@ async fn coverage_and_its_drill_downs_agree() {
     let (_, v) = get(&app, "/api/v1/orgs?per_page=5&page=2").await;
     assert_eq!(v["total"], 9);
     assert_eq!(v["items"].as_array().expect("items").len(), 4);
+    // A page past the end still reports the total.
+    let (_, v) = get(&app, "/api/v1/orgs?per_page=5&page=3").await;
+    assert_eq!(v["total"], 9);
+    assert_eq!(v["items"].as_array().expect("items").len(), 0);
 }
 
 #[tokio::test]
