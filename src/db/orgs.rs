@@ -646,11 +646,14 @@ impl Db {
         } else {
             Population::All
         };
+        // The responsible unit is joined into the facts only when the list is filtered by it;
+        // otherwise it is looked up for the page's rows alone, after the limit.
+        let by_unit = filter.responsible_unit.is_some();
         let cte = facts_cte(
             scope,
             Facts {
                 population,
-                with_unit: true,
+                with_unit: by_unit,
                 one_org: false,
                 regions: filter.regions.as_deref(),
             },
@@ -662,14 +665,15 @@ impl Db {
         // One statement for the page and the total (a window count), so the facts are computed
         // once per request.
         let sql = format!(
-            "{cte} SELECT f.credit_code, f.name, f.kind, f.region_code, f.status, f.registered_on, \
-             f.terminated_on, f.formal_members, u.name AS responsible_unit, f.covered, f.own_covered, \
+            "{cte} SELECT p.*, (SELECT un.name FROM org_responsible_units ru JOIN units un ON un.id = ru.unit_id \
+             WHERE ru.org_id = p.id) AS responsible_unit FROM (SELECT f.id, f.credit_code, f.name, f.kind, \
+             f.region_code, f.status, f.registered_on, f.terminated_on, f.formal_members, f.covered, f.own_covered, \
              CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered, COUNT(*) OVER () AS total_count \
-             FROM facts f LEFT JOIN units u ON u.id = f.responsible_unit_id WHERE {conditions} \
-             ORDER BY {} LIMIT ${} OFFSET ${}",
-            filter.order_by(),
+             FROM facts f WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}) p ORDER BY {outer}",
             n + 1,
-            n + 2
+            n + 2,
+            order = filter.order_by(),
+            outer = filter.order_by().replace("f.", "p."),
         );
         let mut paged = all.clone();
         paged.push(Value::int(filter.limit.clamp(0, 100_000)));
