@@ -381,3 +381,48 @@ async fn forms_validate_like_the_import_and_keep_history() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn lists_export_to_xlsx_exactly_as_filtered() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let token = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    // The drill-down of "uncovered at 2021-12-31" (D, G, I) as a workbook.
+    let r = app
+        .get(&token, "/orgs/export.xlsx?as_of=2021-12-31&covered=false")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let req = axum::http::Request::get("/orgs/export.xlsx?as_of=2021-12-31&covered=false")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let res = tower::ServiceExt::oneshot(app.router.clone(), req)
+        .await
+        .expect("response");
+    let bytes = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    let wb = dangjian::excel::source::read_bytes("orgs.xlsx", &bytes).expect("a workbook");
+    let sheet = wb.sheet("社会组织").expect("sheet");
+    let mut names: Vec<String> = sheet
+        .rows
+        .iter()
+        .filter_map(|r| dangjian::excel::cells::text(&r.cells[1]))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["丁研究会", "壬促进会", "庚养老院"]);
+    for path in [
+        "/party-orgs/export.xlsx",
+        "/instructors/export.xlsx",
+        "/units/export.xlsx",
+        "/ledger/export.xlsx",
+        "/ledger/units/export.xlsx",
+        "/import/template.xlsx",
+    ] {
+        assert_eq!(app.get(&token, path).await.status, StatusCode::OK, "{path}");
+    }
+}

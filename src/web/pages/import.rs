@@ -6,16 +6,15 @@ use askama::Template;
 use axum::Extension;
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use super::login::CsrfForm;
-use super::{PageError, count, frame, render};
+use super::{PageError, count, frame, render, xlsx_download};
 use crate::cli::today;
 use crate::db::{ReadOptions, WriteSummary};
 use crate::excel::problems::{Problem, Report, Severity};
-use crate::excel::{export, import, source, writer};
-use crate::web::auth::{Actor, url_encode};
+use crate::excel::{export, import, source};
+use crate::web::auth::Actor;
 use crate::web::layout::Layout;
 use crate::web::{AppState, WebError};
 
@@ -215,26 +214,6 @@ pub async fn confirm(
     page(&actor, None, None, Some(summary))
 }
 
-fn xlsx(bytes: Vec<u8>, ascii_name: &str, name: &str) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
-                    url_encode(name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 pub async fn errors(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -247,15 +226,19 @@ pub async fn errors(
     let (wb, _, report) = check(&s, &bytes, &name)
         .await?
         .map_err(WebError::BadRequest)?;
-    let out = writer::write_xlsx(&export::error_sheets(&wb, &report))
-        .map_err(|e| WebError::Template(e.to_string()))?;
-    Ok(xlsx(out, "errors.xlsx", "错误说明.xlsx"))
+    xlsx_download(
+        &export::error_sheets(&wb, &report),
+        "errors.xlsx",
+        "错误说明.xlsx",
+    )
 }
 
 pub async fn template() -> Result<Response, PageError> {
-    let out = writer::write_xlsx(&export::template_sheets())
-        .map_err(|e| WebError::Template(e.to_string()))?;
-    Ok(xlsx(out, "template.xlsx", "登记台账模板.xlsx"))
+    xlsx_download(
+        &export::template_sheets(),
+        "template.xlsx",
+        "登记台账模板.xlsx",
+    )
 }
 
 pub async fn export_registry(
@@ -284,8 +267,6 @@ pub async fn export_registry(
         )
         .await?;
     }
-    let out = writer::write_xlsx(&export::dataset_sheets(&data))
-        .map_err(|e| WebError::Template(e.to_string()))?;
     s.db.audit(
         &actor.user.username,
         "export",
@@ -294,5 +275,9 @@ pub async fn export_registry(
         &actor.client,
     )
     .await?;
-    Ok(xlsx(out, "registry.xlsx", "登记台账.xlsx"))
+    xlsx_download(
+        &export::dataset_sheets(&data),
+        "registry.xlsx",
+        "登记台账.xlsx",
+    )
 }

@@ -6,19 +6,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::{PageError, count, frame, render};
+use super::{PageError, count, frame, render, xlsx_download};
 use crate::cli::today;
 use crate::db::{HistoryEntry, LedgerItem, Transition};
 use crate::domain::ledger::{
     Action, Input, ItemKind, ItemState, is_verifier, is_worker, transition,
 };
-use crate::excel::writer::{self, OutCell, OutSheet};
+use crate::excel::writer::{OutCell, OutSheet};
 use crate::web::auth::{Actor, url_encode};
 use crate::web::charts::{self, Point, Series};
 use crate::web::layout::Layout;
@@ -229,27 +228,6 @@ pub async fn list(
     list_page(&s, &actor, &q, None).await
 }
 
-fn xlsx(sheet: OutSheet, ascii: &str, name: &str) -> Result<Response, PageError> {
-    let bytes = writer::write_xlsx(&[sheet]).map_err(|e| WebError::Template(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                    url_encode(name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
 /// 任务清单 as offices keep it: item, org, gap, deadline, state — exactly as filtered.
 pub async fn export(
     State(s): State<AppState>,
@@ -303,7 +281,7 @@ pub async fn export(
         rows,
         notes: Vec::new(),
     };
-    xlsx(sheet, "tasks.xlsx", "任务清单.xlsx")
+    xlsx_download(&[sheet], "tasks.xlsx", "任务清单.xlsx")
 }
 
 /// One row of the responsibility list.
@@ -406,7 +384,7 @@ pub async fn units_export(
         rows,
         notes: Vec::new(),
     };
-    xlsx(sheet, "responsibilities.xlsx", "责任清单.xlsx")
+    xlsx_download(&[sheet], "responsibilities.xlsx", "责任清单.xlsx")
 }
 
 #[derive(Template)]

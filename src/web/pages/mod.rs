@@ -70,6 +70,32 @@ impl ErrorPage {
     }
 }
 
+/// Sheets as an .xlsx download named `name`, with an ASCII fallback for old browsers.
+pub fn xlsx_download(
+    sheets: &[crate::excel::writer::OutSheet],
+    ascii: &str,
+    name: &str,
+) -> Result<axum::response::Response, PageError> {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let bytes =
+        crate::excel::writer::write_xlsx(sheets).map_err(|e| WebError::Template(e.to_string()))?;
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::web::auth::url_encode(name)
+    );
+    let content_type =
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string();
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// Formats a count as the UI shows it: thousands separators only above 9,999.
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

@@ -5,14 +5,13 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use super::{PageError, count, frame, render};
+use super::{PageError, count, frame, render, xlsx_download};
 use crate::cli::today;
 use crate::db::{OrgDetail, OrgListItem, RuleTable};
 use crate::domain::model::{OrgKind, OrgStatus};
-use crate::excel::writer::{self, OutCell, OutSheet};
+use crate::excel::writer::{OutCell, OutSheet};
 use crate::web::api::org_filter;
 use crate::web::auth::{Actor, url_encode};
 use crate::web::layout::Layout;
@@ -297,24 +296,7 @@ pub async fn export(
             .collect(),
         notes: Vec::new(),
     };
-    let bytes = writer::write_xlsx(&[sheet]).map_err(|e| WebError::Template(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"orgs.xlsx\"; filename*=UTF-8''{}",
-                    url_encode("社会组织.xlsx")
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    xlsx_download(&[sheet], "orgs.xlsx", "社会组织.xlsx")
 }
 
 #[derive(Template)]

@@ -293,25 +293,7 @@ fn xlsx_response(
     ascii: &str,
     name: &str,
 ) -> Result<Response, PageError> {
-    let bytes = crate::excel::writer::write_xlsx(&[sheet])
-        .map_err(|e| WebError::Template(e.to_string()))?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                    crate::web::auth::url_encode(name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    super::xlsx_download(&[sheet], ascii, name)
 }
 
 fn sheet(
