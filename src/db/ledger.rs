@@ -607,3 +607,78 @@ impl Db {
         Ok(())
     }
 }
+
+/// An evidence file of an item (without its content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub at: String,
+}
+
+impl Db {
+    /// Stores an evidence file (its type and size were checked by the caller).
+    pub async fn add_attachment(
+        &self,
+        item_id: i64,
+        file_name: &str,
+        content_type: &str,
+        content: &[u8],
+        by: &str,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO ledger_attachments (item_id, file_name, content_type, size, content, uploaded_by, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(item_id)
+        .bind(file_name.to_string())
+        .bind(content_type.to_string())
+        .bind(content.len() as i64)
+        .bind(content.to_vec())
+        .bind(by.to_string())
+        .bind(now_text())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The evidence files of an item.
+    pub async fn attachments(&self, item_id: i64) -> DbResult<Vec<Attachment>> {
+        type Tuple = (i64, String, String, i64, String, String);
+        let rows: Vec<Tuple> = sqlx::query_as(
+            "SELECT id, file_name, content_type, size, uploaded_by, at FROM ledger_attachments WHERE item_id = $1 ORDER BY id",
+        )
+        .bind(item_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, file_name, content_type, size, uploaded_by, at)| Attachment {
+                    id,
+                    file_name,
+                    content_type,
+                    size,
+                    uploaded_by,
+                    at,
+                },
+            )
+            .collect())
+    }
+
+    /// One evidence file of an item: (name, content type, content).
+    pub async fn attachment(
+        &self,
+        item_id: i64,
+        id: i64,
+    ) -> DbResult<Option<(String, String, Vec<u8>)>> {
+        Ok(sqlx::query_as("SELECT file_name, content_type, content FROM ledger_attachments WHERE item_id = $1 AND id = $2")
+            .bind(item_id)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+}

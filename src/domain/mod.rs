@@ -3,6 +3,7 @@
 pub mod codes;
 pub mod coverage;
 pub mod dataset;
+pub mod evidence;
 pub mod ledger;
 pub mod model;
 pub mod role;

@@ -185,6 +185,8 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("POST", "/ledger/close-satisfied",  Signed, "批量销号已满足条件的事项", post(pages::ledger::close_satisfied)),
         r("GET",  "/ledger/{id}",             Signed, "台账事项", get(pages::ledger::item)),
         r("POST", "/ledger/{id}",             Signed, "办理台账事项", post(pages::ledger::act)),
+        r("POST", "/ledger/{id}/attachments", Signed, "上传佐证材料", post(pages::ledger::attach)),
+        r("GET",  "/ledger/{id}/attachments/{file}", Signed, "下载佐证材料", get(pages::ledger::attachment)),
         r("GET",  "/battle-map",              Signed, "挂图作战", get(pages::ledger::battle_map)),
         r("GET",  "/stats",                   Signed, "覆盖统计表", get(pages::stats::show)),
         r("GET",  "/quality",                 Signed, "数据质量", get(pages::admin::quality)),

@@ -179,6 +179,7 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
             let fill = |v: &str| {
                 spec.path
                     .replace("{kind}", "org")
+                    .replace("{file}", "1")
                     .replace("{code}", v)
                     .replace("{id}", v)
                     .replace("{name}", &dangjian::web::auth::url_encode(v))

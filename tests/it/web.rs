@@ -426,3 +426,103 @@ async fn lists_export_to_xlsx_exactly_as_filtered() {
         assert_eq!(app.get(&token, path).await.status, StatusCode::OK, "{path}");
     }
 }
+
+#[tokio::test]
+async fn evidence_files_are_checked_stored_and_count_as_evidence() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    app.t
+        .db
+        .detect(
+            &dangjian::db::Scope::City,
+            "test",
+            chrono::NaiveDate::from_ymd_opt(2021, 12, 31).expect("date"),
+        )
+        .await
+        .expect("detect");
+    let item = app
+        .t
+        .db
+        .ledger_items(
+            &dangjian::db::Scope::City,
+            chrono::NaiveDate::from_ymd_opt(2021, 12, 31).expect("date"),
+        )
+        .await
+        .expect("items")[0]
+        .id;
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let page = app
+        .get_with_cookie(&cookie, &format!("/ledger/{item}"))
+        .await;
+    let csrf = csrf_of(&page.body);
+    // A script named .pdf is refused with the reason; a real PDF is stored.
+    let r = app
+        .upload(
+            &cookie,
+            &format!("/ledger/{item}/attachments"),
+            &csrf,
+            "批复.pdf",
+            b"<script>x</script>",
+        )
+        .await;
+    assert!(
+        r.body.contains("只接受 PDF"),
+        "{}",
+        &r.body[..r.body.len().min(400)]
+    );
+    let pdf = b"%PDF-1.4\n%demo evidence\n";
+    let r = app
+        .upload(
+            &cookie,
+            &format!("/ledger/{item}/attachments"),
+            &csrf,
+            "批复.pdf",
+            pdf,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let files = app.t.db.attachments(item).await.expect("files");
+    assert_eq!(files.len(), 1);
+    let r = app
+        .get_with_cookie(
+            &cookie,
+            &format!("/ledger/{item}/attachments/{}", files[0].id),
+        )
+        .await;
+    assert_eq!(r.body.as_bytes(), pdf);
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    // Start, then submit without text: the file is the evidence.
+    app.post_form(
+        Some(&cookie),
+        &format!("/ledger/{item}"),
+        &[("csrf", &csrf), ("action", "start")],
+    )
+    .await;
+    let r = app
+        .post_form(
+            Some(&cookie),
+            &format!("/ledger/{item}"),
+            &[("csrf", &csrf), ("action", "submit")],
+        )
+        .await;
+    let error = r
+        .body
+        .split("alert alert-error\" role=\"alert\">")
+        .nth(1)
+        .map(|e| e.split('<').next().unwrap_or(""))
+        .unwrap_or("");
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{error}");
+    let state = app
+        .t
+        .db
+        .ledger_items(
+            &dangjian::db::Scope::City,
+            chrono::NaiveDate::from_ymd_opt(2021, 12, 31).expect("date"),
+        )
+        .await
+        .expect("items");
+    assert_eq!(
+        state.iter().find(|i| i.id == item).expect("item").state,
+        dangjian::domain::ledger::ItemState::Submitted
+    );
+}

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::{Duration, NaiveDate};
@@ -397,6 +398,9 @@ pub struct ItemPage {
     pub history: Vec<HistoryEntry>,
     pub actions: Vec<(&'static str, &'static str)>,
     pub error: Option<String>,
+    pub attachments: Vec<crate::db::Attachment>,
+    /// Evidence files may be added (a worker, the item still active).
+    pub may_attach: bool,
 }
 
 fn action_code(a: Action) -> &'static str {
@@ -449,6 +453,8 @@ async fn item_page(
         history: s.db.ledger_history(item.id).await?,
         actions,
         error,
+        attachments: s.db.attachments(item.id).await?,
+        may_attach: is_worker(actor.role()) && item.state.is_active(),
     };
     Ok(render(&page)?.into_response())
 }
@@ -485,9 +491,12 @@ pub async fn act(
         .copied()
         .find(|a| action_code(*a) == f.action)
         .ok_or_else(|| WebError::BadRequest("未知操作".into()))?;
+    // Evidence is the text typed now, text given before, or an uploaded file.
+    let has_files = !s.db.attachments(id).await?.is_empty();
     let input = Input {
         has_comment: !f.comment.trim().is_empty(),
-        has_evidence: !f.evidence.trim().is_empty()
+        has_evidence: has_files
+            || !f.evidence.trim().is_empty()
             || item
                 .evidence
                 .as_deref()
@@ -517,6 +526,95 @@ pub async fn act(
         return item_page(&s, &actor, &item, Some(e.to_string())).await;
     }
     Ok(Redirect::to(&format!("/ledger/{id}")).into_response())
+}
+
+/// Adds an evidence file (PDF, image, Word, Excel; at most 10 MB, recognised by content).
+pub async fn attach(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("佐证材料").to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    actor.check_csrf(&csrf)?;
+    let item = find(&s, &actor, id).await?;
+    if !(is_worker(actor.role()) && item.state.is_active()) {
+        return item_page(&s, &actor, &item, Some("该事项不能再添加佐证材料".into())).await;
+    }
+    let Some((name, bytes)) = file else {
+        return item_page(&s, &actor, &item, Some("请选择要上传的文件".into())).await;
+    };
+    match crate::domain::evidence::evidence_type(&name, &bytes) {
+        Ok(content_type) => {
+            // Only the final path component of the name the browser sent is kept.
+            let name: String = name
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or("佐证材料")
+                .chars()
+                .take(120)
+                .collect();
+            s.db.add_attachment(id, &name, content_type, &bytes, &actor.user.username)
+                .await?;
+            Ok(Redirect::to(&format!("/ledger/{id}")).into_response())
+        }
+        Err(reason) => {
+            item_page(
+                &s,
+                &actor,
+                &item,
+                Some(format!("文件“{name}”未上传：{reason}")),
+            )
+            .await
+        }
+    }
+}
+
+/// Downloads an evidence file (always as an attachment, never rendered inline).
+pub async fn attachment(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((id, file_id)): Path<(i64, i64)>,
+) -> Result<Response, PageError> {
+    find(&s, &actor, id).await?;
+    let (name, content_type, content) =
+        s.db.attachment(id, file_id)
+            .await?
+            .ok_or(WebError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
+                    url_encode(&name)
+                ),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        content,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]
