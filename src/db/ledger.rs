@@ -682,3 +682,87 @@ impl Db {
             .await?)
     }
 }
+
+/// An item created by hand: its kind (supervision or manual), subject (a credit code or a
+/// party org's name), the gap in words and an optional deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct ManualItem<'a> {
+    pub kind: ItemKind,
+    pub subject: &'a str,
+    pub gap: &'a str,
+    pub deadline: Option<NaiveDate>,
+}
+
+impl Db {
+    /// Creates an item by hand (督办事项 or 其他) about an org (credit code) or a party org (name)
+    /// within the scope; `None` when no such subject is in scope.
+    pub async fn add_manual_item(
+        &self,
+        scope: &Scope,
+        item: &ManualItem<'_>,
+        actor: &str,
+        today: NaiveDate,
+    ) -> DbResult<Option<i64>> {
+        let org: Option<(i64, String, String, Option<i64>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT o.id, o.credit_code, o.name, ru.unit_id FROM social_orgs o \
+             JOIN org_responsible_units ru ON ru.org_id = o.id WHERE o.credit_code = $1 AND {}",
+                scope.org_condition("o")
+            )))
+            .bind(item.subject.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        let ManualItem {
+            kind,
+            subject,
+            gap,
+            deadline,
+        } = *item;
+        let (org_id, party_id, subject, name, unit) = match org {
+            Some((id, code, name, unit)) => (Some(id), None, code, name, unit),
+            None => {
+                let party = self
+                    .party_org_rows(scope)
+                    .await?
+                    .into_iter()
+                    .find(|p| p.name == subject);
+                match party {
+                    Some(p) => (None, Some(p.id), p.name.clone(), p.name, None),
+                    None => return Ok(None),
+                }
+            }
+        };
+        let now = now_text();
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO ledger_items (kind, org_id, party_org_id, subject, subject_name, responsible_unit_id, gap, \
+             raised_on, deadline, state, condition_met, created_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', 0, $10, $11) RETURNING id",
+        )
+        .bind(kind.code())
+        .bind(org_id)
+        .bind(party_id)
+        .bind(subject)
+        .bind(name)
+        .bind(unit)
+        .bind(gap.to_string())
+        .bind(today.to_string())
+        .bind(deadline.map(|d| d.to_string()))
+        .bind(actor.to_string())
+        .bind(now.clone())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO ledger_history (item_id, at, actor, action, from_state, to_state, comment) \
+             VALUES ($1, $2, $3, 'raise', NULL, 'open', $4)",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(actor.to_string())
+        .bind(gap.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+}

@@ -17,7 +17,7 @@ mod users;
 mod values;
 
 pub use dataset::{ReadOptions, WriteSummary};
-pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, Transition};
+pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem, Transition};
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
     GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,

@@ -41,6 +41,10 @@ pub enum Access {
     Editors,
     /// City admins only.
     CityAdmin,
+    /// Those who work ledger items (everyone but leaders and viewers).
+    Workers,
+    /// Those who verify ledger items: city admins, county admins.
+    Verifiers,
 }
 
 impl Access {
@@ -50,6 +54,8 @@ impl Access {
             Access::Public | Access::Signed => true,
             Access::Editors => role.may_edit_registry(),
             Access::CityAdmin => role.is_city_admin(),
+            Access::Workers => crate::domain::ledger::is_worker(role),
+            Access::Verifiers => crate::domain::ledger::is_verifier(role),
         }
     }
 }
@@ -181,11 +187,13 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/ledger/export.xlsx",      Signed, "导出任务清单", get(pages::ledger::export)),
         r("GET",  "/ledger/units",            Signed, "责任清单", get(pages::ledger::units)),
         r("GET",  "/ledger/units/export.xlsx", Signed, "导出责任清单", get(pages::ledger::units_export)),
-        r("POST", "/ledger/detect",           Signed, "按数据检查生成台账事项", post(pages::ledger::detect)),
-        r("POST", "/ledger/close-satisfied",  Signed, "批量销号已满足条件的事项", post(pages::ledger::close_satisfied)),
+        r("POST", "/ledger/detect",           Workers, "按数据检查生成台账事项", post(pages::ledger::detect)),
+        r("GET",  "/ledger/new",              Verifiers, "新增督办事项", get(pages::ledger::new_item)),
+        r("POST", "/ledger/new",              Verifiers, "保存督办事项", post(pages::ledger::create_item)),
+        r("POST", "/ledger/close-satisfied",  Verifiers, "批量销号已满足条件的事项", post(pages::ledger::close_satisfied)),
         r("GET",  "/ledger/{id}",             Signed, "台账事项", get(pages::ledger::item)),
         r("POST", "/ledger/{id}",             Signed, "办理台账事项", post(pages::ledger::act)),
-        r("POST", "/ledger/{id}/attachments", Signed, "上传佐证材料", post(pages::ledger::attach)),
+        r("POST", "/ledger/{id}/attachments", Workers, "上传佐证材料", post(pages::ledger::attach)),
         r("GET",  "/ledger/{id}/attachments/{file}", Signed, "下载佐证材料", get(pages::ledger::attachment)),
         r("GET",  "/battle-map",              Signed, "挂图作战", get(pages::ledger::battle_map)),
         r("GET",  "/stats",                   Signed, "覆盖统计表", get(pages::stats::show)),

@@ -526,3 +526,59 @@ async fn evidence_files_are_checked_stored_and_count_as_evidence() {
         dangjian::domain::ledger::ItemState::Submitted
     );
 }
+
+#[tokio::test]
+async fn a_verifier_creates_a_supervision_item_by_hand() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let viewer = app.user("viewer", Role::Viewer, ScopeTarget::City).await;
+    assert_eq!(
+        app.get(&viewer, "/ledger/new").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let csrf = csrf_of(&app.get_with_cookie(&cookie, "/ledger/new").await.body);
+    let codes = crate::fixture::codes();
+    let form = |subject: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "supervision".to_string()),
+            ("subject", subject.to_string()),
+            ("gap", "督办函：三个月内完成换届".to_string()),
+            ("deadline", "2027-03-01".to_string()),
+        ]
+    };
+    let unknown: Vec<(&str, String)> = form("51140300MJY00001XN");
+    let pairs: Vec<(&str, &str)> = unknown.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.post_form(Some(&cookie), "/ledger/new", &pairs).await;
+    assert!(
+        r.body.contains("找不到社会组织"),
+        "an unknown subject is named"
+    );
+    let ok = form(&codes[0].to_lowercase());
+    let pairs: Vec<(&str, &str)> = ok.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.post_form(Some(&cookie), "/ledger/new", &pairs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let items = app
+        .t
+        .db
+        .ledger_items(
+            &dangjian::db::Scope::City,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+        )
+        .await
+        .expect("items");
+    let item = items
+        .iter()
+        .find(|i| i.kind == dangjian::domain::ledger::ItemKind::Supervision)
+        .expect("item");
+    assert_eq!(
+        (item.subject.as_str(), item.deadline.as_deref()),
+        (codes[0].as_str(), Some("2027-03-01"))
+    );
+    assert_eq!(
+        item.responsible_unit.as_deref(),
+        Some("阳泉市教育行业党委"),
+        "A's responsible unit"
+    );
+}

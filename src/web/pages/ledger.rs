@@ -815,3 +815,113 @@ pub async fn battle_map(
     };
     Ok(render(&page)?.into_response())
 }
+
+#[derive(Template)]
+#[template(path = "ledger_new.html")]
+pub struct NewItemPage {
+    pub layout: Layout,
+    pub error: Option<String>,
+    pub form: NewItemForm,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NewItemForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub gap: String,
+    #[serde(default)]
+    pub deadline: String,
+}
+
+fn new_page(
+    actor: &Actor,
+    error: Option<String>,
+    form: NewItemForm,
+) -> Result<Response, PageError> {
+    let page = NewItemPage {
+        layout: frame(
+            actor,
+            "新增督办事项",
+            "ledger",
+            vec![("任务清单".into(), "/ledger".into())],
+        ),
+        error,
+        form,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The form for an item created by hand (督办事项 from a supervision letter or round, or 其他).
+pub async fn new_item(Extension(actor): Extension<Actor>) -> Result<Response, PageError> {
+    if !is_verifier(actor.role()) {
+        return Err(WebError::NotFound.into());
+    }
+    new_page(
+        &actor,
+        None,
+        NewItemForm {
+            kind: "supervision".into(),
+            ..NewItemForm::default()
+        },
+    )
+}
+
+pub async fn create_item(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Form(f): Form<NewItemForm>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    if !is_verifier(actor.role()) {
+        return Err(WebError::NotFound.into());
+    }
+    let kind = match f.kind.as_str() {
+        "supervision" => ItemKind::Supervision,
+        "manual" => ItemKind::Manual,
+        _ => return new_page(&actor, Some("请选择事项类型（督办事项或其他）".into()), f),
+    };
+    if f.gap.trim().is_empty() {
+        return new_page(&actor, Some("请填写存在的问题或督办要求".into()), f);
+    }
+    let deadline = match f.deadline.trim() {
+        "" => None,
+        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                return new_page(
+                    &actor,
+                    Some(format!("完成时限“{d}”无效，应为 YYYY-MM-DD")),
+                    f,
+                );
+            }
+        },
+    };
+    let subject = crate::domain::codes::CreditCode::parse(&f.subject)
+        .map(|c| c.as_str().to_string())
+        .unwrap_or_else(|_| f.subject.trim().to_string());
+    let item = crate::db::ManualItem {
+        kind,
+        subject: &subject,
+        gap: f.gap.trim(),
+        deadline,
+    };
+    let created =
+        s.db.add_manual_item(&actor.scope, &item, &actor.user.username, today())
+            .await?;
+    match created {
+        Some(id) => Ok(Redirect::to(&format!("/ledger/{id}")).into_response()),
+        None => new_page(
+            &actor,
+            Some(format!(
+                "在您的范围内找不到社会组织（信用代码）或党组织（名称）“{}”",
+                f.subject.trim()
+            )),
+            f,
+        ),
+    }
+}
