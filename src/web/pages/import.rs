@@ -9,7 +9,7 @@ use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
 
 use super::login::CsrfForm;
-use super::{PageError, count, frame, render, xlsx_download};
+use super::{PageError, count, frame, read_upload, render, xlsx_download};
 use crate::cli::today;
 use crate::db::{ReadOptions, WriteSummary};
 use crate::excel::problems::{Problem, Report, Severity};
@@ -109,26 +109,7 @@ pub async fn upload(
     Extension(actor): Extension<Actor>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("upload.xlsx").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let (csrf, file) = read_upload(&mut multipart, "upload.xlsx").await?;
     actor.check_csrf(&csrf)?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return page(

@@ -12,7 +12,7 @@ use axum::{Extension, Form};
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
-use super::{PageError, count, frame, render, xlsx_download};
+use super::{PageError, count, frame, read_upload, render, xlsx_download};
 use crate::cli::today;
 use crate::db::{HistoryEntry, LedgerItem, Transition};
 use crate::domain::ledger::{
@@ -535,26 +535,7 @@ pub async fn attach(
     Path(id): Path<i64>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("佐证材料").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let (csrf, file) = read_upload(&mut multipart, "佐证材料").await?;
     actor.check_csrf(&csrf)?;
     let item = find(&s, &actor, id).await?;
     if !(is_worker(actor.role()) && item.state.is_active()) {

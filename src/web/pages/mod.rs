@@ -70,6 +70,35 @@ impl ErrorPage {
     }
 }
 
+/// A form with a CSRF token and one file field `file`, as the browser posts it (multipart):
+/// the token, and the file's name (or `default_name`) and bytes if one was chosen.
+pub async fn read_upload(
+    multipart: &mut axum::extract::Multipart,
+    default_name: &str,
+) -> Result<(String, Option<(String, Vec<u8>)>), PageError> {
+    let mut csrf = String::new();
+    let mut file = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or(default_name).to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, file))
+}
+
 /// Sheets as an .xlsx download named `name`, with an ASCII fallback for old browsers.
 pub fn xlsx_download(
     sheets: &[crate::excel::writer::OutSheet],
