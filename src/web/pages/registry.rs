@@ -37,6 +37,33 @@ pub struct PartyOrgsPage {
     pub q: String,
 }
 
+/// The party orgs in scope whose name contains the search text, as shown (list and export).
+async fn party_org_list(
+    s: &AppState,
+    actor: &Actor,
+    text: &str,
+) -> Result<Vec<PartyOrgRow>, PageError> {
+    let rows = s.db.party_org_rows(&actor.scope).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|p| text.is_empty() || p.name.contains(text))
+        .map(party_view)
+        .collect())
+}
+
+/// The instructors in scope whose name or home unit contains the search text (list and export).
+async fn instructor_list(
+    s: &AppState,
+    actor: &Actor,
+    text: &str,
+) -> Result<Vec<InstructorRow>, PageError> {
+    let rows = s.db.instructor_rows(&actor.scope).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|i| text.is_empty() || i.name.contains(text) || i.home_unit.contains(text))
+        .collect())
+}
+
 fn text_filter(q: &HashMap<String, String>) -> String {
     q.get("q").map(|s| s.trim().to_string()).unwrap_or_default()
 }
@@ -47,13 +74,10 @@ pub async fn party_orgs(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let text = text_filter(&q);
-    let rows =
-        s.db.party_org_rows(&actor.scope)
-            .await?
-            .into_iter()
-            .filter(|p| text.is_empty() || p.name.contains(&text))
-            .map(party_view)
-            .collect();
+    let rows = party_org_list(&s, &actor, &text)
+        .await?
+        .into_iter()
+        .collect();
     let page = PartyOrgsPage {
         layout: frame(
             &actor,
@@ -151,12 +175,7 @@ pub async fn instructors(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let text = text_filter(&q);
-    let mut rows: Vec<InstructorRow> =
-        s.db.instructor_rows(&actor.scope)
-            .await?
-            .into_iter()
-            .filter(|i| text.is_empty() || i.name.contains(&text) || i.home_unit.contains(&text))
-            .collect();
+    let mut rows: Vec<InstructorRow> = instructor_list(&s, &actor, &text).await?;
     personal(&s, &actor, &mut rows, "/instructors").await?;
     let page = InstructorsPage {
         layout: frame(
@@ -318,26 +337,23 @@ pub async fn party_orgs_export(
 ) -> Result<Response, PageError> {
     use crate::excel::writer::OutCell::{Empty, Int, Text};
     let text = text_filter(&q);
-    let rows =
-        s.db.party_org_rows(&actor.scope)
-            .await?
-            .into_iter()
-            .filter(|p| text.is_empty() || p.name.contains(&text))
-            .map(party_view)
-            .map(|p| {
-                vec![
-                    Text(p.name),
-                    Text(p.kind),
-                    Text(p.formation),
-                    Text(p.parent.unwrap_or_default()),
-                    Text(p.founded_on),
-                    p.dissolved_on.map(Text).unwrap_or(Empty),
-                    p.member_count.map(Int).unwrap_or(Empty),
-                    Int(p.covering),
-                    Text(p.secretary.unwrap_or_default()),
-                ]
-            })
-            .collect();
+    let rows = party_org_list(&s, &actor, &text)
+        .await?
+        .into_iter()
+        .map(|p| {
+            vec![
+                Text(p.name),
+                Text(p.kind),
+                Text(p.formation),
+                Text(p.parent.unwrap_or_default()),
+                Text(p.founded_on),
+                p.dissolved_on.map(Text).unwrap_or(Empty),
+                p.member_count.map(Int).unwrap_or(Empty),
+                Int(p.covering),
+                Text(p.secretary.unwrap_or_default()),
+            ]
+        })
+        .collect();
     let headers = [
         "党组织名称",
         "组织类别",
@@ -365,12 +381,7 @@ pub async fn instructors_export(
 ) -> Result<Response, PageError> {
     use crate::excel::writer::OutCell::{Int, Text};
     let text = text_filter(&q);
-    let mut rows: Vec<InstructorRow> =
-        s.db.instructor_rows(&actor.scope)
-            .await?
-            .into_iter()
-            .filter(|i| text.is_empty() || i.name.contains(&text) || i.home_unit.contains(&text))
-            .collect();
+    let mut rows: Vec<InstructorRow> = instructor_list(&s, &actor, &text).await?;
     personal(&s, &actor, &mut rows, "/instructors/export.xlsx").await?;
     let rows = rows
         .into_iter()
