@@ -2,14 +2,14 @@
 //! back as one. Matching follows `import-format.md`: orgs by credit code, party orgs and units by
 //! name, instructors by citizen ID (else name + home unit), persons by citizen ID (else name).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 
 use super::values::{Value, bind_all, insert_rows};
-use super::{Db, DbError, DbResult, Scope, now_text, read};
+use super::{Db, DbError, DbResult, Scope, now_text, read, spans};
 use crate::domain::dataset::{Dataset, PositionTarget};
 
 /// What a write changed, for the import report.
@@ -67,6 +67,7 @@ impl Db {
             today,
             at: now_text(),
             summary: WriteSummary::default(),
+            touched: Touched::default(),
         };
         let started = std::time::Instant::now();
         w.units(data).await?;
@@ -78,6 +79,11 @@ impl Db {
         tracing::debug!(elapsed = ?started.elapsed(), "instructors and stations written");
         w.positions(data).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "positions written");
+        let orgs = w.touched_orgs().await?;
+        if !orgs.is_empty() {
+            let n = spans::refresh(w.conn, w.backend, spans::Which::Orgs(&orgs)).await?;
+            tracing::debug!(elapsed = ?started.elapsed(), orgs = orgs.len(), spans = n, "coverage spans refreshed");
+        }
         let summary = w.summary;
         tx.commit().await?;
         tracing::debug!(elapsed = ?started.elapsed(), "committed");
@@ -108,9 +114,50 @@ struct Writer<'a> {
     today: NaiveDate,
     at: String,
     summary: WriteSummary,
+    touched: Touched,
+}
+
+/// What a write changed that the coverage spans depend on.
+#[derive(Default)]
+struct Touched {
+    /// Orgs whose links or stations changed.
+    orgs: BTreeSet<i64>,
+    /// Orgs added or updated (by credit code: new ones have no id until inserted).
+    org_codes: Vec<String>,
+    /// Party orgs whose dates or formation changed: every org they link is touched.
+    party_orgs: Vec<String>,
 }
 
 impl Writer<'_> {
+    /// The ids of the orgs whose coverage spans the write may have changed.
+    async fn touched_orgs(&mut self) -> DbResult<BTreeSet<i64>> {
+        let mut orgs = std::mem::take(&mut self.touched.orgs);
+        if !self.touched.org_codes.is_empty() {
+            let ids = read::org_ids(self.conn).await?;
+            orgs.extend(self.touched.org_codes.iter().filter_map(|c| ids.get(c)));
+        }
+        if !self.touched.party_orgs.is_empty() {
+            let ids = read::party_org_ids(self.conn).await?;
+            let party: Vec<String> = self
+                .touched
+                .party_orgs
+                .iter()
+                .filter_map(|n| ids.get(n).map(i64::to_string))
+                .collect();
+            for chunk in party.chunks(500) {
+                let sql = format!(
+                    "SELECT DISTINCT org_id FROM coverage_links WHERE party_org_id IN ({})",
+                    chunk.join(", ")
+                );
+                let linked: Vec<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_all(&mut *self.conn)
+                    .await?;
+                orgs.extend(linked);
+            }
+        }
+        Ok(orgs)
+    }
+
     async fn log(
         &mut self,
         entity: &str,
@@ -242,9 +289,15 @@ impl Writer<'_> {
                         after,
                     )
                     .await?;
+                    self.touched
+                        .org_codes
+                        .push(o.credit_code.as_str().to_string());
                     self.summary.orgs_updated += 1;
                 }
                 None => {
+                    self.touched
+                        .org_codes
+                        .push(o.credit_code.as_str().to_string());
                     values.insert(0, Value::text(o.credit_code.as_str()));
                     values.push(Value::text(&self.at));
                     new.push(values);
@@ -275,6 +328,12 @@ impl Writer<'_> {
             ];
             match by_name.get(p.name.as_str()) {
                 Some(old) => {
+                    if old.formation != p.formation
+                        || old.founded_on != p.founded_on
+                        || old.dissolved_on != p.dissolved_on
+                    {
+                        self.touched.party_orgs.push(p.name.clone());
+                    }
                     let same_fields = old.kind == p.kind
                         && old.formation == p.formation
                         && old.parent == p.parent
@@ -366,6 +425,7 @@ impl Writer<'_> {
                     (Some(l), _) => {
                         kept.insert(l.id);
                         if l.to != c.to {
+                            self.touched.orgs.insert(oid);
                             self.set_link(l.id, l.from, c.to).await?;
                             self.summary.links_updated += 1;
                         }
@@ -373,21 +433,26 @@ impl Writer<'_> {
                     (None, None) if open.is_some() => {
                         let l = open.ok_or_else(|| DbError::Inconsistent("link".into()))?;
                         kept.insert(l.id);
+                        self.touched.orgs.insert(oid);
                         self.set_link(l.id, c.from, None).await?;
                         self.summary.links_updated += 1;
                     }
-                    _ => new.push(vec![
-                        Value::int(pid),
-                        Value::int(oid),
-                        Value::date(c.from),
-                        Value::opt_date(c.to),
-                    ]),
+                    _ => {
+                        self.touched.orgs.insert(oid);
+                        new.push(vec![
+                            Value::int(pid),
+                            Value::int(oid),
+                            Value::date(c.from),
+                            Value::opt_date(c.to),
+                        ]);
+                    }
                 }
             }
             for l in old
                 .iter()
                 .filter(|l| l.to.is_none() && !kept.contains(&l.id))
             {
+                self.touched.orgs.insert(l.org_id);
                 if l.from >= self.today {
                     sqlx::query("DELETE FROM coverage_links WHERE id = $1")
                         .bind(l.id)
@@ -505,6 +570,7 @@ impl Writer<'_> {
                 match stations.get(&(iid, oid, s.from)) {
                     Some((_, to)) if *to == s.to => {}
                     Some((sid, _)) => {
+                        self.touched.orgs.insert(oid);
                         sqlx::query("UPDATE stations SET valid_to = $1 WHERE id = $2")
                             .bind(s.to.map(|d| d.to_string()))
                             .bind(*sid)
@@ -512,12 +578,15 @@ impl Writer<'_> {
                             .await?;
                         self.summary.stations_updated += 1;
                     }
-                    None if seen.insert((iid, oid, s.from)) => new.push(vec![
-                        Value::int(iid),
-                        Value::int(oid),
-                        Value::date(s.from),
-                        Value::opt_date(s.to),
-                    ]),
+                    None if seen.insert((iid, oid, s.from)) => {
+                        self.touched.orgs.insert(oid);
+                        new.push(vec![
+                            Value::int(iid),
+                            Value::int(oid),
+                            Value::date(s.from),
+                            Value::opt_date(s.to),
+                        ]);
+                    }
                     None => {}
                 }
             }

@@ -116,6 +116,7 @@ impl Db {
                     with_unit: true,
                     one_org: false,
                     regions: None,
+                    org_columns: true,
                 }
             )
         );

@@ -13,6 +13,7 @@ mod read;
 mod regions;
 mod rules;
 mod scope;
+mod spans;
 mod users;
 mod values;
 
@@ -134,7 +135,7 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
-        Ok(())
+        self.ensure_spans().await
     }
 
     pub fn backend(&self) -> Backend {

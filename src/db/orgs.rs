@@ -28,85 +28,75 @@ pub(super) struct Facts<'a> {
     pub population: Population,
     /// Derive each org's responsible unit (a join; only when grouped, filtered or shown by it).
     pub with_unit: bool,
-    /// Restrict to the one org whose credit code is bound as `$3` (a detail page): the link and
-    /// station aggregates then read that org's rows only.
+    /// Restrict to the one org whose credit code is bound as `$3` (a detail page).
     pub one_org: bool,
-    /// Only orgs of these regions (a list filtered by region): the link and station aggregates
-    /// then read those orgs' rows only.
+    /// Only orgs of these regions (a list filtered by region).
     pub regions: Option<&'a [RegionCode]>,
+    /// Give each org's credit code, name, registration and termination dates (a join of the org
+    /// rows, which counting does without).
+    pub org_columns: bool,
 }
 
-/// The per-org facts as SQL common table expressions ending in `facts`. `$1` is the date (ISO
-/// text) and `$2` the formal-member threshold for an own organization. Coverage follows
-/// `statistics.md` §2: a link active at D from a party org active at D (`cov`, with whether one
-/// of them is an own formation); work coverage adds an active station (`st`). The links and
-/// stations active at D are aggregated once and joined to the orgs (at a million orgs this is
-/// several times faster than a correlated EXISTS per org; see docs/benchmarks.md).
+/// The per-org facts as a SQL common table expression named `facts`. `$1` is the date (ISO
+/// text) and `$2` the formal-member threshold for an own organization. Each org's state at D is
+/// the one of its coverage spans (`domain::spans`, kept by `db::spans`) that contains D: in
+/// scope (`statistics.md` §1), covered by an active link from an active party org and whether
+/// one of them is an own formation (§2), stationed. The org's region, kind, status and formal
+/// members come with the span, so counting reads the spans alone; the org row is joined only
+/// for its name, code and dates, or for a scope that needs it.
 pub(super) fn facts_cte(scope: &Scope, facts: Facts<'_>) -> String {
-    let active = |alias: &str, from: &str, to: &str| {
-        format!("{alias}.{from} <= $1 AND ({alias}.{to} IS NULL OR $1 < {alias}.{to})")
-    };
-    let regions = facts.regions.map(|codes| {
-        let list: Vec<String> = codes.iter().map(|c| format!("'{}'", c.as_str())).collect();
-        if list.is_empty() {
-            "1 = 0".to_string()
-        } else {
-            format!("o1.region_code IN ({})", list.join(", "))
+    let mut conditions =
+        vec!["s.valid_from <= $1 AND (s.valid_to IS NULL OR $1 < s.valid_to)".to_string()];
+    if facts.population == Population::InScope {
+        conditions.push("s.in_scope = 1".into());
+    }
+    if let Some(codes) = facts.regions {
+        conditions.push(region_condition("s", codes));
+    }
+    // A county's scope is its regions, which the span carries; other scopes look at the org.
+    let mut join_org = facts.org_columns || facts.one_org;
+    match scope {
+        Scope::City => {}
+        Scope::Regions(codes) => conditions.push(region_condition("s", codes)),
+        _ => {
+            join_org = true;
+            conditions.push(scope.org_condition("o"));
         }
-    });
-    // Restrict the aggregates to the orgs the query can return: one org, or the scope and the
-    // region filter (a county's list then reads its own links only, not the city's).
-    let restriction = if facts.one_org {
-        Some("o1.credit_code = $3".to_string())
-    } else if !scope.is_city() || regions.is_some() {
-        Some(format!(
-            "{} AND {}",
-            scope.org_condition("o1"),
-            regions.clone().unwrap_or_else(|| "1 = 1".into())
-        ))
+    }
+    if facts.one_org {
+        conditions.push("o.credit_code = $3".into());
+    }
+    let (org_columns, org_join) = if join_org {
+        (
+            "o.credit_code, o.name, o.registered_on, o.terminated_on, ",
+            " JOIN social_orgs o ON o.id = s.org_id",
+        )
     } else {
-        None
-    };
-    let one = |col: &str| match &restriction {
-        Some(r) => format!(" AND {col} IN (SELECT o1.id FROM social_orgs o1 WHERE {r})"),
-        None => String::new(),
-    };
-    let population = match facts.population {
-        Population::InScope => active("o", "registered_on", "terminated_on"),
-        Population::All => "1 = 1".to_string(),
+        ("", "")
     };
     let (unit_column, unit_join) = if facts.with_unit {
         (
             "ru.unit_id",
-            " JOIN org_responsible_units ru ON ru.org_id = o.id",
+            " JOIN org_responsible_units ru ON ru.org_id = s.org_id",
         )
     } else {
         ("CAST(NULL AS BIGINT)", "")
     };
     format!(
-        "WITH cov AS (SELECT l.org_id, MAX(CASE WHEN p.formation = 'own' THEN 1 ELSE 0 END) AS own \
-         FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id \
-         WHERE {link_active} AND {party_active}{one_l} GROUP BY l.org_id), \
-         st AS (SELECT DISTINCT s.org_id FROM stations s WHERE {station_active}{one_s}), \
-         facts AS (SELECT o.id, o.credit_code, o.name, o.kind, o.region_code, o.status, \
-         o.registered_on, o.terminated_on, o.formal_members, {unit_column} AS responsible_unit_id, \
-         CASE WHEN c.org_id IS NULL THEN 0 ELSE 1 END AS covered, \
-         COALESCE(c.own, 0) AS own_covered, \
-         CASE WHEN st.org_id IS NULL THEN 0 ELSE 1 END AS stationed \
-         FROM social_orgs o LEFT JOIN cov c ON c.org_id = o.id LEFT JOIN st ON st.org_id = o.id{unit_join} \
-         WHERE {population} AND {scope}{one_o}) ",
-        link_active = active("l", "valid_from", "valid_to"),
-        party_active = active("p", "founded_on", "dissolved_on"),
-        station_active = active("s", "valid_from", "valid_to"),
-        one_l = one("l.org_id"),
-        one_s = one("s.org_id"),
-        one_o = if facts.one_org {
-            " AND o.credit_code = $3"
-        } else {
-            ""
-        },
-        scope = scope.org_condition("o"),
+        "WITH facts AS (SELECT s.org_id AS id, {org_columns}s.kind, s.region_code, s.status, \
+         s.formal_members, {unit_column} AS responsible_unit_id, s.covered, s.own_covered, s.stationed \
+         FROM coverage_spans s{org_join}{unit_join} WHERE {}) ",
+        conditions.join(" AND ")
     )
+}
+
+/// `alias.region_code IN (…)`; region codes are validated six-digit strings, safe to inline.
+fn region_condition(alias: &str, codes: &[RegionCode]) -> String {
+    if codes.is_empty() {
+        return "1 = 0".into();
+    }
+    let list: Vec<String> = codes.iter().map(|c| format!("'{}'", c.as_str())).collect();
+    format!("{alias}.region_code IN ({})", list.join(", "))
 }
 
 /// How coverage counts are grouped.
@@ -357,6 +347,7 @@ impl Db {
                 with_unit: true,
                 one_org: true,
                 regions: None,
+                org_columns: true,
             },
         );
         let sql = format!(
@@ -560,6 +551,7 @@ impl Db {
                     with_unit: false,
                     one_org: false,
                     regions: None,
+                    org_columns: false,
                 }
             ),
             two_way = both(&management.join(", "), &party.join(", ")),
@@ -605,6 +597,7 @@ impl Db {
                     with_unit: grouping == Grouping::ResponsibleUnit,
                     one_org: false,
                     regions: None,
+                    org_columns: false,
                 }
             ),
         );
@@ -656,6 +649,7 @@ impl Db {
                 with_unit: by_unit,
                 one_org: false,
                 regions: filter.regions.as_deref(),
+                org_columns: true,
             },
         );
         let (conditions, values) = filter.conditions();

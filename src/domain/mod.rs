@@ -7,3 +7,4 @@ pub mod evidence;
 pub mod ledger;
 pub mod model;
 pub mod role;
+pub mod spans;

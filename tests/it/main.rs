@@ -9,6 +9,7 @@ mod import;
 mod ledger;
 mod migrations;
 mod scope_matrix;
+mod spans;
 mod stats;
 mod support;
 mod web;

@@ -1,0 +1,28 @@
+-- Each org's coverage state over time (src/domain/spans.rs): spans that partition time, each
+-- with the state in force over [valid_from, valid_to). Derived data: recomputed from the
+-- registration dates, coverage links, party orgs and stations whenever a write changes them
+-- (src/db/spans.rs), and rebuilt whole when the setting coverage_spans.version is missing or
+-- older than the code's. The org's region, kind, status and formal members are copied in so that
+-- counting as of a date reads this table alone. valid_from '0000-01-01' is the beginning of time.
+-- Flags are INTEGER so that their SUM is a BIGINT on PostgreSQL (the Any driver has no NUMERIC).
+-- (Identical for both backends.)
+CREATE TABLE coverage_spans (
+    org_id         BIGINT NOT NULL,
+    valid_from     TEXT NOT NULL,
+    valid_to       TEXT,
+    region_code    TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    formal_members BIGINT NOT NULL,
+    in_scope       INTEGER NOT NULL,
+    covered        INTEGER NOT NULL,
+    own_covered    INTEGER NOT NULL,
+    stationed      INTEGER NOT NULL,
+    PRIMARY KEY (org_id, valid_from)
+);
+-- Counting as of a date: the in-scope spans containing D, read from the index alone.
+CREATE INDEX coverage_spans_count ON coverage_spans
+    (in_scope, valid_from, valid_to, region_code, kind, status, formal_members, covered, own_covered, stationed);
+-- Lists of a region (a county's drill-downs), narrowed further by the coverage state.
+CREATE INDEX coverage_spans_region ON coverage_spans
+    (region_code, in_scope, covered, valid_from, valid_to, own_covered, stationed, org_id);

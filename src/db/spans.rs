@@ -1,0 +1,211 @@
+//! Keeping `coverage_spans` (migration 0007) equal to what the relations say: every write of the
+//! registry recomputes the spans of the orgs it touched, in the same transaction, with the pure
+//! function of `domain::spans`; `migrate` rebuilds them all when the stored version is older than
+//! [`VERSION`].
+
+use std::collections::{BTreeSet, HashMap};
+
+use sqlx::AnyConnection;
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
+
+use super::values::{Value, insert_rows, parse_date, parse_opt_date};
+use super::{Backend, Db, DbResult};
+use crate::domain::spans::{Interval, LinkSpan, spans};
+
+/// The version of the span computation; a database built with another version is rebuilt.
+pub(super) const VERSION: &str = "1";
+const VERSION_KEY: &str = "coverage_spans.version";
+/// The stored `valid_from` of an org's first span (the beginning of time).
+pub(super) const BEGINNING: &str = "0000-01-01";
+/// Orgs per statement when refreshing chosen orgs (an `IN` list of ids).
+const CHUNK_IDS: usize = 500;
+/// Orgs per pass of a full rebuild (an id range), which bounds its memory.
+const CHUNK_RANGE: i64 = 50_000;
+/// Above this many touched orgs a write rebuilds every span by id ranges instead of by lists.
+const FULL_REBUILD_AT: usize = 20_000;
+
+/// Which orgs' spans to recompute.
+pub(super) enum Which<'a> {
+    All,
+    Orgs(&'a BTreeSet<i64>),
+}
+
+/// An org row as the spans need it.
+struct OrgRow {
+    id: i64,
+    region: String,
+    kind: String,
+    status: String,
+    formal_members: i64,
+    registration: Interval,
+}
+
+/// Recomputes the spans of the given orgs (deleting their old ones) on a connection inside the
+/// caller's transaction. Returns the number of spans written.
+pub(super) async fn refresh(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    which: Which<'_>,
+) -> DbResult<usize> {
+    let mut written = 0;
+    match which {
+        Which::Orgs(ids) if ids.len() < FULL_REBUILD_AT => {
+            let ids: Vec<i64> = ids.iter().copied().collect();
+            for chunk in ids.chunks(CHUNK_IDS) {
+                let list = chunk
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                written += refresh_where(conn, backend, &format!("IN ({list})")).await?;
+            }
+        }
+        _ => {
+            let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM social_orgs")
+                .fetch_one(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM coverage_spans")
+                .execute(&mut *conn)
+                .await?;
+            let mut low = 0;
+            while low <= max.unwrap_or(0) {
+                let range = format!("BETWEEN {low} AND {}", low + CHUNK_RANGE - 1);
+                written += refresh_where(conn, backend, &range).await?;
+                low += CHUNK_RANGE;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Recomputes the spans of the orgs whose id satisfies `id_condition` (`IN (…)` or
+/// `BETWEEN a AND b`, built from integers by [`refresh`]).
+async fn refresh_where(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    id_condition: &str,
+) -> DbResult<usize> {
+    let sql = format!(
+        "SELECT id, region_code, kind, status, formal_members, registered_on, terminated_on \
+         FROM social_orgs WHERE id {id_condition}"
+    );
+    let mut orgs = Vec::new();
+    for r in sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        orgs.push(OrgRow {
+            id: r.try_get(0)?,
+            region: r.try_get(1)?,
+            kind: r.try_get(2)?,
+            status: r.try_get(3)?,
+            formal_members: r.try_get(4)?,
+            registration: Interval::new(
+                parse_date(&r.try_get::<String, _>(5)?)?,
+                parse_opt_date(r.try_get(6)?)?,
+            ),
+        });
+    }
+    let sql = format!(
+        "SELECT l.org_id, l.valid_from, l.valid_to, p.founded_on, p.dissolved_on, p.formation \
+         FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id WHERE l.org_id {id_condition}"
+    );
+    let mut links: HashMap<i64, Vec<LinkSpan>> = HashMap::new();
+    for r in sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        links.entry(r.try_get(0)?).or_default().push(LinkSpan {
+            link: Interval::new(
+                parse_date(&r.try_get::<String, _>(1)?)?,
+                parse_opt_date(r.try_get(2)?)?,
+            ),
+            party_org: Interval::new(
+                parse_date(&r.try_get::<String, _>(3)?)?,
+                parse_opt_date(r.try_get(4)?)?,
+            ),
+            own: r.try_get::<String, _>(5)? == "own",
+        });
+    }
+    let sql =
+        format!("SELECT org_id, valid_from, valid_to FROM stations WHERE org_id {id_condition}");
+    let mut stations: HashMap<i64, Vec<Interval>> = HashMap::new();
+    for r in sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stations
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push(Interval::new(
+                parse_date(&r.try_get::<String, _>(1)?)?,
+                parse_opt_date(r.try_get(2)?)?,
+            ));
+    }
+    let sql = format!("DELETE FROM coverage_spans WHERE org_id {id_condition}");
+    sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+    let mut rows = Vec::new();
+    let flag = |b: bool| Value::int(i64::from(b));
+    for o in &orgs {
+        let org_links = links.get(&o.id).map(Vec::as_slice).unwrap_or_default();
+        let org_stations = stations.get(&o.id).map(Vec::as_slice).unwrap_or_default();
+        for s in spans(o.registration, org_links, org_stations) {
+            rows.push(vec![
+                Value::int(o.id),
+                s.from
+                    .map(Value::date)
+                    .unwrap_or_else(|| Value::text(BEGINNING)),
+                Value::opt_date(s.to),
+                Value::text(&o.region),
+                Value::text(&o.kind),
+                Value::text(&o.status),
+                Value::int(o.formal_members),
+                flag(s.state.in_scope),
+                flag(s.state.covered),
+                flag(s.state.own_covered),
+                flag(s.state.stationed),
+            ]);
+        }
+    }
+    insert_rows(conn, backend, "coverage_spans", COLUMNS, &rows).await?;
+    Ok(rows.len())
+}
+
+const COLUMNS: &[&str] = &[
+    "org_id",
+    "valid_from",
+    "valid_to",
+    "region_code",
+    "kind",
+    "status",
+    "formal_members",
+    "in_scope",
+    "covered",
+    "own_covered",
+    "stationed",
+];
+
+impl Db {
+    /// Rebuilds every org's spans when the stored version differs from the code's (a database
+    /// created before spans existed, or a changed computation). Run by `migrate`.
+    pub(super) async fn ensure_spans(&self) -> DbResult<()> {
+        if self.setting(VERSION_KEY).await?.as_deref() == Some(VERSION) {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let n = self.rebuild_spans().await?;
+        tracing::info!(spans = n, elapsed = ?started.elapsed(), "coverage spans rebuilt");
+        Ok(())
+    }
+
+    /// Rebuilds every org's spans now (tests check the spans maintained by
+    /// writes against a fresh rebuild).
+    pub async fn rebuild_spans(&self) -> DbResult<usize> {
+        let mut tx = self.pool().begin().await?;
+        let n = refresh(&mut tx, self.backend(), Which::All).await?;
+        tx.commit().await?;
+        self.set_setting(VERSION_KEY, VERSION).await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,276 @@
+//! An org's coverage state over time as a list of spans (`statistics.md` §1–2).
+//!
+//! Every fact the coverage engine asks of an org at a date D — in scope at D, covered by a party
+//! org at D (and whether one of those is an own formation), stationed by an instructor at D —
+//! changes only at the dates its relations start or end. Between two such dates the state is
+//! constant, so the whole history of an org is a short list of spans that partition time. The
+//! database keeps these spans (table `coverage_spans`, recomputed from the relations whenever
+//! they change), and every count and drill-down as of D reads the one span of each org that
+//! contains D, instead of re-deriving the state from every link and station on each query.
+
+use chrono::NaiveDate;
+
+/// A half-open date interval `[from, to)`; `to = None` is open-ended. An interval whose end is
+/// not after its start contains no date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval {
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+impl Interval {
+    pub fn new(from: NaiveDate, to: Option<NaiveDate>) -> Interval {
+        Interval { from, to }
+    }
+
+    /// `from <= d` and (`to` empty or `d < to`): the activity test of `statistics.md` §1.
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && self.to.is_none_or(|t| d < t)
+    }
+}
+
+/// A coverage link as the state needs it: the link's own dates, the covering party org's dates
+/// (founded, dissolved) and whether that party org is an own formation (单独组建).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkSpan {
+    pub link: Interval,
+    pub party_org: Interval,
+    pub own: bool,
+}
+
+/// The state of an org at a date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct State {
+    /// Registered on or before the date and not terminated by then.
+    pub in_scope: bool,
+    /// An active link from an active party org.
+    pub covered: bool,
+    /// One of those party orgs is an own formation.
+    pub own_covered: bool,
+    /// An active station (instructor or liaison).
+    pub stationed: bool,
+}
+
+/// A stretch of time with one state: `[from, to)`, where `from = None` is the beginning of time
+/// and `to = None` the open future.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub state: State,
+}
+
+/// The state at a date, straight from the definitions.
+pub fn state_at(
+    registration: Interval,
+    links: &[LinkSpan],
+    stations: &[Interval],
+    d: NaiveDate,
+) -> State {
+    let mut state = State {
+        in_scope: registration.contains(d),
+        stationed: stations.iter().any(|s| s.contains(d)),
+        ..State::default()
+    };
+    for l in links {
+        if l.link.contains(d) && l.party_org.contains(d) {
+            state.covered = true;
+            state.own_covered |= l.own;
+        }
+    }
+    state
+}
+
+/// The spans of one org: consecutive, non-overlapping, covering all time, adjacent spans always
+/// in different states. `registration` is `[registered_on, terminated_on)`.
+pub fn spans(registration: Interval, links: &[LinkSpan], stations: &[Interval]) -> Vec<Span> {
+    // Every date where some relation starts or ends; the state can change only there.
+    let mut dates = vec![registration.from];
+    dates.extend(registration.to);
+    for l in links {
+        dates.push(l.link.from);
+        dates.extend(l.link.to);
+        dates.push(l.party_org.from);
+        dates.extend(l.party_org.to);
+    }
+    for s in stations {
+        dates.push(s.from);
+        dates.extend(s.to);
+    }
+    dates.sort_unstable();
+    dates.dedup();
+    // Before the first date nothing has started: the empty state.
+    let mut out = vec![Span {
+        from: None,
+        to: None,
+        state: State::default(),
+    }];
+    for d in dates {
+        let state = state_at(registration, links, stations, d);
+        let last = out.last_mut().expect("starts with one span");
+        if last.state != state {
+            last.to = Some(d);
+            out.push(Span {
+                from: Some(d),
+                to: None,
+                state,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn iv(from: &str, to: Option<&str>) -> Interval {
+        Interval::new(d(from), to.map(d))
+    }
+
+    const EMPTY: State = State {
+        in_scope: false,
+        covered: false,
+        own_covered: false,
+        stationed: false,
+    };
+
+    #[test]
+    fn an_org_without_relations_has_three_spans() {
+        // Registered 2018-03-01, terminated 2021-06-30: out, in, out.
+        let s = spans(iv("2018-03-01", Some("2021-06-30")), &[], &[]);
+        let in_scope = State {
+            in_scope: true,
+            ..EMPTY
+        };
+        assert_eq!(
+            s,
+            vec![
+                Span {
+                    from: None,
+                    to: Some(d("2018-03-01")),
+                    state: EMPTY
+                },
+                Span {
+                    from: Some(d("2018-03-01")),
+                    to: Some(d("2021-06-30")),
+                    state: in_scope
+                },
+                Span {
+                    from: Some(d("2021-06-30")),
+                    to: None,
+                    state: EMPTY
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_link_counts_only_while_its_party_org_exists() {
+        // Org registered 2016-01-01, never terminated. A joint party org founded 2019-05-01
+        // links it from 2019-01-01 (before the party org existed) and is dissolved 2022-01-01:
+        // covered over [2019-05-01, 2022-01-01) only. An own party org founded 2020-01-01 links
+        // it from 2020-07-01 on: own-covered (and covered) from 2020-07-01 on.
+        let links = [
+            LinkSpan {
+                link: iv("2019-01-01", None),
+                party_org: iv("2019-05-01", Some("2022-01-01")),
+                own: false,
+            },
+            LinkSpan {
+                link: iv("2020-07-01", None),
+                party_org: iv("2020-01-01", None),
+                own: true,
+            },
+        ];
+        let s = spans(iv("2016-01-01", None), &links, &[]);
+        let states: Vec<(Option<NaiveDate>, bool, bool)> = s
+            .iter()
+            .map(|s| (s.from, s.state.covered, s.state.own_covered))
+            .collect();
+        // The dates 2019-01-01 and 2020-01-01 change nothing, so they start no span; 2022-01-01
+        // ends the joint org but the own one still covers, so no change either.
+        assert_eq!(
+            states,
+            vec![
+                (None, false, false),
+                (Some(d("2016-01-01")), false, false),
+                (Some(d("2019-05-01")), true, false),
+                (Some(d("2020-07-01")), true, true),
+            ]
+        );
+        assert!(s.iter().skip(1).all(|s| s.state.in_scope));
+    }
+
+    #[test]
+    fn spans_partition_time_and_agree_with_the_definitions_every_day() {
+        // A busy org: every kind of relation, touching and overlapping intervals, an empty link
+        // (end before start) and a station ending on the day the registration ends.
+        let registration = iv("2017-04-10", Some("2023-02-01"));
+        let links = [
+            LinkSpan {
+                link: iv("2017-04-10", Some("2018-01-01")),
+                party_org: iv("2015-01-01", None),
+                own: false,
+            },
+            LinkSpan {
+                link: iv("2018-01-01", Some("2019-06-30")),
+                party_org: iv("2015-01-01", Some("2019-03-01")),
+                own: true,
+            },
+            LinkSpan {
+                link: iv("2020-01-01", Some("2019-01-01")),
+                party_org: iv("2015-01-01", None),
+                own: true,
+            },
+        ];
+        let stations = [
+            iv("2018-06-01", Some("2020-01-01")),
+            iv("2019-12-31", Some("2023-02-01")),
+        ];
+        let s = spans(registration, &links, &stations);
+        assert_eq!(s.first().and_then(|s| s.from), None);
+        assert_eq!(s.last().and_then(|s| s.to), None);
+        for pair in s.windows(2) {
+            assert_eq!(pair[0].to, pair[1].from, "consecutive");
+            assert_ne!(pair[0].state, pair[1].state, "merged when equal");
+        }
+        let mut day = d("2014-01-01");
+        while day < d("2024-12-31") {
+            let span = s
+                .iter()
+                .find(|s| s.from.is_none_or(|f| f <= day) && s.to.is_none_or(|t| day < t))
+                .expect("one span contains every day");
+            assert_eq!(
+                span.state,
+                state_at(registration, &links, &stations, day),
+                "{day}"
+            );
+            day = day.succ_opt().unwrap();
+        }
+        // Spot checks by hand: 2019-02-01 in scope, covered by the own org (link 2018-01-01..
+        // 2019-06-30, party org to 2019-03-01), stationed (2018-06-01..2020-01-01).
+        let at = state_at(registration, &links, &stations, d("2019-02-01"));
+        assert_eq!(
+            at,
+            State {
+                in_scope: true,
+                covered: true,
+                own_covered: true,
+                stationed: true
+            }
+        );
+        // 2019-03-01 the own party org is dissolved: uncovered, still stationed.
+        let at = state_at(registration, &links, &stations, d("2019-03-01"));
+        assert!(at.in_scope && !at.covered && !at.own_covered && at.stationed);
+        // 2023-02-01: terminated, and the second station ended the same day.
+        assert_eq!(
+            state_at(registration, &links, &stations, d("2023-02-01")),
+            EMPTY
+        );
+    }
+}
