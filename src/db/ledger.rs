@@ -23,6 +23,10 @@ struct Candidate {
     subject_name: String,
     unit_id: Option<i64>,
     gap: String,
+    /// A deadline of its own (census: the campaign's end), instead of the rule table's.
+    deadline: Option<NaiveDate>,
+    /// The census campaign a census_missing item waits for.
+    campaign_id: Option<i64>,
 }
 
 /// What a detection run did.
@@ -51,6 +55,8 @@ pub struct LedgerItem {
     pub evidence: Option<String>,
     pub org_id: Option<i64>,
     pub region: Option<String>,
+    /// The census campaign of a census_missing item.
+    pub campaign_id: Option<i64>,
 }
 
 /// A transition to record: the item, from → to, the action's code, who, the comment, and the
@@ -208,6 +214,8 @@ impl Db {
                     subject_name: name,
                     unit_id: unit,
                     gap: gaps.join("；"),
+                    deadline: None,
+                    campaign_id: None,
                 });
             }
         }
@@ -223,6 +231,7 @@ impl Db {
     ) -> DbResult<Vec<Candidate>> {
         let own_min = rules.int("own_org_min_formal_members")?;
         let start = self.ledger_start().await?.to_string();
+        let census = self.census_states(today).await?;
         let mut out = Vec::new();
         for o in self
             .org_facts(scope, today, own_min, Population::InScope)
@@ -236,6 +245,8 @@ impl Db {
                 subject_name: o.name.clone(),
                 unit_id: o.unit,
                 gap,
+                deadline: None,
+                campaign_id: None,
             };
             if !o.covered && o.formal >= 1 {
                 let how = if o.formal >= own_min {
@@ -266,12 +277,31 @@ impl Db {
                     format!("{} 新登记，尚未同步建立党组织或派驻指导员", o.registered_on),
                 ));
             }
+            let census = census.get(&o.id);
             if o.status == "abnormal" {
                 out.push(item(
                     ItemKind::CleanDormant,
                     "列入活动异常名录，应核实并清理".into(),
                 ));
+            } else if let Some((state, date)) = census.filter(|(s, _)| s.is_dormant()) {
+                out.push(item(
+                    ItemKind::CleanDormant,
+                    format!("{date} 摸排确认为“{}”，应核实并清理", state.label()),
+                ));
             }
+        }
+        for m in self.missing_returns(scope, today).await? {
+            out.push(Candidate {
+                kind: ItemKind::CensusMissing,
+                org_id: Some(m.org_id),
+                party_org_id: None,
+                subject: m.code,
+                subject_name: m.name,
+                unit_id: m.unit,
+                gap: format!("“{}”摸排表未填报或未确认", m.campaign_name),
+                deadline: Some(m.end_date),
+                campaign_id: Some(m.campaign_id),
+            });
         }
         let max_orgs = rules.int("max_orgs_per_joint_branch")?;
         let max_members = rules.int("max_members_per_branch")?;
@@ -307,11 +337,12 @@ impl Db {
             if existing.contains(&key) || !raised.insert(key) {
                 continue;
             }
-            let deadline = match c.kind.deadline_rule() {
-                Some(rule) => Some(
+            let deadline = match (c.deadline, c.kind.deadline_rule()) {
+                (Some(d), _) => Some(d.to_string()),
+                (None, Some(rule)) => Some(
                     add_months(today, u32::try_from(rules.int(rule)?).unwrap_or(0)).to_string(),
                 ),
-                None => None,
+                (None, None) => None,
             };
             rows.push(vec![
                 Value::text(c.kind.code()),
@@ -327,6 +358,7 @@ impl Db {
                 Value::int(0),
                 Value::text(actor),
                 Value::text(&now),
+                Value::opt_int(c.campaign_id),
             ]);
         }
         summary.raised = rows.len();
@@ -346,6 +378,7 @@ impl Db {
             "condition_met",
             "created_by",
             "updated_at",
+            "campaign_id",
         ];
         insert_rows(&mut tx, self.backend(), "ledger_items", &columns, &rows).await?;
         if !rows.is_empty() {
@@ -415,6 +448,8 @@ impl Db {
             .filter(|c| c.kind == ItemKind::RectifyOversizedJoint)
             .map(|c| c.subject.as_str())
             .collect();
+        let census = self.census_states(today).await?;
+        let confirmed = self.confirmed_returns().await?;
         let items = self.ledger_items(scope, today).await?;
         let mut tx = self.pool().begin().await?;
         let mut closable = 0;
@@ -426,9 +461,16 @@ impl Db {
                 (ItemKind::EstablishOwnOrg, Some(f)) => f.own,
                 (ItemKind::DispatchInstructor, Some(f)) => f.covered || f.stationed,
                 (ItemKind::SyncWithRegistration, Some(f)) => f.covered || f.stationed,
-                // Census returns arrive with the census campaigns; until then "back to normal"
-                // is the registration status alone.
-                (ItemKind::CleanDormant, Some(f)) => terminated(f) || f.status == "normal",
+                // Back to normal: the registry no longer lists it abnormal and its latest
+                // confirmed census return says 正常运行 (domain.md §5.1).
+                (ItemKind::CleanDormant, Some(f)) => {
+                    terminated(f)
+                        || (f.status == "normal"
+                            && census.get(&f.id).is_some_and(|(s, _)| !s.is_dormant()))
+                }
+                (ItemKind::CensusMissing, Some(f)) => item
+                    .campaign_id
+                    .is_some_and(|c| confirmed.contains(&(c, f.id))),
                 (ItemKind::RectifyOversizedJoint, _) => !oversized.contains(item.subject.as_str()),
                 _ => false,
             };
@@ -461,7 +503,7 @@ impl Db {
         };
         let sql = format!(
             "SELECT i.id, i.kind, i.subject, i.subject_name, u.name, us.username, i.gap, i.raised_on, i.deadline, \
-             i.state, i.condition_met, i.evidence, i.org_id, so.region_code \
+             i.state, i.condition_met, i.evidence, i.org_id, so.region_code, i.campaign_id \
              FROM ledger_items i LEFT JOIN units u ON u.id = i.responsible_unit_id \
              LEFT JOIN users us ON us.id = i.responsible_user_id LEFT JOIN social_orgs so ON so.id = i.org_id \
              WHERE {cond} ORDER BY u.name, i.deadline, i.kind, i.subject"
@@ -494,6 +536,7 @@ impl Db {
                     evidence: r.try_get(11)?,
                     org_id: r.try_get(12)?,
                     region: r.try_get(13)?,
+                    campaign_id: r.try_get(14)?,
                 })
             })
             .collect()

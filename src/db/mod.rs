@@ -3,6 +3,7 @@
 //! the dialects really differ. Every function that reads or writes registry data takes the
 //! actor's [`Scope`].
 
+mod census;
 mod dataset;
 mod ledger;
 mod lists;
@@ -17,6 +18,9 @@ mod spans;
 mod users;
 mod values;
 
+pub use census::{
+    Campaign, CampaignSummary, Progress, ReturnFilter, ReturnRow, ReturnWrite, UnitProgress,
+};
 pub use dataset::{ReadOptions, WriteSummary};
 pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem, Transition};
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};

@@ -45,8 +45,8 @@ pub(super) struct Facts<'a> {
 /// members come with the span, so counting reads the spans alone; the org row is joined only
 /// for its name, code and dates, or for a scope that needs it.
 pub(super) fn facts_cte(scope: &Scope, facts: Facts<'_>) -> String {
-    let mut conditions =
-        vec!["s.valid_from <= $1 AND (s.valid_to IS NULL OR $1 < s.valid_to)".to_string()];
+    // valid_to of an org's last span is '9999-12-31', never NULL (migration 0007).
+    let mut conditions = vec!["s.valid_from <= $1 AND $1 < s.valid_to".to_string()];
     if facts.population == Population::InScope {
         conditions.push("s.in_scope = 1".into());
     }
@@ -218,13 +218,11 @@ type ChangeRow = (String, String, String, Option<String>, Option<String>);
 
 const WORK: &str = "(f.covered = 1 OR f.stationed = 1)";
 
-fn flag_condition(out: &mut Vec<String>, value: Option<bool>, expr: &str) {
+/// A yes/no filter: `yes` when true, `no` when false. Both are written out (rather than
+/// `NOT yes`) so that equality on a 0/1 flag can use the spans' region index.
+fn flag_condition(out: &mut Vec<String>, value: Option<bool>, yes: &str, no: &str) {
     if let Some(v) = value {
-        out.push(if v {
-            expr.to_string()
-        } else {
-            format!("NOT {expr}")
-        });
+        out.push(if v { yes } else { no }.to_string());
     }
 }
 
@@ -259,19 +257,36 @@ impl OrgFilter {
             Some(None) => c.push("f.responsible_unit_id IS NULL".into()),
             None => {}
         }
-        flag_condition(&mut c, self.covered, "(f.covered = 1)");
-        flag_condition(&mut c, self.own_covered, "(f.own_covered = 1)");
-        flag_condition(&mut c, self.work_covered, WORK);
-        flag_condition(&mut c, self.abnormal, "(f.status = 'abnormal')");
+        flag_condition(&mut c, self.covered, "f.covered = 1", "f.covered = 0");
+        flag_condition(
+            &mut c,
+            self.own_covered,
+            "f.own_covered = 1",
+            "f.own_covered = 0",
+        );
+        flag_condition(
+            &mut c,
+            self.work_covered,
+            WORK,
+            "(f.covered = 0 AND f.stationed = 0)",
+        );
+        flag_condition(
+            &mut c,
+            self.abnormal,
+            "f.status = 'abnormal'",
+            "f.status <> 'abnormal'",
+        );
         flag_condition(
             &mut c,
             self.should_establish_own,
             "(f.formal_members >= $2 AND f.own_covered = 0)",
+            "(f.formal_members < $2 OR f.own_covered = 1)",
         );
         flag_condition(
             &mut c,
             self.should_establish_none,
             "(f.formal_members >= $2 AND f.covered = 0)",
+            "(f.formal_members < $2 OR f.covered = 1)",
         );
         if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let pattern = format!("%{}%", q.replace(['\\', '%', '_'], ""));

@@ -1,5 +1,6 @@
 //! Keeping `coverage_spans` (migration 0007) equal to what the relations say: every write of the
-//! registry recomputes the spans of the orgs it touched, in the same transaction, with the pure
+//! registry (and every confirmation of a census return) recomputes the spans of the orgs it
+//! touched, in the same transaction, with the pure
 //! function of `domain::spans`; `migrate` rebuilds them all when the stored version is older than
 //! [`VERSION`].
 
@@ -11,13 +12,15 @@ use sqlx::Row;
 
 use super::values::{Value, insert_rows, parse_date, parse_opt_date};
 use super::{Backend, Db, DbResult};
-use crate::domain::spans::{Interval, LinkSpan, spans};
+use crate::domain::spans::{Interval, LinkSpan, Members, spans};
 
 /// The version of the span computation; a database built with another version is rebuilt.
-pub(super) const VERSION: &str = "1";
+pub(super) const VERSION: &str = "2";
 const VERSION_KEY: &str = "coverage_spans.version";
 /// The stored `valid_from` of an org's first span (the beginning of time).
 pub(super) const BEGINNING: &str = "0000-01-01";
+/// The stored `valid_to` of an org's last span (the open future).
+pub(super) const END: &str = "9999-12-31";
 /// Orgs per statement when refreshing chosen orgs (an `IN` list of ids).
 const CHUNK_IDS: usize = 500;
 /// Orgs per pass of a full rebuild (an id range), which bounds its memory.
@@ -26,7 +29,7 @@ const CHUNK_RANGE: i64 = 50_000;
 const FULL_REBUILD_AT: usize = 20_000;
 
 /// Which orgs' spans to recompute.
-pub(super) enum Which<'a> {
+pub(crate) enum Which<'a> {
     All,
     Orgs(&'a BTreeSet<i64>),
 }
@@ -43,7 +46,7 @@ struct OrgRow {
 
 /// Recomputes the spans of the given orgs (deleting their old ones) on a connection inside the
 /// caller's transaction. Returns the number of spans written.
-pub(super) async fn refresh(
+pub(crate) async fn refresh(
     conn: &mut AnyConnection,
     backend: Backend,
     which: Which<'_>,
@@ -143,6 +146,22 @@ async fn refresh_where(
                 parse_opt_date(r.try_get(2)?)?,
             ));
     }
+    // Confirmed census returns: the formal members as of their campaign's reference date.
+    let sql = format!(
+        "SELECT r.org_id, c.reference_date, r.formal_members FROM census_returns r \
+         JOIN census_campaigns c ON c.id = r.campaign_id \
+         WHERE r.confirmed_at IS NOT NULL AND r.org_id {id_condition} ORDER BY r.confirmed_at, r.id"
+    );
+    let mut returns: HashMap<i64, Vec<(chrono::NaiveDate, i64)>> = HashMap::new();
+    for r in sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        returns
+            .entry(r.try_get(0)?)
+            .or_default()
+            .push((parse_date(&r.try_get::<String, _>(1)?)?, r.try_get(2)?));
+    }
     let sql = format!("DELETE FROM coverage_spans WHERE org_id {id_condition}");
     sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
     let mut rows = Vec::new();
@@ -150,17 +169,21 @@ async fn refresh_where(
     for o in &orgs {
         let org_links = links.get(&o.id).map(Vec::as_slice).unwrap_or_default();
         let org_stations = stations.get(&o.id).map(Vec::as_slice).unwrap_or_default();
-        for s in spans(o.registration, org_links, org_stations) {
+        let members = Members {
+            imported: o.formal_members,
+            returns: returns.remove(&o.id).unwrap_or_default(),
+        };
+        for s in spans(o.registration, org_links, org_stations, &members) {
             rows.push(vec![
                 Value::int(o.id),
                 s.from
                     .map(Value::date)
                     .unwrap_or_else(|| Value::text(BEGINNING)),
-                Value::opt_date(s.to),
+                s.to.map(Value::date).unwrap_or_else(|| Value::text(END)),
                 Value::text(&o.region),
                 Value::text(&o.kind),
                 Value::text(&o.status),
-                Value::int(o.formal_members),
+                Value::int(s.state.formal_members),
                 flag(s.state.in_scope),
                 flag(s.state.covered),
                 flag(s.state.own_covered),

@@ -1,5 +1,6 @@
 //! Pure domain types and rules: no SQL, no HTTP.
 
+pub mod census;
 pub mod codes;
 pub mod coverage;
 pub mod dataset;

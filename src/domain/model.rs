@@ -120,6 +120,31 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// An org's operating state as a census return reports it (`domain.md` §4.3).
+    OperatingState {
+        Running = "running", "正常运行" | "正常";
+        Stopped = "stopped", "停止活动" | "停止运行";
+        Unreachable = "unreachable", "无法联系" | "联系不上";
+    }
+}
+
+impl OperatingState {
+    /// 停止活动 and 无法联系 mark a dormant org (`clean_dormant`, `domain.md` §5.1).
+    pub fn is_dormant(self) -> bool {
+        self != OperatingState::Running
+    }
+}
+
+vocabulary! {
+    /// An org's party-organization status as a census return reports it.
+    PartyOrgStatus {
+        Own = "own", "已单独建立党组织" | "单独组建" | "已单独组建";
+        Joint = "joint", "已纳入联合党组织" | "联合组建" | "已联合组建";
+        None = "none", "未建立党组织" | "未建立" | "无";
+    }
+}
+
 /// Position titles in a social organization (`import-format.md`, sheet 任职).
 pub const ORG_TITLES: &[&str] = &[
     "主要负责人",

@@ -38,6 +38,36 @@ pub struct LinkSpan {
     pub own: bool,
 }
 
+/// An org's formal party members over time (`statistics.md` §3): the latest confirmed census
+/// return whose reference date is on or before D, or the imported count when there is none.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Members {
+    pub imported: i64,
+    /// (reference date, formal members) of the confirmed returns, in the order they were
+    /// confirmed (of two returns with the same reference date the later confirmed one counts).
+    pub returns: Vec<(NaiveDate, i64)>,
+}
+
+impl Members {
+    pub fn imported(n: i64) -> Members {
+        Members {
+            imported: n,
+            returns: Vec::new(),
+        }
+    }
+
+    /// The count in force at `d`.
+    pub fn at(&self, d: NaiveDate) -> i64 {
+        let mut best: Option<(NaiveDate, i64)> = None;
+        for &(date, n) in &self.returns {
+            if date <= d && best.is_none_or(|(b, _)| date >= b) {
+                best = Some((date, n));
+            }
+        }
+        best.map_or(self.imported, |(_, n)| n)
+    }
+}
+
 /// The state of an org at a date.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct State {
@@ -49,6 +79,8 @@ pub struct State {
     pub own_covered: bool,
     /// An active station (instructor or liaison).
     pub stationed: bool,
+    /// Formal party members on staff ([`Members::at`]).
+    pub formal_members: i64,
 }
 
 /// A stretch of time with one state: `[from, to)`, where `from = None` is the beginning of time
@@ -65,11 +97,13 @@ pub fn state_at(
     registration: Interval,
     links: &[LinkSpan],
     stations: &[Interval],
+    members: &Members,
     d: NaiveDate,
 ) -> State {
     let mut state = State {
         in_scope: registration.contains(d),
         stationed: stations.iter().any(|s| s.contains(d)),
+        formal_members: members.at(d),
         ..State::default()
     };
     for l in links {
@@ -83,7 +117,12 @@ pub fn state_at(
 
 /// The spans of one org: consecutive, non-overlapping, covering all time, adjacent spans always
 /// in different states. `registration` is `[registered_on, terminated_on)`.
-pub fn spans(registration: Interval, links: &[LinkSpan], stations: &[Interval]) -> Vec<Span> {
+pub fn spans(
+    registration: Interval,
+    links: &[LinkSpan],
+    stations: &[Interval],
+    members: &Members,
+) -> Vec<Span> {
     // Every date where some relation starts or ends; the state can change only there.
     let mut dates = vec![registration.from];
     dates.extend(registration.to);
@@ -97,16 +136,20 @@ pub fn spans(registration: Interval, links: &[LinkSpan], stations: &[Interval]) 
         dates.push(s.from);
         dates.extend(s.to);
     }
+    dates.extend(members.returns.iter().map(|(d, _)| *d));
     dates.sort_unstable();
     dates.dedup();
-    // Before the first date nothing has started: the empty state.
+    // Before the first date nothing has started: the empty state, with the imported count.
     let mut out = vec![Span {
         from: None,
         to: None,
-        state: State::default(),
+        state: State {
+            formal_members: members.imported,
+            ..State::default()
+        },
     }];
     for d in dates {
-        let state = state_at(registration, links, stations, d);
+        let state = state_at(registration, links, stations, members, d);
         let last = out.last_mut().expect("starts with one span");
         if last.state != state {
             last.to = Some(d);
@@ -137,12 +180,17 @@ mod tests {
         covered: false,
         own_covered: false,
         stationed: false,
+        formal_members: 0,
+    };
+    const NONE: &Members = &Members {
+        imported: 0,
+        returns: Vec::new(),
     };
 
     #[test]
     fn an_org_without_relations_has_three_spans() {
         // Registered 2018-03-01, terminated 2021-06-30: out, in, out.
-        let s = spans(iv("2018-03-01", Some("2021-06-30")), &[], &[]);
+        let s = spans(iv("2018-03-01", Some("2021-06-30")), &[], &[], NONE);
         let in_scope = State {
             in_scope: true,
             ..EMPTY
@@ -187,7 +235,7 @@ mod tests {
                 own: true,
             },
         ];
-        let s = spans(iv("2016-01-01", None), &links, &[]);
+        let s = spans(iv("2016-01-01", None), &links, &[], NONE);
         let states: Vec<(Option<NaiveDate>, bool, bool)> = s
             .iter()
             .map(|s| (s.from, s.state.covered, s.state.own_covered))
@@ -232,7 +280,13 @@ mod tests {
             iv("2018-06-01", Some("2020-01-01")),
             iv("2019-12-31", Some("2023-02-01")),
         ];
-        let s = spans(registration, &links, &stations);
+        // Imported: 2 formal members; confirmed returns: 4 as of 2019-10-31, then 1 as of
+        // 2021-10-31.
+        let members = Members {
+            imported: 2,
+            returns: vec![(d("2021-10-31"), 1), (d("2019-10-31"), 4)],
+        };
+        let s = spans(registration, &links, &stations, &members);
         assert_eq!(s.first().and_then(|s| s.from), None);
         assert_eq!(s.last().and_then(|s| s.to), None);
         for pair in s.windows(2) {
@@ -247,30 +301,41 @@ mod tests {
                 .expect("one span contains every day");
             assert_eq!(
                 span.state,
-                state_at(registration, &links, &stations, day),
+                state_at(registration, &links, &stations, &members, day),
                 "{day}"
             );
             day = day.succ_opt().unwrap();
         }
         // Spot checks by hand: 2019-02-01 in scope, covered by the own org (link 2018-01-01..
         // 2019-06-30, party org to 2019-03-01), stationed (2018-06-01..2020-01-01).
-        let at = state_at(registration, &links, &stations, d("2019-02-01"));
+        // Before the first return: the imported 2 members.
+        let at = state_at(registration, &links, &stations, &members, d("2019-02-01"));
         assert_eq!(
             at,
             State {
                 in_scope: true,
                 covered: true,
                 own_covered: true,
-                stationed: true
+                stationed: true,
+                formal_members: 2,
             }
         );
         // 2019-03-01 the own party org is dissolved: uncovered, still stationed.
-        let at = state_at(registration, &links, &stations, d("2019-03-01"));
+        let at = state_at(registration, &links, &stations, &members, d("2019-03-01"));
         assert!(at.in_scope && !at.covered && !at.own_covered && at.stationed);
+        // The returns: 4 from 2019-10-31, 1 from 2021-10-31 (listed out of date order).
+        let members_at = |day| state_at(registration, &links, &stations, &members, d(day));
+        assert_eq!(members_at("2019-10-30").formal_members, 2);
+        assert_eq!(members_at("2019-10-31").formal_members, 4);
+        assert_eq!(members_at("2021-10-30").formal_members, 4);
+        assert_eq!(members_at("2021-10-31").formal_members, 1);
         // 2023-02-01: terminated, and the second station ended the same day.
         assert_eq!(
-            state_at(registration, &links, &stations, d("2023-02-01")),
-            EMPTY
+            state_at(registration, &links, &stations, &members, d("2023-02-01")),
+            State {
+                formal_members: 1,
+                ..EMPTY
+            }
         );
     }
 }

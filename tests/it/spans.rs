@@ -141,10 +141,10 @@ async fn stored(db: &Db) -> Vec<String> {
     rows.iter()
         .map(|r| {
             format!(
-                "{} {} {:?} {} {} {} {} {} {} {} {}",
+                "{} {} {} {} {} {} {} {} {} {} {}",
                 r.try_get::<i64, _>(0).expect("id"),
                 r.try_get::<String, _>(1).expect("from"),
-                r.try_get::<Option<String>, _>(2).expect("to"),
+                r.try_get::<String, _>(2).expect("to"),
                 r.try_get::<String, _>(3).expect("region"),
                 r.try_get::<String, _>(4).expect("kind"),
                 r.try_get::<String, _>(5).expect("status"),

@@ -1,0 +1,765 @@
+//! Census campaigns and their returns (`domain.md` §4.3). A campaign's orgs are those of its
+//! region and the region's descendants that are in scope at its reference date; every query
+//! here also takes the actor's scope, so a county sees its own orgs of a city-wide campaign.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use super::values::parse_date;
+use super::{Db, DbError, DbResult, Scope, now_text, spans, subtree};
+use crate::domain::census::{CampaignInput, CensusReturn, ReturnState};
+use crate::domain::codes::RegionCode;
+use crate::domain::model::{OperatingState, PartyOrgStatus};
+
+/// A campaign as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub reference_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub region_code: String,
+    pub region_name: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// How far a campaign's returns have come: orgs to return, returned (filled, confirmed or not),
+/// confirmed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub total: i64,
+    pub returned: i64,
+    pub confirmed: i64,
+}
+
+impl Progress {
+    /// Orgs without a return (未填报).
+    pub fn missing(&self) -> i64 {
+        self.total - self.returned
+    }
+
+    /// Returned but not yet confirmed (待确认).
+    pub fn waiting(&self) -> i64 {
+        self.returned - self.confirmed
+    }
+}
+
+/// A campaign with its progress within the actor's scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignSummary {
+    #[serde(flatten)]
+    pub campaign: Campaign,
+    pub progress: Progress,
+}
+
+/// One responsible unit's progress in a campaign.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitProgress {
+    pub unit_id: Option<i64>,
+    pub unit: Option<String>,
+    pub progress: Progress,
+}
+
+/// One org of a campaign with its return, if any.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReturnRow {
+    #[serde(skip)]
+    pub org_id: i64,
+    pub credit_code: String,
+    pub org_name: String,
+    pub region_code: String,
+    pub responsible_unit: Option<String>,
+    pub state: ReturnState,
+    #[serde(rename = "return")]
+    pub ret: Option<CensusReturn>,
+    pub filled_by: Option<String>,
+    pub filled_at: Option<String>,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<String>,
+}
+
+/// Filters of a campaign's org list.
+#[derive(Debug, Clone, Default)]
+pub struct ReturnFilter {
+    pub state: Option<ReturnState>,
+    /// Responsible unit id; `Some(None)`: orgs without a resolvable responsible unit.
+    pub unit: Option<Option<i64>>,
+    /// Text in the org's name or credit code.
+    pub q: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A return to save for an org of a campaign (a form, or a workbook row).
+#[derive(Debug, Clone)]
+pub struct ReturnWrite<'a> {
+    pub campaign_id: i64,
+    pub org_id: i64,
+    pub ret: &'a CensusReturn,
+    /// Confirmed at once (a responsible unit entering its own confirmed figures).
+    pub confirmed: bool,
+}
+
+/// What a census-missing detection needs: an org of a started campaign without a confirmed
+/// return.
+#[derive(Debug, Clone)]
+pub(super) struct MissingReturn {
+    pub campaign_id: i64,
+    pub campaign_name: String,
+    pub end_date: NaiveDate,
+    pub org_id: i64,
+    pub code: String,
+    pub name: String,
+    pub unit: Option<i64>,
+}
+
+const CAMPAIGN_SELECT: &str = "SELECT c.id, c.name, c.reference_date, c.end_date, c.region_code, \
+    r.name, c.created_by, c.created_at FROM census_campaigns c JOIN regions r ON r.code = c.region_code";
+
+fn campaign_from_row(r: &AnyRow) -> DbResult<Campaign> {
+    Ok(Campaign {
+        id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        reference_date: parse_date(&r.try_get::<String, _>(2)?)?,
+        end_date: parse_date(&r.try_get::<String, _>(3)?)?,
+        region_code: r.try_get(4)?,
+        region_name: r.try_get(5)?,
+        created_by: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+    })
+}
+
+/// Columns of a return (`r`), in the order [`return_from_row`] reads them from `at`.
+const RETURN_COLUMNS: &str = "r.id, r.operating_state, r.staff_count, r.member_count, \
+    r.formal_members, r.probationary_members, r.party_org_status, r.note, r.filled_by, r.filled_at, \
+    r.confirmed_by, r.confirmed_at";
+
+type ReturnFields = (
+    ReturnState,
+    Option<CensusReturn>,
+    [Option<String>; 4], // filled_by, filled_at, confirmed_by, confirmed_at
+);
+
+fn return_from_row(r: &AnyRow, at: usize) -> DbResult<ReturnFields> {
+    let id: Option<i64> = r.try_get(at)?;
+    if id.is_none() {
+        return Ok((ReturnState::Missing, None, Default::default()));
+    }
+    let operating: String = r.try_get(at + 1)?;
+    let party: String = r.try_get(at + 6)?;
+    let ret = CensusReturn {
+        operating_state: OperatingState::from_code(&operating)
+            .ok_or_else(|| DbError::Inconsistent(format!("运行状态 {operating}")))?,
+        staff_count: r.try_get(at + 2)?,
+        member_count: r.try_get(at + 3)?,
+        formal_members: r.try_get(at + 4)?,
+        probationary_members: r.try_get(at + 5)?,
+        party_org_status: PartyOrgStatus::from_code(&party)
+            .ok_or_else(|| DbError::Inconsistent(format!("党组织状况 {party}")))?,
+        note: r.try_get(at + 7)?,
+    };
+    let confirmed_at: Option<String> = r.try_get(at + 11)?;
+    let state = if confirmed_at.is_some() {
+        ReturnState::Confirmed
+    } else {
+        ReturnState::Returned
+    };
+    Ok((
+        state,
+        Some(ret),
+        [
+            r.try_get(at + 8)?,
+            r.try_get(at + 9)?,
+            r.try_get(at + 10)?,
+            confirmed_at,
+        ],
+    ))
+}
+
+impl Db {
+    /// The SQL condition (on the social org `o`) for the orgs of a campaign: its region's subtree,
+    /// in scope at the reference date. Codes and the date are validated values, safe to inline.
+    async fn campaign_orgs(&self, c: &Campaign) -> DbResult<String> {
+        let regions = self.regions().await?;
+        let root = RegionCode::parse(&c.region_code)
+            .map_err(|_| DbError::Inconsistent(format!("区划 {}", c.region_code)))?;
+        let codes: Vec<String> = subtree(&regions, &root)
+            .iter()
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        let d = c.reference_date;
+        Ok(format!(
+            "o.region_code IN ({}) AND o.registered_on <= '{d}' \
+             AND (o.terminated_on IS NULL OR '{d}' < o.terminated_on)",
+            codes.join(", ")
+        ))
+    }
+
+    /// Every campaign the actor may see, newest reference date first, with its progress within
+    /// the scope. A campaign is visible to the whole city, to the regions it covers and to the
+    /// units, instructors and orgs that have orgs in it.
+    pub async fn campaigns(&self, scope: &Scope) -> DbResult<Vec<CampaignSummary>> {
+        let sql = format!("{CAMPAIGN_SELECT} ORDER BY c.reference_date DESC, c.id DESC");
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let campaign = campaign_from_row(r)?;
+            let progress = self.campaign_progress(scope, &campaign).await?;
+            if self.sees_campaign(scope, &campaign, &progress).await? {
+                out.push(CampaignSummary { campaign, progress });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn sees_campaign(
+        &self,
+        scope: &Scope,
+        c: &Campaign,
+        progress: &Progress,
+    ) -> DbResult<bool> {
+        Ok(match scope {
+            Scope::City => true,
+            Scope::Regions(codes) => {
+                // The county's own campaigns, and the campaigns of regions above it.
+                let regions = self.regions().await?;
+                let root = RegionCode::parse(&c.region_code)
+                    .map_err(|_| DbError::Inconsistent(format!("区划 {}", c.region_code)))?;
+                let covered = subtree(&regions, &root);
+                codes.iter().any(|code| covered.contains(code))
+            }
+            _ => progress.total > 0,
+        })
+    }
+
+    /// One campaign, if the actor may see it.
+    pub async fn campaign(&self, scope: &Scope, id: i64) -> DbResult<Option<Campaign>> {
+        let sql = format!("{CAMPAIGN_SELECT} WHERE c.id = $1");
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let c = campaign_from_row(&row)?;
+        let progress = self.campaign_progress(scope, &c).await?;
+        Ok(self.sees_campaign(scope, &c, &progress).await?.then_some(c))
+    }
+
+    /// Opens a campaign for a region (within the actor's scope: checked by the caller). A
+    /// duplicate name is refused with a message.
+    pub async fn create_campaign(
+        &self,
+        input: &CampaignInput,
+        region: &RegionCode,
+        actor: &str,
+    ) -> DbResult<Result<i64, String>> {
+        if let Some((_, message)) = input.problems().into_iter().next() {
+            return Ok(Err(message));
+        }
+        let name = input.name.trim().to_string();
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM census_campaigns WHERE name = $1")
+                .bind(name.clone())
+                .fetch_optional(self.pool())
+                .await?;
+        if taken.is_some() {
+            return Ok(Err(format!("已有名为“{name}”的摸排")));
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO census_campaigns (name, reference_date, end_date, region_code, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(name.clone())
+        .bind(input.reference_date.to_string())
+        .bind(input.end_date.to_string())
+        .bind(region.as_str().to_string())
+        .bind(actor.to_string())
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM census_campaigns WHERE name = $1")
+            .bind(name.clone())
+            .fetch_one(&mut *tx)
+            .await?;
+        log(
+            &mut tx,
+            actor,
+            &name,
+            "create",
+            String::new(),
+            format!(
+                "基准日 {}，截止 {}，区划 {}",
+                input.reference_date,
+                input.end_date,
+                region.as_str()
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    /// The campaign's progress over the orgs in scope.
+    pub async fn campaign_progress(&self, scope: &Scope, c: &Campaign) -> DbResult<Progress> {
+        let total =
+            self.unit_progress(scope, c)
+                .await?
+                .iter()
+                .fold(Progress::default(), |mut acc, u| {
+                    acc.total += u.progress.total;
+                    acc.returned += u.progress.returned;
+                    acc.confirmed += u.progress.confirmed;
+                    acc
+                });
+        Ok(total)
+    }
+
+    /// The campaign's progress per responsible unit, over the orgs in scope, by unit name.
+    pub async fn unit_progress(&self, scope: &Scope, c: &Campaign) -> DbResult<Vec<UnitProgress>> {
+        let sql = format!(
+            "SELECT ru.unit_id, u.name, COUNT(*), \
+             SUM(CASE WHEN r.id IS NULL THEN 0 ELSE 1 END), \
+             SUM(CASE WHEN r.confirmed_at IS NULL THEN 0 ELSE 1 END) \
+             FROM social_orgs o JOIN org_responsible_units ru ON ru.org_id = o.id \
+             LEFT JOIN units u ON u.id = ru.unit_id \
+             LEFT JOIN census_returns r ON r.campaign_id = $1 AND r.org_id = o.id \
+             WHERE {} AND {} GROUP BY ru.unit_id, u.name ORDER BY u.name",
+            self.campaign_orgs(c).await?,
+            scope.org_condition("o")
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(c.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(UnitProgress {
+                    unit_id: r.try_get(0)?,
+                    unit: r.try_get(1)?,
+                    progress: Progress {
+                        total: r.try_get(2)?,
+                        returned: r.try_get::<Option<i64>, _>(3)?.unwrap_or(0),
+                        confirmed: r.try_get::<Option<i64>, _>(4)?.unwrap_or(0),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// A page of the campaign's orgs in scope with their returns, by credit code, and the total.
+    pub async fn campaign_returns(
+        &self,
+        scope: &Scope,
+        c: &Campaign,
+        filter: &ReturnFilter,
+    ) -> DbResult<(Vec<ReturnRow>, i64)> {
+        let mut conditions = vec![self.campaign_orgs(c).await?, scope.org_condition("o")];
+        match filter.state {
+            Some(ReturnState::Missing) => conditions.push("r.id IS NULL".into()),
+            Some(ReturnState::Returned) => {
+                conditions.push("r.id IS NOT NULL AND r.confirmed_at IS NULL".into())
+            }
+            Some(ReturnState::Confirmed) => conditions.push("r.confirmed_at IS NOT NULL".into()),
+            None => {}
+        }
+        match filter.unit {
+            Some(Some(id)) => conditions.push(format!("ru.unit_id = {id}")),
+            Some(None) => conditions.push("ru.unit_id IS NULL".into()),
+            None => {}
+        }
+        let pattern = filter
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| format!("%{}%", q.replace(['\\', '%', '_'], "")));
+        if pattern.is_some() {
+            conditions.push("(o.name LIKE $2 OR o.credit_code LIKE UPPER($2))".into());
+        }
+        let from = format!(
+            "FROM social_orgs o JOIN org_responsible_units ru ON ru.org_id = o.id \
+             LEFT JOIN units u ON u.id = ru.unit_id \
+             LEFT JOIN census_returns r ON r.campaign_id = $1 AND r.org_id = o.id WHERE {}",
+            conditions.join(" AND ")
+        );
+        let bind = |sql: String| {
+            let q = sqlx::query(AssertSqlSafe(sql)).bind(c.id);
+            match &pattern {
+                Some(p) => q.bind(p.clone()),
+                None => q.bind(String::new()),
+            }
+        };
+        // $2 is always bound (empty when unused) so that the numbering stays fixed.
+        let count_sql = format!("SELECT COUNT(*) {from} AND $2 = $2");
+        let total: i64 = bind(count_sql).fetch_one(self.pool()).await?.try_get(0)?;
+        let sql = format!(
+            "SELECT o.id, o.credit_code, o.name, o.region_code, u.name, {RETURN_COLUMNS} {from} \
+             AND $2 = $2 ORDER BY o.credit_code LIMIT {} OFFSET {}",
+            filter.limit.clamp(0, 100_000),
+            filter.offset.max(0)
+        );
+        let rows = bind(sql).fetch_all(self.pool()).await?;
+        let items = rows.iter().map(return_row).collect::<DbResult<Vec<_>>>()?;
+        Ok((items, total))
+    }
+
+    /// One org of the campaign with its return, if the org is in the campaign and in scope.
+    pub async fn campaign_return(
+        &self,
+        scope: &Scope,
+        c: &Campaign,
+        credit_code: &str,
+    ) -> DbResult<Option<ReturnRow>> {
+        let sql = format!(
+            "SELECT o.id, o.credit_code, o.name, o.region_code, u.name, {RETURN_COLUMNS} \
+             FROM social_orgs o JOIN org_responsible_units ru ON ru.org_id = o.id \
+             LEFT JOIN units u ON u.id = ru.unit_id \
+             LEFT JOIN census_returns r ON r.campaign_id = $1 AND r.org_id = o.id \
+             WHERE o.credit_code = $2 AND {} AND {}",
+            self.campaign_orgs(c).await?,
+            scope.org_condition("o")
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(c.id)
+            .bind(credit_code.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(return_row).transpose()
+    }
+
+    /// Saves a return (the caller has checked the org is in the campaign and in scope, and the
+    /// return's problems). Any change clears an earlier confirmation unless `confirmed`.
+    pub async fn save_return(&self, w: &ReturnWrite<'_>, actor: &str) -> DbResult<()> {
+        let mut tx = self.pool().begin().await?;
+        if write_return(&mut tx, w, actor).await? {
+            // A confirmation given or cleared changes the org's counts over time.
+            let org = BTreeSet::from([w.org_id]);
+            spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&org)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Confirms the returns of the given orgs (or every unconfirmed return in scope) of a
+    /// campaign; their formal members count from the reference date on. Returns how many.
+    pub async fn confirm_returns(
+        &self,
+        scope: &Scope,
+        c: &Campaign,
+        org_ids: Option<&[i64]>,
+        actor: &str,
+    ) -> DbResult<usize> {
+        let mut conditions = vec![
+            format!(
+                "r.org_id IN (SELECT o.id FROM social_orgs o WHERE {} AND {})",
+                self.campaign_orgs(c).await?,
+                scope.org_condition("o")
+            ),
+            "r.confirmed_at IS NULL".to_string(),
+        ];
+        if let Some(ids) = org_ids {
+            if ids.is_empty() {
+                return Ok(0);
+            }
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            conditions.push(format!("r.org_id IN ({})", list.join(", ")));
+        }
+        let mut tx = self.pool().begin().await?;
+        let sql = format!(
+            "SELECT r.org_id FROM census_returns r WHERE r.campaign_id = $1 AND {}",
+            conditions.join(" AND ")
+        );
+        let ids: BTreeSet<i64> = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
+            .bind(c.id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+        for chunk in list.chunks(500) {
+            let sql = format!(
+                "UPDATE census_returns SET confirmed_by = $1, confirmed_at = $2 \
+                 WHERE campaign_id = $3 AND org_id IN ({})",
+                chunk.join(", ")
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .bind(actor.to_string())
+                .bind(now_text())
+                .bind(c.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        log(
+            &mut tx,
+            actor,
+            &c.name,
+            "confirm",
+            String::new(),
+            format!("确认 {} 份摸排表", ids.len()),
+        )
+        .await?;
+        spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&ids)).await?;
+        tx.commit().await?;
+        Ok(ids.len())
+    }
+
+    /// The operating state of each org's latest confirmed return on or before `d` (by the
+    /// campaign's reference date), with that date.
+    pub(super) async fn census_states(
+        &self,
+        d: NaiveDate,
+    ) -> DbResult<HashMap<i64, (OperatingState, NaiveDate)>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT r.org_id, r.operating_state, c.reference_date FROM census_returns r \
+             JOIN census_campaigns c ON c.id = r.campaign_id \
+             WHERE r.confirmed_at IS NOT NULL AND c.reference_date <= $1 \
+             ORDER BY c.reference_date, r.confirmed_at, r.id",
+        )
+        .bind(d.to_string())
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = HashMap::new();
+        for (org, state, date) in rows {
+            let state = OperatingState::from_code(&state)
+                .ok_or_else(|| DbError::Inconsistent(format!("运行状态 {state}")))?;
+            // Later rows replace earlier ones: the latest return wins.
+            out.insert(org, (state, parse_date(&date)?));
+        }
+        Ok(out)
+    }
+
+    /// The orgs in scope of every campaign started by `today` (reference date on or before it)
+    /// without a confirmed return, leaving out orgs terminated since (they owe no return).
+    pub(super) async fn missing_returns(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+    ) -> DbResult<Vec<MissingReturn>> {
+        let sql = format!(
+            "{CAMPAIGN_SELECT} WHERE c.reference_date <= $1 ORDER BY c.reference_date, c.id"
+        );
+        let campaigns = sqlx::query(AssertSqlSafe(sql))
+            .bind(today.to_string())
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(campaign_from_row)
+            .collect::<DbResult<Vec<_>>>()?;
+        let mut out = Vec::new();
+        for c in campaigns {
+            let sql = format!(
+                "SELECT o.id, o.credit_code, o.name, ru.unit_id FROM social_orgs o \
+                 JOIN org_responsible_units ru ON ru.org_id = o.id \
+                 WHERE {} AND {} AND (o.terminated_on IS NULL OR $2 < o.terminated_on) \
+                 AND NOT EXISTS (SELECT 1 FROM census_returns r WHERE r.campaign_id = $1 \
+                 AND r.org_id = o.id AND r.confirmed_at IS NOT NULL) ORDER BY o.credit_code",
+                self.campaign_orgs(&c).await?,
+                scope.org_condition("o")
+            );
+            let rows: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(c.id)
+                .bind(today.to_string())
+                .fetch_all(self.pool())
+                .await?;
+            out.extend(
+                rows.into_iter()
+                    .map(|(id, code, name, unit)| MissingReturn {
+                        campaign_id: c.id,
+                        campaign_name: c.name.clone(),
+                        end_date: c.end_date,
+                        org_id: id,
+                        code,
+                        name,
+                        unit,
+                    }),
+            );
+        }
+        Ok(out)
+    }
+
+    /// (campaign id, org id) of every confirmed return, for the closing condition of
+    /// census-missing items.
+    pub(super) async fn confirmed_returns(&self) -> DbResult<BTreeSet<(i64, i64)>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT campaign_id, org_id FROM census_returns WHERE confirmed_at IS NOT NULL",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Campaigns by name: (id, reference date, region subtree), for validating a workbook's
+    /// 摸排 sheet.
+    pub async fn campaign_index(
+        &self,
+    ) -> DbResult<HashMap<String, (i64, NaiveDate, Vec<RegionCode>)>> {
+        let regions = self.regions().await?;
+        let rows = sqlx::query(AssertSqlSafe(CAMPAIGN_SELECT))
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = HashMap::new();
+        for r in &rows {
+            let c = campaign_from_row(r)?;
+            let root = RegionCode::parse(&c.region_code)
+                .map_err(|_| DbError::Inconsistent(format!("区划 {}", c.region_code)))?;
+            out.insert(c.name, (c.id, c.reference_date, subtree(&regions, &root)));
+        }
+        Ok(out)
+    }
+}
+
+fn return_row(r: &AnyRow) -> DbResult<ReturnRow> {
+    let (state, ret, [filled_by, filled_at, confirmed_by, confirmed_at]) = return_from_row(r, 5)?;
+    Ok(ReturnRow {
+        org_id: r.try_get(0)?,
+        credit_code: r.try_get(1)?,
+        org_name: r.try_get(2)?,
+        region_code: r.try_get(3)?,
+        responsible_unit: r.try_get(4)?,
+        state,
+        ret,
+        filled_by,
+        filled_at,
+        confirmed_by,
+        confirmed_at,
+    })
+}
+
+/// Upserts one return on a connection inside a transaction; returns whether anything changed.
+/// An unchanged return with the same confirmation is left alone (re-importing a workbook is a
+/// no-op); a changed one loses its confirmation unless confirmed again by this write.
+pub(super) async fn write_return(
+    conn: &mut AnyConnection,
+    w: &ReturnWrite<'_>,
+    actor: &str,
+) -> DbResult<bool> {
+    let old = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RETURN_COLUMNS} FROM census_returns r WHERE r.campaign_id = $1 AND r.org_id = $2"
+    )))
+    .bind(w.campaign_id)
+    .bind(w.org_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let old = old.as_ref().map(|r| return_from_row(r, 0)).transpose()?;
+    let now = now_text();
+    let (confirmed_by, confirmed_at) = if w.confirmed {
+        (Some(actor.to_string()), Some(now.clone()))
+    } else {
+        (None, None)
+    };
+    let r = w.ret;
+    match old {
+        Some((state, Some(prev), _))
+            if prev == *r && (state == ReturnState::Confirmed) == w.confirmed =>
+        {
+            return Ok(false);
+        }
+        Some((state, Some(prev), [.., prev_by, prev_at])) => {
+            // Only a change of the figures clears a confirmation; confirming an unchanged
+            // return keeps who filled it.
+            let (by, at) = if w.confirmed || prev != *r {
+                (confirmed_by, confirmed_at)
+            } else {
+                (prev_by, prev_at)
+            };
+            sqlx::query(
+                "UPDATE census_returns SET operating_state = $1, staff_count = $2, member_count = $3, \
+                 formal_members = $4, probationary_members = $5, party_org_status = $6, note = $7, \
+                 filled_by = $8, filled_at = $9, confirmed_by = $10, confirmed_at = $11 \
+                 WHERE campaign_id = $12 AND org_id = $13",
+            )
+            .bind(r.operating_state.code())
+            .bind(r.staff_count)
+            .bind(r.member_count)
+            .bind(r.formal_members)
+            .bind(r.probationary_members)
+            .bind(r.party_org_status.code())
+            .bind(r.note.clone())
+            .bind(actor.to_string())
+            .bind(now.clone())
+            .bind(by)
+            .bind(at)
+            .bind(w.campaign_id)
+            .bind(w.org_id)
+            .execute(&mut *conn)
+            .await?;
+            log(
+                conn,
+                actor,
+                &format!("{}/{}", w.campaign_id, w.org_id),
+                "update",
+                format!("{prev:?} ({})", state.label()),
+                format!("{r:?}"),
+            )
+            .await?;
+        }
+        _ => {
+            sqlx::query(
+                "INSERT INTO census_returns (campaign_id, org_id, operating_state, staff_count, member_count, \
+                 formal_members, probationary_members, party_org_status, note, filled_by, filled_at, \
+                 confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(w.campaign_id)
+            .bind(w.org_id)
+            .bind(r.operating_state.code())
+            .bind(r.staff_count)
+            .bind(r.member_count)
+            .bind(r.formal_members)
+            .bind(r.probationary_members)
+            .bind(r.party_org_status.code())
+            .bind(r.note.clone())
+            .bind(actor.to_string())
+            .bind(now.clone())
+            .bind(confirmed_by)
+            .bind(confirmed_at)
+            .execute(&mut *conn)
+            .await?;
+            log(
+                conn,
+                actor,
+                &format!("{}/{}", w.campaign_id, w.org_id),
+                "create",
+                String::new(),
+                format!("{r:?}"),
+            )
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn log(
+    conn: &mut AnyConnection,
+    actor: &str,
+    key: &str,
+    action: &str,
+    before: String,
+    after: String,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO change_log (at, actor, entity, entity_key, action, before, after) \
+         VALUES ($1, $2, 'census', $3, $4, $5, $6)",
+    )
+    .bind(now_text())
+    .bind(actor.to_string())
+    .bind(key.to_string())
+    .bind(action.to_string())
+    .bind(before)
+    .bind(after)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
