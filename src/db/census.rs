@@ -516,6 +516,36 @@ impl Db {
         Ok(ids.len())
     }
 
+    /// Writes validated workbook rows of one campaign in one transaction (all or nothing);
+    /// returns how many returns changed.
+    pub async fn import_returns(
+        &self,
+        c: &Campaign,
+        records: &[crate::domain::dataset::CensusRecord],
+        actor: &str,
+    ) -> DbResult<usize> {
+        let mut tx = self.pool().begin().await?;
+        let org_ids = super::read::org_ids(&mut tx).await?;
+        let mut changed = BTreeSet::new();
+        for r in records {
+            let org_id = *org_ids.get(r.credit_code.as_str()).ok_or_else(|| {
+                DbError::Inconsistent(format!("社会组织 {} 不存在", r.credit_code))
+            })?;
+            let w = ReturnWrite {
+                campaign_id: c.id,
+                org_id,
+                ret: &r.ret,
+                confirmed: r.confirmed,
+            };
+            if write_return(&mut tx, &w, actor).await? {
+                changed.insert(org_id);
+            }
+        }
+        spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&changed)).await?;
+        tx.commit().await?;
+        Ok(changed.len())
+    }
+
     /// The operating state of each org's latest confirmed return on or before `d` (by the
     /// campaign's reference date), with that date.
     pub(super) async fn census_states(

@@ -30,6 +30,8 @@ pub struct WriteSummary {
     pub stations_updated: usize,
     pub positions_added: usize,
     pub positions_updated: usize,
+    /// Census returns added or changed (sheet 摸排).
+    pub census_returns: usize,
 }
 
 impl WriteSummary {
@@ -79,6 +81,7 @@ impl Db {
         tracing::debug!(elapsed = ?started.elapsed(), "instructors and stations written");
         w.positions(data).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "positions written");
+        w.census(data).await?;
         let orgs = w.touched_orgs().await?;
         if !orgs.is_empty() {
             let n = spans::refresh(w.conn, w.backend, spans::Which::Orgs(&orgs)).await?;
@@ -600,6 +603,39 @@ impl Writer<'_> {
             &new,
         )
         .await
+    }
+
+    /// Census returns: upserted per (campaign, org); a confirmed one changes the org's counts.
+    async fn census(&mut self, data: &Dataset) -> DbResult<()> {
+        if data.census.is_empty() {
+            return Ok(());
+        }
+        let campaigns: HashMap<String, i64> =
+            sqlx::query_as::<_, (String, i64)>("SELECT name, id FROM census_campaigns")
+                .fetch_all(&mut *self.conn)
+                .await?
+                .into_iter()
+                .collect();
+        let org_ids = read::org_ids(self.conn).await?;
+        for r in &data.census {
+            let campaign_id = *campaigns
+                .get(&r.campaign)
+                .ok_or_else(|| DbError::Inconsistent(format!("摸排 {} 不存在", r.campaign)))?;
+            let org_id = *org_ids.get(r.credit_code.as_str()).ok_or_else(|| {
+                DbError::Inconsistent(format!("社会组织 {} 不存在", r.credit_code))
+            })?;
+            let w = super::census::ReturnWrite {
+                campaign_id,
+                org_id,
+                ret: &r.ret,
+                confirmed: r.confirmed,
+            };
+            if super::census::write_return(self.conn, &w, self.actor).await? {
+                self.summary.census_returns += 1;
+                self.touched.orgs.insert(org_id);
+            }
+        }
+        Ok(())
     }
 
     async fn positions(&mut self, data: &Dataset) -> DbResult<()> {

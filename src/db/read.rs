@@ -433,6 +433,7 @@ pub(super) async fn dataset(
         party_orgs: party_orgs(conn, scope, options).await?,
         instructors: instructors(conn, scope).await?,
         positions: positions(conn, scope).await?,
+        census: Vec::new(),
     })
 }
 

@@ -36,6 +36,13 @@ impl CampaignInput {
     }
 }
 
+/// Who confirms returns: the responsible units' staff (city and county committees, industry
+/// departments), within their scope (`domain.md` §4.3).
+pub fn is_confirmer(role: super::role::Role) -> bool {
+    use super::role::Role;
+    matches!(role, Role::CityAdmin | Role::CountyAdmin | Role::Department)
+}
+
 /// One org's return: the situation at the campaign's reference date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CensusReturn {

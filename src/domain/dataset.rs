@@ -110,4 +110,16 @@ pub struct Dataset {
     pub party_orgs: Vec<PartyOrgRecord>,
     pub instructors: Vec<InstructorRecord>,
     pub positions: Vec<PositionRecord>,
+    /// Census returns (sheet 摸排), each for a campaign already in the registry.
+    pub census: Vec<CensusRecord>,
+}
+
+/// A census return as a workbook row carries it: the campaign by name, the org by credit code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CensusRecord {
+    pub campaign: String,
+    pub credit_code: CreditCode,
+    pub ret: super::census::CensusReturn,
+    /// 已确认: entered as confirmed by the responsible unit (the importer).
+    pub confirmed: bool,
 }

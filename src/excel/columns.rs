@@ -218,8 +218,68 @@ pub const POSITIONS: SheetSpec = SheetSpec {
     ],
 };
 
+/// Census returns (摸排, `domain.md` §4.3): one row per org and campaign. Not part of
+/// `import-format.md`; its columns follow the return form (see docs/decisions.md).
+pub const CENSUS: SheetSpec = SheetSpec {
+    name: "摸排",
+    required: false,
+    columns: &[
+        col(
+            "摸排名称",
+            true,
+            &["摸排活动", "摸排任务"],
+            "系统中已开启的摸排的名称",
+        ),
+        col(
+            "统一社会信用代码",
+            true,
+            &["社会信用代码", "信用代码"],
+            "摸排范围内（基准日在册、所属区划内）的社会组织",
+        ),
+        col(
+            "社会组织名称",
+            false,
+            &["名称", "组织名称"],
+            "仅供核对，不导入",
+        ),
+        col(
+            "运行状态",
+            true,
+            &["运营状态"],
+            "正常运行 / 停止活动 / 无法联系",
+        ),
+        col("从业人员数", false, &["从业人数"], "不小于0的整数"),
+        col("会员数", false, &[], "不小于0的整数"),
+        col(
+            "正式党员数",
+            true,
+            &["正式党员人数"],
+            "在本组织从业的正式党员，不小于0的整数（预备党员不计）",
+        ),
+        col(
+            "预备党员数",
+            false,
+            &["预备党员人数"],
+            "不小于0的整数；空表示0",
+        ),
+        col(
+            "党组织状况",
+            true,
+            &["党组织建立情况"],
+            "已单独建立党组织 / 已纳入联合党组织 / 未建立党组织",
+        ),
+        col(
+            "已确认",
+            false,
+            &["责任单位已确认"],
+            "是/否；是：导入即由导入人（责任单位）确认，人数自摸排基准日起计入统计",
+        ),
+        col("备注", false, &["说明"], "不超过500个字符"),
+    ],
+};
+
 /// Every sheet, in the order they are read and written (units first: others refer to them).
-pub const SHEETS: &[SheetSpec] = &[UNITS, ORGS, PARTY_ORGS, INSTRUCTORS, POSITIONS];
+pub const SHEETS: &[SheetSpec] = &[UNITS, ORGS, PARTY_ORGS, INSTRUCTORS, POSITIONS, CENSUS];
 
 /// Sheets the importer passes over silently: the template's instructions, and the column an
 /// error workbook adds.

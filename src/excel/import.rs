@@ -12,15 +12,17 @@ use super::columns::{self, ERROR_COLUMN, HELP_SHEET, SheetSpec};
 use super::problems::{Problem, Report, Severity};
 use super::source::{Cell, Row, Sheet, Workbook};
 use crate::db::{Db, DbResult, Region, Scope, WriteSummary};
+use crate::domain::census::CensusReturn;
 use crate::domain::codes::{
     CitizenId, CodeCategory, CreditCode, Phone, RegionCode, normalize_code,
 };
 use crate::domain::dataset::{
-    CoverageRecord, Dataset, InstructorRecord, OrgRecord, PartyOrgRecord, PositionRecord,
-    PositionTarget, StationRecord, UnitRecord,
+    CensusRecord, CoverageRecord, Dataset, InstructorRecord, OrgRecord, PartyOrgRecord,
+    PositionRecord, PositionTarget, StationRecord, UnitRecord,
 };
 use crate::domain::model::{
-    Formation, ORG_TITLES, OrgKind, OrgStatus, PARTY_TITLES, PartyOrgKind, StationRole, UnitKind,
+    Formation, ORG_TITLES, OperatingState, OrgKind, OrgStatus, PARTY_TITLES, PartyOrgKind,
+    PartyOrgStatus, StationRole, UnitKind,
 };
 
 /// What the registry already holds, for cross-references and defaults.
@@ -31,6 +33,10 @@ pub struct Known {
     /// Credit code → (registered_on, counts_on).
     pub orgs: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
     pub party_orgs: HashSet<String>,
+    /// Credit code → (region, registered_on, terminated_on), for the census sheet's scope check.
+    pub org_places: HashMap<String, (RegionCode, NaiveDate, Option<NaiveDate>)>,
+    /// Census campaigns by name: (reference date, the regions they cover).
+    pub campaigns: HashMap<String, (NaiveDate, Vec<RegionCode>)>,
 }
 
 impl Known {
@@ -39,7 +45,25 @@ impl Known {
         let data = db
             .read_dataset(&Scope::City, crate::db::ReadOptions::default())
             .await?;
+        let org_places = data
+            .orgs
+            .iter()
+            .map(|o| {
+                (
+                    o.credit_code.as_str().to_string(),
+                    (o.region.clone(), o.registered_on, o.terminated_on),
+                )
+            })
+            .collect();
+        let campaigns = db
+            .campaign_index()
+            .await?
+            .into_iter()
+            .map(|(name, (_, date, regions))| (name, (date, regions)))
+            .collect();
         Ok(Known {
+            org_places,
+            campaigns,
             regions: db.regions().await?,
             units: data.units.into_iter().map(|u| u.name).collect(),
             orgs: data
@@ -153,7 +177,71 @@ pub fn validate(wb: &Workbook, known: &Known, today: NaiveDate) -> (Dataset, Rep
     if let Some(s) = find(&columns::POSITIONS) {
         v.positions(s, &org_dates);
     }
+    if let Some(s) = find(&columns::CENSUS) {
+        let mut places = known.org_places.clone();
+        for o in &v.data.orgs {
+            places.insert(
+                o.credit_code.as_str().to_string(),
+                (o.region.clone(), o.registered_on, o.terminated_on),
+            );
+        }
+        v.data.census = v.census(s, &places, &|_| true);
+    }
     (v.data, v.report)
+}
+
+/// Validates the 摸排 sheet of a workbook alone (a campaign's own upload): every row must be a
+/// return for an org of the registry that `allowed` accepts (the uploader's scope). Other sheets
+/// are ignored with a warning. The records are complete only when the report has no error.
+pub fn validate_census(
+    wb: &Workbook,
+    known: &Known,
+    allowed: &dyn Fn(&str) -> bool,
+    today: NaiveDate,
+) -> (Vec<CensusRecord>, Report) {
+    let mut v = Validator {
+        known,
+        today,
+        report: Report::default(),
+        data: Dataset::default(),
+        unit_names: HashSet::new(),
+    };
+    for sheet in &wb.sheets {
+        let name = sheet.name.trim();
+        if name != HELP_SHEET && name != columns::CENSUS.name {
+            v.report.push(Problem {
+                severity: Severity::Warning,
+                sheet: sheet.name.clone(),
+                row: None,
+                column: None,
+                header: String::new(),
+                value: String::new(),
+                message: "摸排表上传只读取“摸排”工作表，此表已忽略".into(),
+            });
+        }
+    }
+    let records = match wb
+        .sheets
+        .iter()
+        .find(|s| s.name.trim() == columns::CENSUS.name)
+    {
+        Some(s) if !s.rows.is_empty() => v.census(s, &known.org_places, allowed),
+        Some(_) => {
+            v.sheet_error(
+                columns::CENSUS.name,
+                "“摸排”工作表中没有任何数据行（只有表头）；请逐行填写后再上传",
+            );
+            Vec::new()
+        }
+        None => {
+            v.sheet_error(
+                columns::CENSUS.name,
+                "缺少“摸排”工作表；请先下载本次摸排的摸排表，填写后上传",
+            );
+            Vec::new()
+        }
+    };
+    (records, v.report)
 }
 
 struct Validator<'k> {
@@ -735,6 +823,130 @@ impl Validator<'_> {
             }
         }
         self.data.positions = out;
+    }
+}
+
+impl Validator<'_> {
+    /// The 摸排 sheet: each row a return for an org of a known campaign, in the campaign's
+    /// region and in scope at its reference date; one row per campaign and org.
+    fn census(
+        &mut self,
+        sheet: &Sheet,
+        places: &HashMap<String, (RegionCode, NaiveDate, Option<NaiveDate>)>,
+        allowed: &dyn Fn(&str) -> bool,
+    ) -> Vec<CensusRecord> {
+        let known = self.known;
+        let Some(m) = self.map(&columns::CENSUS, sheet) else {
+            return Vec::new();
+        };
+        let mut seen: HashMap<(String, String), u32> = HashMap::new();
+        let mut out = Vec::new();
+        for row in &sheet.rows {
+            let mut cx = Cx::new(&m, row, &mut self.report);
+            let campaign =
+                cx.required_text("摸排名称")
+                    .and_then(|name| match known.campaigns.get(&name) {
+                        Some(c) => Some((name, c)),
+                        None => cx.error(
+                            "摸排名称",
+                            "系统中没有这个摸排；请先在“摸排”页面开启，或核对名称".into(),
+                        ),
+                    });
+            let code =
+                cx.required_text("统一社会信用代码")
+                    .and_then(|t| match CreditCode::parse(&t) {
+                        Ok(c) => Some(c),
+                        Err(e) => cx.error("统一社会信用代码", e.to_string()),
+                    });
+            if let (Some((name, (reference, regions))), Some(c)) = (&campaign, &code) {
+                match places.get(c.as_str()) {
+                    None => {
+                        cx.error::<()>("统一社会信用代码", "系统中没有这个社会组织".into());
+                    }
+                    Some(_) if !allowed(c.as_str()) => {
+                        cx.error::<()>("统一社会信用代码", "这个社会组织不在您的管理范围内".into());
+                    }
+                    Some((region, registered, terminated)) => {
+                        let in_scope =
+                            *registered <= *reference && terminated.is_none_or(|t| *reference < t);
+                        if !regions.contains(region) {
+                            cx.error::<()>(
+                                "统一社会信用代码",
+                                format!(
+                                    "这个社会组织的登记区划 {} 不在摸排“{name}”的范围内",
+                                    region.as_str()
+                                ),
+                            );
+                        } else if !in_scope {
+                            cx.error::<()>(
+                                "统一社会信用代码",
+                                format!("这个社会组织在摸排基准日 {reference} 未在册（尚未成立或已注销、撤销）"),
+                            );
+                        }
+                    }
+                }
+                let key = (name.clone(), c.as_str().to_string());
+                if let Some(first) = seen.get(&key) {
+                    cx.error::<()>(
+                        "统一社会信用代码",
+                        format!("与第{first}行重复：同一摸排中每个社会组织只填一行"),
+                    );
+                } else {
+                    seen.insert(key, row.number);
+                }
+            }
+            let operating = cx.label(
+                "运行状态",
+                true,
+                OperatingState::from_label,
+                OperatingState::labels,
+            );
+            let staff = cx.count("从业人员数", false);
+            let members = cx.count("会员数", false);
+            let formal = cx.count("正式党员数", true);
+            let probationary = cx.count("预备党员数", false);
+            let party = cx.label(
+                "党组织状况",
+                true,
+                PartyOrgStatus::from_label,
+                PartyOrgStatus::labels,
+            );
+            let confirmed = cx.yes_no("已确认").unwrap_or(false);
+            let note = cx.text("备注");
+            let (Some((name, _)), Some(code), Some(operating), Some(formal), Some(party)) =
+                (campaign, code, operating, formal, party)
+            else {
+                continue;
+            };
+            let ret = CensusReturn {
+                operating_state: operating,
+                staff_count: staff,
+                member_count: members,
+                formal_members: formal,
+                probationary_members: probationary.unwrap_or(0),
+                party_org_status: party,
+                note,
+            };
+            for (field, message) in ret.problems() {
+                let header = match field {
+                    "staff_count" => "从业人员数",
+                    "member_count" => "会员数",
+                    "probationary_members" => "预备党员数",
+                    "note" => "备注",
+                    _ => "正式党员数",
+                };
+                cx.error::<()>(header, message);
+            }
+            if !cx.failed {
+                out.push(CensusRecord {
+                    campaign: name,
+                    credit_code: code,
+                    ret,
+                    confirmed,
+                });
+            }
+        }
+        out
     }
 }
 

@@ -429,3 +429,64 @@ pub async fn rules(State(s): State<AppState>) -> ApiResult<Vec<RuleView>> {
 pub async fn users(State(s): State<AppState>) -> ApiResult<Vec<crate::db::User>> {
     Ok(Json(s.db.users().await?))
 }
+
+/// The census campaigns the actor sees, newest first, with their progress within its scope.
+pub async fn campaigns(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Vec<crate::db::CampaignSummary>> {
+    Ok(Json(s.db.campaigns(&actor.scope).await?))
+}
+
+/// A campaign's orgs in the actor's scope with their returns; filters `state` (missing,
+/// returned, confirmed) and `q`, paged like the org list.
+pub async fn campaign_returns(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Page<crate::db::ReturnRow>> {
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let campaign =
+        s.db.campaign(&actor.scope, id)
+            .await?
+            .ok_or(WebError::NotFound)?;
+    let state = match q.get("state").map(String::as_str) {
+        None | Some("") => None,
+        Some(v) => Some(
+            crate::domain::census::ReturnState::from_code(v).ok_or_else(|| {
+                WebError::BadRequest(format!(
+                    "参数 state=“{v}” 应为 missing、returned 或 confirmed"
+                ))
+            })?,
+        ),
+    };
+    let number = |name: &str, default: i64| -> Result<i64, WebError> {
+        match q.get(name).map(String::as_str) {
+            None | Some("") => Ok(default),
+            Some(v) => v
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| WebError::BadRequest(format!("参数 {name}=“{v}” 应为正整数"))),
+        }
+    };
+    let per_page = number("per_page", 50)?.min(1000);
+    let page = number("page", 1)?;
+    let filter = crate::db::ReturnFilter {
+        state,
+        unit: None,
+        q: q.get("q").cloned(),
+        offset: (page - 1) * per_page,
+        limit: per_page,
+    };
+    let (items, total) =
+        s.db.campaign_returns(&actor.scope, &campaign, &filter)
+            .await?;
+    Ok(Json(Page {
+        total,
+        page,
+        per_page,
+        items,
+    }))
+}

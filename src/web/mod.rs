@@ -45,6 +45,9 @@ pub enum Access {
     Workers,
     /// Those who verify ledger items: city admins, county admins.
     Verifiers,
+    /// Those who confirm census returns: the responsible units (city and county admins,
+    /// departments).
+    Confirmers,
 }
 
 impl Access {
@@ -56,6 +59,7 @@ impl Access {
             Access::CityAdmin => role.is_city_admin(),
             Access::Workers => crate::domain::ledger::is_worker(role),
             Access::Verifiers => crate::domain::ledger::is_verifier(role),
+            Access::Confirmers => crate::domain::census::is_confirmer(role),
         }
     }
 }
@@ -196,6 +200,14 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("POST", "/ledger/{id}/attachments", Workers, "上传佐证材料", post(pages::ledger::attach)),
         r("GET",  "/ledger/{id}/attachments/{file}", Signed, "下载佐证材料", get(pages::ledger::attachment)),
         r("GET",  "/battle-map",              Signed, "挂图作战", get(pages::ledger::battle_map)),
+        r("GET",  "/census",                  Signed, "摸排", get(pages::census::list)),
+        r("POST", "/census",                  Verifiers, "开启摸排", post(pages::census::create)),
+        r("GET",  "/census/{campaign}",       Signed, "摸排进度与摸排表", get(pages::census::campaign)),
+        r("POST", "/census/{campaign}/confirm", Confirmers, "确认全部待确认的摸排表", post(pages::census::confirm_all)),
+        r("GET",  "/census/{campaign}/returns.xlsx", Signed, "下载摸排表工作簿", get(pages::census::download)),
+        r("POST", "/census/{campaign}/upload", Workers, "上传摸排表工作簿", post(pages::census::upload)),
+        r("GET",  "/census/{campaign}/orgs/{code}", Signed, "一个社会组织的摸排表", get(pages::census::return_form)),
+        r("POST", "/census/{campaign}/orgs/{code}", Workers, "填报、确认摸排表", post(pages::census::save_return)),
         r("GET",  "/stats",                   Signed, "覆盖统计表", get(pages::stats::show)),
         r("GET",  "/quality",                 Signed, "数据质量", get(pages::admin::quality)),
         r("GET",  "/admin/users",             CityAdmin, "用户管理", get(pages::admin::users)),
@@ -211,6 +223,8 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/api/v1/party-orgs",              Signed, "党组织列表", get(api::party_orgs)),
         r("GET",  "/api/v1/party-orgs/{name}",       Signed, "党组织详情", get(api::party_org)),
         r("GET",  "/api/v1/instructors",             Signed, "党建指导员列表", get(api::instructors)),
+        r("GET",  "/api/v1/census/campaigns",        Signed, "摸排及其进度", get(api::campaigns)),
+        r("GET",  "/api/v1/census/campaigns/{campaign}/returns", Signed, "摸排范围内的社会组织及其摸排表", get(api::campaign_returns)),
         r("GET",  "/api/v1/quality",                 Signed, "数据质量问题", get(api::quality)),
         r("GET",  "/api/v1/audit",                   CityAdmin, "审计日志与登记数据变更", get(api::audit)),
         r("GET",  "/api/v1/rules",                   CityAdmin, "规则表（全部版本）", get(api::rules)),

@@ -3,6 +3,7 @@
 //! PostgreSQL server — a fresh database created for the test and dropped after it.
 
 mod api;
+mod census;
 mod cli;
 mod fixture;
 mod import;

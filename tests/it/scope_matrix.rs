@@ -78,6 +78,29 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
     let org_b = db.org_id(b).await.expect("db").expect("org");
     let zhang_id: i64 = zhang.parse().expect("id");
     let region = |code: &str| ScopeTarget::Region(RegionCode::parse(code).expect("code"));
+    // A city-wide census campaign with the reference date of the fixture's today: every
+    // probed org is in it, so each actor sees it (a county its own part of it).
+    let regions = db.regions().await.expect("regions");
+    let root = regions
+        .iter()
+        .find(|r| r.parent.is_none())
+        .expect("the city")
+        .code
+        .clone();
+    let campaign = db
+        .create_campaign(
+            &dangjian::domain::census::CampaignInput {
+                name: "全市摸排".into(),
+                reference_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+                end_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+            },
+            &root,
+            "test",
+        )
+        .await
+        .expect("db")
+        .expect("campaign")
+        .to_string();
 
     // Scopes (fixture.rs): 城区 has B, C (J1); 体育局 supervises C (J1); 张三 is stationed in D
     // (no party org); org user of B; a viewer of 矿区 sees D, I (J2, and both instructors).
@@ -158,6 +181,11 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
         for actor in &actors {
             let probe = match spec.path {
                 p if p.contains("{code}") => actor.org.clone(),
+                // The campaign is city-wide: everyone signed in sees it; another id is unknown.
+                p if p.contains("{campaign}") => Probe {
+                    inside: Some(campaign.clone()),
+                    outside: Some("999999".into()),
+                },
                 p if p.starts_with("/party-orgs/{") => actor.party_id.clone(),
                 p if p.contains("party-orgs/{name}") => actor.party_name.clone(),
                 p if p.starts_with("/instructors/{") => actor.instructor_id.clone(),
@@ -179,6 +207,14 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
             let fill = |v: &str| {
                 spec.path
                     .replace("{kind}", "org")
+                    .replace(
+                        "{campaign}",
+                        if spec.path.contains("{code}") {
+                            &campaign
+                        } else {
+                            v
+                        },
+                    )
                     .replace("{file}", "1")
                     .replace("{code}", v)
                     .replace("{id}", v)

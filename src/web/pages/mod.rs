@@ -2,6 +2,7 @@
 //! gets its frame from [`frame`].
 
 pub mod admin;
+pub mod census;
 pub mod dashboard;
 pub mod forms;
 pub mod import;
