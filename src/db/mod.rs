@@ -71,7 +71,23 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// Reference tables read on nearly every request (regions, rule versions), kept for a short
+    /// while so that a request does not read them again (see [`Reference`]).
+    reference: std::sync::Arc<std::sync::RwLock<Reference>>,
 }
+
+/// The cached reference tables. Only migrations write them today; the cache also expires after
+/// [`REFERENCE_TTL`], so that a future edit by another server process (several processes on one
+/// PostgreSQL) shows within that time, and [`Db::forget_reference`] drops it at once.
+#[derive(Debug, Default)]
+struct Reference {
+    loaded: Option<std::time::Instant>,
+    regions: Vec<Region>,
+    /// (key, value, effective_from) of every rule version, by key and date.
+    rules: Vec<(String, String, String)>,
+}
+
+const REFERENCE_TTL: Duration = Duration::from_secs(30);
 
 /// Reads a database URL: `sqlite://PATH` or `postgres://…` / `postgresql://…`. Anything else is
 /// refused rather than guessed, so a typo never silently creates an empty database somewhere.
@@ -123,7 +139,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            reference: Default::default(),
+        })
     }
 
     /// Connects and applies the embedded migrations of the backend.
@@ -140,6 +160,59 @@ impl Db {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         self.ensure_spans().await
+    }
+
+    /// Drops the cached regions and rules (after writing either).
+    pub fn forget_reference(&self) {
+        if let Ok(mut r) = self.reference.write() {
+            r.loaded = None;
+        }
+    }
+
+    /// The cached reference tables, read again when missing or older than [`REFERENCE_TTL`].
+    async fn reference<T>(&self, pick: impl Fn(&Reference) -> T) -> DbResult<T> {
+        if let Ok(r) = self.reference.read()
+            && r.loaded.is_some_and(|at| at.elapsed() < REFERENCE_TTL)
+        {
+            return Ok(pick(&r));
+        }
+        let regions = self.read_regions().await?;
+        let rules: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT key, value, effective_from FROM rules ORDER BY key, effective_from",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let fresh = Reference {
+            loaded: Some(std::time::Instant::now()),
+            regions,
+            rules,
+        };
+        let out = pick(&fresh);
+        if let Ok(mut r) = self.reference.write() {
+            *r = fresh;
+        }
+        Ok(out)
+    }
+
+    /// Every rule version in force by `as_of` as (key, value), by key and date (cached).
+    pub(crate) async fn rule_values(
+        &self,
+        as_of: chrono::NaiveDate,
+    ) -> DbResult<Vec<(String, String)>> {
+        let d = as_of.to_string();
+        self.reference(|r| {
+            r.rules
+                .iter()
+                .filter(|(_, _, from)| *from <= d)
+                .map(|(k, v, _)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .await
+    }
+
+    /// All regions (cached), parents before children where the sort order says so.
+    pub async fn regions(&self) -> DbResult<Vec<Region>> {
+        self.reference(|r| r.regions.clone()).await
     }
 
     pub fn backend(&self) -> Backend {

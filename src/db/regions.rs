@@ -29,8 +29,9 @@ fn region_code(s: &str) -> DbResult<RegionCode> {
 }
 
 impl Db {
-    /// All regions, parents before children where the sort order says so.
-    pub async fn regions(&self) -> DbResult<Vec<Region>> {
+    /// All regions from the table, parents before children where the sort order says so
+    /// (callers use the cached [`Db::regions`]).
+    pub(super) async fn read_regions(&self) -> DbResult<Vec<Region>> {
         let rows: Vec<(String, String, Option<String>)> =
             sqlx::query_as("SELECT code, name, parent_code FROM regions ORDER BY sort_order, code")
                 .fetch_all(self.pool())

@@ -15,15 +15,8 @@ pub struct RuleTable {
 impl RuleTable {
     /// Loads, for every key, the version with the latest `effective_from` on or before `as_of`.
     pub async fn load(db: &Db, as_of: NaiveDate) -> DbResult<RuleTable> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT key, value, effective_from FROM rules WHERE effective_from <= $1 \
-             ORDER BY key, effective_from",
-        )
-        .bind(as_of.to_string())
-        .fetch_all(db.pool())
-        .await?;
         // Ordered by date, so the last version of each key wins.
-        let values = rows.into_iter().map(|(k, v, _)| (k, v)).collect();
+        let values = db.rule_values(as_of).await?.into_iter().collect();
         Ok(RuleTable { values })
     }
 

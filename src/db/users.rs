@@ -263,13 +263,17 @@ impl Db {
     }
 
     /// The user of a valid (not revoked) API token.
-    pub async fn api_token_user(&self, token_hash: &str) -> DbResult<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked = 0",
-        )
-        .bind(token_hash.to_string())
-        .fetch_optional(self.pool())
-        .await?)
+    /// The user of an unrevoked API token, in one statement (it runs on every API request).
+    pub async fn api_token_user(&self, token_hash: &str) -> DbResult<Option<User>> {
+        let sql = format!(
+            "{USER_SELECT} WHERE u.id = (SELECT t.user_id FROM api_tokens t \
+             WHERE t.token_hash = $1 AND t.revoked = 0)"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash.to_string())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
     }
 
     pub async fn record_login_failure(&self, username: &str, client: &str) -> DbResult<()> {

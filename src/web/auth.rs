@@ -89,10 +89,10 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 /// Resolves the session cookie or bearer token of a request into an actor, if valid.
 async fn resolve(db: &Db, headers: &HeaderMap, client: String) -> DbResult<Option<Actor>> {
     if let Some(token) = bearer(headers) {
-        let Some(user_id) = db.api_token_user(&token_digest(&token)).await? else {
+        let Some(user) = db.api_token_user(&token_digest(&token)).await? else {
             return Ok(None);
         };
-        return actor_for(db, user_id, String::new(), client).await;
+        return actor_of(db, user, String::new(), client).await;
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
@@ -120,6 +120,10 @@ async fn actor_for(db: &Db, user_id: i64, csrf: String, client: String) -> DbRes
     let Some(user) = db.user_by_id(user_id).await? else {
         return Ok(None);
     };
+    actor_of(db, user, csrf, client).await
+}
+
+async fn actor_of(db: &Db, user: User, csrf: String, client: String) -> DbResult<Option<Actor>> {
     if user.disabled {
         return Ok(None);
     }
