@@ -344,6 +344,82 @@ async fn demo_campaign(db: &Db) -> Result<(), Failure> {
             .await?;
         }
     }
+    demo_census(db).await
+}
+
+/// Puts a city-wide census campaign mid-way in the demo (cities up to 20,000 orgs; the large
+/// benchmark cities skip it): opened four weeks ago, due in a month; 60% of the orgs have
+/// returned, 40% are confirmed; the census finds one more formal member in one org in seven
+/// and reports the abnormal orgs as stopped or unreachable.
+async fn demo_census(db: &Db) -> Result<(), Failure> {
+    use crate::domain::census::{CampaignInput, CensusReturn};
+    use crate::domain::codes::CreditCode;
+    use crate::domain::dataset::CensusRecord;
+    use crate::domain::model::{OperatingState, OrgStatus, PartyOrgStatus};
+    let t = today();
+    let filter = crate::db::OrgFilter {
+        as_of: Some(t),
+        in_scope_only: true,
+        limit: 20_001,
+        ..crate::db::OrgFilter::default()
+    };
+    let (orgs, total) = db.list_orgs(&Scope::City, &filter, 3, t).await?;
+    if total > 20_000 {
+        return Ok(());
+    }
+    let Some(root) = db.regions().await?.into_iter().find(|r| r.parent.is_none()) else {
+        return Ok(());
+    };
+    let quarter = (chrono::Datelike::month(&t) - 1) / 3 + 1;
+    let input = CampaignInput {
+        name: format!(
+            "{}年第{quarter}季度社会组织党建拉网式摸排",
+            chrono::Datelike::year(&t)
+        ),
+        reference_date: t - chrono::Duration::days(28),
+        end_date: t + chrono::Duration::days(33),
+    };
+    let id = match db.create_campaign(&input, &root.code, "demo").await? {
+        Ok(id) => id,
+        Err(_) => return Ok(()), // already there
+    };
+    let Some(campaign) = db.campaign(&Scope::City, id).await? else {
+        return Ok(());
+    };
+    let mut records = Vec::new();
+    for (n, o) in orgs.iter().enumerate() {
+        if o.registered_on > input.reference_date || n % 10 >= 6 {
+            continue;
+        }
+        let Ok(code) = CreditCode::parse(&o.credit_code) else {
+            continue;
+        };
+        let formal = o.formal_members + i64::from(n % 7 == 0);
+        records.push(CensusRecord {
+            campaign: campaign.name.clone(),
+            credit_code: code,
+            ret: CensusReturn {
+                operating_state: match (o.status, n % 2) {
+                    (OrgStatus::Abnormal, 0) => OperatingState::Stopped,
+                    (OrgStatus::Abnormal, _) => OperatingState::Unreachable,
+                    _ => OperatingState::Running,
+                },
+                staff_count: Some(formal + 2 + (n as i64 % 17)),
+                member_count: None,
+                formal_members: formal,
+                probationary_members: i64::from(n % 11 == 0),
+                party_org_status: match (o.own_covered, o.covered) {
+                    (true, _) => PartyOrgStatus::Own,
+                    (false, true) => PartyOrgStatus::Joint,
+                    _ => PartyOrgStatus::None,
+                },
+                note: None,
+            },
+            confirmed: n % 10 < 4,
+        });
+    }
+    db.import_returns(&campaign, &records, "demo").await?;
+    db.detect(&Scope::City, "demo", t).await?;
     Ok(())
 }
 

@@ -671,22 +671,24 @@ impl Db {
         let mut all = vec![Value::text(as_of.to_string()), Value::int(own_min)];
         all.extend(values);
         let n = all.len();
-        // One statement for the page and the total (a window count), so the facts are computed
-        // once per request.
+        // The page: the facts of the matching orgs, sorted, limited; the responsible unit is
+        // looked up for the page's rows only.
         let sql = format!(
             "{cte} SELECT p.*, (SELECT un.name FROM org_responsible_units ru JOIN units un ON un.id = ru.unit_id \
              WHERE ru.org_id = p.id) AS responsible_unit FROM (SELECT f.id, f.credit_code, f.name, f.kind, \
              f.region_code, f.status, f.registered_on, f.terminated_on, f.formal_members, f.covered, f.own_covered, \
-             CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered, COUNT(*) OVER () AS total_count \
+             CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered \
              FROM facts f WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}) p ORDER BY {outer}",
             n + 1,
             n + 2,
             order = filter.order_by(),
             outer = filter.order_by().replace("f.", "p."),
         );
+        let limit = filter.limit.clamp(0, 100_000);
+        let offset = filter.offset.max(0);
         let mut paged = all.clone();
-        paged.push(Value::int(filter.limit.clamp(0, 100_000)));
-        paged.push(Value::int(filter.offset.max(0)));
+        paged.push(Value::int(limit));
+        paged.push(Value::int(offset));
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &paged)
             .fetch_all(self.pool())
             .await?;
@@ -694,17 +696,29 @@ impl Db {
             .iter()
             .map(item_from_row)
             .collect::<DbResult<Vec<_>>>()?;
-        let total: i64 = match rows.first() {
-            Some(r) => r.try_get("total_count")?,
-            // A page past the end (or limit 0): count separately.
-            None if filter.offset > 0 || filter.limit <= 0 => {
-                let count_sql = format!("{cte} SELECT COUNT(*) FROM facts f WHERE {conditions}");
-                bind_all(sqlx::query(AssertSqlSafe(count_sql.as_str())), &all)
-                    .fetch_one(self.pool())
-                    .await?
-                    .try_get(0)?
-            }
-            None => 0,
+        // The total: known from the page when it is the last one; otherwise counted over the same
+        // facts (without the org rows unless the filter reads them: a count of a county's
+        // uncovered orgs is then an index range of the spans). A window count in the page
+        // statement would materialize every matching row with all its columns, twice the cost.
+        let last_page = (items.len() as i64) < limit && (offset == 0 || !items.is_empty());
+        let total = if last_page {
+            offset + items.len() as i64
+        } else {
+            let count_cte = facts_cte(
+                scope,
+                Facts {
+                    population,
+                    with_unit: by_unit,
+                    one_org: false,
+                    regions: filter.regions.as_deref(),
+                    org_columns: filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()),
+                },
+            );
+            let count_sql = format!("{count_cte} SELECT COUNT(*) FROM facts f WHERE {conditions}");
+            bind_all(sqlx::query(AssertSqlSafe(count_sql.as_str())), &all)
+                .fetch_one(self.pool())
+                .await?
+                .try_get(0)?
         };
         Ok((items, total))
     }

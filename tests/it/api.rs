@@ -90,7 +90,11 @@ async fn coverage_and_its_drill_downs_agree() {
     .await;
     assert_eq!(v["total"], 2);
 
-    // Without a date the whole registry is listed (all nine orgs).
+    // Without a date the whole registry is listed (all nine orgs): a full first page counts the
+    // total, a last partial page knows it (5 + 4), a page past the end counts it again.
+    let (_, v) = get(&app, "/api/v1/orgs?per_page=5").await;
+    assert_eq!(v["total"], 9);
+    assert_eq!(v["items"].as_array().expect("items").len(), 5);
     let (_, v) = get(&app, "/api/v1/orgs?per_page=5&page=2").await;
     assert_eq!(v["total"], 9);
     assert_eq!(v["items"].as_array().expect("items").len(), 4);
