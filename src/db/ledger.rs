@@ -638,17 +638,55 @@ impl Db {
             .collect())
     }
 
-    /// Assigns the responsible person (a user) of an item.
-    pub async fn ledger_assign(&self, item_id: i64, user_id: Option<i64>) -> DbResult<()> {
+    /// Assigns the responsible person (a user, or nobody) of an item and records it in the
+    /// item's history (the state does not change).
+    pub async fn ledger_assign(
+        &self,
+        item: &LedgerItem,
+        user: Option<(i64, &str)>,
+        actor: &str,
+    ) -> DbResult<()> {
+        let mut tx = self.pool().begin().await?;
+        let now = now_text();
         sqlx::query(
             "UPDATE ledger_items SET responsible_user_id = $1, updated_at = $2 WHERE id = $3",
         )
-        .bind(user_id)
-        .bind(now_text())
-        .bind(item_id)
-        .execute(self.pool())
+        .bind(user.map(|(id, _)| id))
+        .bind(now.clone())
+        .bind(item.id)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO ledger_history (item_id, at, actor, action, from_state, to_state, comment) \
+             VALUES ($1, $2, $3, 'assign', $4, $4, $5)",
+        )
+        .bind(item.id)
+        .bind(now)
+        .bind(actor.to_string())
+        .bind(item.state.code())
+        .bind(match user {
+            Some((_, name)) => format!("责任人：{name}"),
+            None => "取消责任人".to_string(),
+        })
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// The users who can be the responsible person of a unit's items: the city admins for the
+    /// city committee, the county admins of its region for a county committee, and the users
+    /// scoped to the unit itself (departments, industry committees). Disabled users are left out.
+    pub async fn unit_users(&self, unit_name: &str) -> DbResult<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.username FROM users u JOIN units un ON un.name = $1 \
+             WHERE u.disabled = 0 AND ((un.kind = 'city_committee' AND u.role = 'city_admin') \
+             OR (un.kind = 'county_committee' AND u.role = 'county_admin' AND u.scope_region = un.region_code) \
+             OR u.scope_unit_id = un.id) ORDER BY u.username",
+        )
+        .bind(unit_name.to_string())
+        .fetch_all(self.pool())
+        .await?)
     }
 }
 

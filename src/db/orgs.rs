@@ -45,6 +45,11 @@ pub(super) struct Facts<'a> {
 /// members come with the span, so counting reads the spans alone; the org row is joined only
 /// for its name, code and dates, or for a scope that needs it.
 pub(super) fn facts_cte(scope: &Scope, facts: Facts<'_>) -> String {
+    format!("WITH facts AS ({}) ", facts_select(scope, facts))
+}
+
+/// The SELECT behind [`facts_cte`], for a statement that needs it under another name.
+fn facts_select(scope: &Scope, facts: Facts<'_>) -> String {
     // valid_to of an org's last span is '9999-12-31', never NULL (migration 0007).
     let mut conditions = vec!["s.valid_from <= $1 AND $1 < s.valid_to".to_string()];
     if facts.population == Population::InScope {
@@ -83,9 +88,9 @@ pub(super) fn facts_cte(scope: &Scope, facts: Facts<'_>) -> String {
         ("CAST(NULL AS BIGINT)", "")
     };
     format!(
-        "WITH facts AS (SELECT s.org_id AS id, {org_columns}s.kind, s.region_code, s.status, \
+        "SELECT s.org_id AS id, {org_columns}s.kind, s.region_code, s.status, \
          s.formal_members, {unit_column} AS responsible_unit_id, s.covered, s.own_covered, s.stationed \
-         FROM coverage_spans s{org_join}{unit_join} WHERE {}) ",
+         FROM coverage_spans s{org_join}{unit_join} WHERE {}",
         conditions.join(" AND ")
     )
 }
@@ -657,30 +662,39 @@ impl Db {
         // The responsible unit is joined into the facts only when the list is filtered by it;
         // otherwise it is looked up for the page's rows alone, after the limit.
         let by_unit = filter.responsible_unit.is_some();
-        let cte = facts_cte(
-            scope,
-            Facts {
-                population,
-                with_unit: by_unit,
-                one_org: false,
-                regions: filter.regions.as_deref(),
-                org_columns: true,
-            },
-        );
+        let facts = |org_columns| Facts {
+            population,
+            with_unit: by_unit,
+            one_org: false,
+            regions: filter.regions.as_deref(),
+            org_columns,
+        };
         let (conditions, values) = filter.conditions();
         let mut all = vec![Value::text(as_of.to_string()), Value::int(own_min)];
         all.extend(values);
         let n = all.len();
-        // The page: the facts of the matching orgs, sorted, limited; the responsible unit is
-        // looked up for the page's rows only.
+        // One statement: the page (the facts of the matching orgs, sorted, limited; the
+        // responsible unit looked up for its rows only) and the total, counted over the same
+        // facts without the org rows unless the filter reads them (a county's uncovered orgs
+        // are then one index range of the spans). The two CTEs have different names so that
+        // neither is materialized; a window count over the page's facts would materialize
+        // every matching row with all its columns, at twice the cost.
         let sql = format!(
-            "{cte} SELECT p.*, (SELECT un.name FROM org_responsible_units ru JOIN units un ON un.id = ru.unit_id \
-             WHERE ru.org_id = p.id) AS responsible_unit FROM (SELECT f.id, f.credit_code, f.name, f.kind, \
+            "WITH facts AS ({page_facts}), counted AS ({count_facts}) \
+             SELECT p.*, (SELECT un.name FROM org_responsible_units ru JOIN units un ON un.id = ru.unit_id \
+             WHERE ru.org_id = p.id) AS responsible_unit, \
+             (SELECT COUNT(*) FROM counted f WHERE {conditions}) AS total_count \
+             FROM (SELECT f.id, f.credit_code, f.name, f.kind, \
              f.region_code, f.status, f.registered_on, f.terminated_on, f.formal_members, f.covered, f.own_covered, \
              CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered \
              FROM facts f WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}) p ORDER BY {outer}",
             n + 1,
             n + 2,
+            page_facts = facts_select(scope, facts(true)),
+            count_facts = facts_select(
+                scope,
+                facts(filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()))
+            ),
             order = filter.order_by(),
             outer = filter.order_by().replace("f.", "p."),
         );
@@ -696,29 +710,20 @@ impl Db {
             .iter()
             .map(item_from_row)
             .collect::<DbResult<Vec<_>>>()?;
-        // The total: known from the page when it is the last one; otherwise counted over the same
-        // facts (without the org rows unless the filter reads them: a count of a county's
-        // uncovered orgs is then an index range of the spans). A window count in the page
-        // statement would materialize every matching row with all its columns, twice the cost.
-        let last_page = (items.len() as i64) < limit && (offset == 0 || !items.is_empty());
-        let total = if last_page {
-            offset + items.len() as i64
-        } else {
-            let count_cte = facts_cte(
-                scope,
-                Facts {
-                    population,
-                    with_unit: by_unit,
-                    one_org: false,
-                    regions: filter.regions.as_deref(),
-                    org_columns: filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()),
-                },
-            );
-            let count_sql = format!("{count_cte} SELECT COUNT(*) FROM facts f WHERE {conditions}");
-            bind_all(sqlx::query(AssertSqlSafe(count_sql.as_str())), &all)
-                .fetch_one(self.pool())
-                .await?
-                .try_get(0)?
+        let total: i64 = match rows.first() {
+            Some(r) => r.try_get("total_count")?,
+            // A page past the end (or limit 0): count alone.
+            None if offset > 0 || limit == 0 => {
+                let count_sql = format!(
+                    "WITH counted AS ({}) SELECT COUNT(*) FROM counted f WHERE {conditions}",
+                    facts_select(scope, facts(true))
+                );
+                bind_all(sqlx::query(AssertSqlSafe(count_sql.as_str())), &all)
+                    .fetch_one(self.pool())
+                    .await?
+                    .try_get(0)?
+            }
+            None => 0,
         };
         Ok((items, total))
     }

@@ -198,6 +198,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/ledger/{id}",             Signed, "台账事项", get(pages::ledger::item)),
         r("POST", "/ledger/{id}",             Signed, "办理台账事项", post(pages::ledger::act)),
         r("POST", "/ledger/{id}/attachments", Workers, "上传佐证材料", post(pages::ledger::attach)),
+        r("POST", "/ledger/{id}/assign",      Confirmers, "指定责任人", post(pages::ledger::assign)),
         r("GET",  "/ledger/{id}/attachments/{file}", Signed, "下载佐证材料", get(pages::ledger::attachment)),
         r("GET",  "/battle-map",              Signed, "挂图作战", get(pages::ledger::battle_map)),
         r("GET",  "/census",                  Signed, "摸排", get(pages::census::list)),

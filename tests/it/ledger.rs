@@ -188,3 +188,82 @@ async fn items_whose_condition_the_data_satisfies_are_marked_and_can_be_closed()
         "the stored state guards the transition"
     );
 }
+
+#[tokio::test]
+async fn the_responsible_person_is_one_of_the_units_users_and_the_choice_is_recorded() {
+    use dangjian::db::ScopeTarget;
+    use dangjian::domain::codes::RegionCode;
+    use dangjian::domain::role::Role;
+    let t = crate::stats::golden_db().await;
+    t.db.detect(&Scope::City, "test", date("2021-12-31"))
+        .await
+        .expect("detect");
+    // Users: a city admin, two county admins (城区, 矿区), a department user of 体育局.
+    let hash = dangjian::auth::hash_password("pass1234").expect("hash");
+    let region = |c: &str| ScopeTarget::Region(RegionCode::parse(c).expect("code"));
+    let sports =
+        t.db.unit_id("阳泉市体育局")
+            .await
+            .expect("db")
+            .expect("unit");
+    for (name, role, scope) in [
+        ("市管理员", Role::CityAdmin, ScopeTarget::City),
+        ("城区管理员", Role::CountyAdmin, region("140302")),
+        ("矿区管理员", Role::CountyAdmin, region("140303")),
+        ("体育局", Role::Department, ScopeTarget::Unit(sports)),
+    ] {
+        t.db.create_user(name, role, &scope, &hash, false)
+            .await
+            .expect("user");
+    }
+    // 城区工委 (county committee of 140302) → its county admin only; 阳泉市社会组织党委 (city
+    // committee) → the city admin; 阳泉市体育局 → its department user.
+    let names = |v: Vec<(i64, String)>| v.into_iter().map(|(_, n)| n).collect::<Vec<_>>();
+    assert_eq!(
+        names(t.db.unit_users("城区工委").await.expect("db")),
+        vec!["城区管理员"]
+    );
+    assert_eq!(
+        names(t.db.unit_users("阳泉市社会组织党委").await.expect("db")),
+        vec!["市管理员"]
+    );
+    assert_eq!(
+        names(t.db.unit_users("阳泉市体育局").await.expect("db")),
+        vec!["体育局"]
+    );
+
+    // C's establish_own_org item belongs to 城区工委: assign its county admin.
+    let c = crate::fixture::codes()[2].clone();
+    let items =
+        t.db.ledger_items(&Scope::City, date("2021-12-31"))
+            .await
+            .expect("items");
+    let item = items
+        .iter()
+        .find(|i| i.kind == ItemKind::EstablishOwnOrg && i.subject == c)
+        .expect("item");
+    let (id, name) = t.db.unit_users("城区工委").await.expect("db").remove(0);
+    t.db.ledger_assign(item, Some((id, &name)), "市管理员")
+        .await
+        .expect("assign");
+    let items =
+        t.db.ledger_items(&Scope::City, date("2021-12-31"))
+            .await
+            .expect("items");
+    let after = items.iter().find(|i| i.id == item.id).expect("item");
+    assert_eq!(after.responsible_user.as_deref(), Some("城区管理员"));
+    assert_eq!(
+        after.state, item.state,
+        "assigning does not change the state"
+    );
+    let history = t.db.ledger_history(item.id).await.expect("history");
+    let last = history.last().expect("history row");
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.actor.as_str(),
+            last.comment.as_str()
+        ),
+        ("assign", "市管理员", "责任人：城区管理员")
+    );
+}

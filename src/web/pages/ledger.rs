@@ -401,6 +401,9 @@ pub struct ItemPage {
     pub attachments: Vec<crate::db::Attachment>,
     /// Evidence files may be added (a worker, the item still active).
     pub may_attach: bool,
+    /// The responsible unit's users to choose the responsible person from: (id, name, current);
+    /// empty when the actor may not assign.
+    pub assignees: Vec<(i64, String, bool)>,
 }
 
 fn action_code(a: Action) -> &'static str {
@@ -455,8 +458,76 @@ async fn item_page(
         error,
         attachments: s.db.attachments(item.id).await?,
         may_attach: is_worker(actor.role()) && item.state.is_active(),
+        assignees: match (&item.responsible_unit, may_assign(actor, item)) {
+            (Some(unit), true) => {
+                s.db.unit_users(unit)
+                    .await?
+                    .into_iter()
+                    .map(|(id, name)| {
+                        let current = item.responsible_user.as_deref() == Some(name.as_str());
+                        (id, name, current)
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        },
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The responsible units' staff (city and county admins, departments) assign the responsible
+/// person of an active item in their scope.
+fn may_assign(actor: &Actor, item: &LedgerItem) -> bool {
+    crate::domain::census::is_confirmer(actor.role()) && item.state.is_active()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AssignForm {
+    pub csrf: String,
+    /// A user id, or empty for nobody.
+    #[serde(default)]
+    pub user: String,
+}
+
+/// Sets the responsible person: one of the responsible unit's users (see `Db::unit_users`).
+pub async fn assign(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, PageError> {
+    actor.check_csrf(&f.csrf)?;
+    let item = find(&s, &actor, id).await?;
+    if !may_assign(&actor, &item) {
+        return item_page(&s, &actor, &item, Some("该事项不能再指定责任人".into())).await;
+    }
+    let user = match f.user.trim() {
+        "" => None,
+        text => {
+            let candidates = match &item.responsible_unit {
+                Some(unit) => s.db.unit_users(unit).await?,
+                None => Vec::new(),
+            };
+            match text
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| candidates.into_iter().find(|(u, _)| *u == id))
+            {
+                Some(u) => Some(u),
+                None => {
+                    return item_page(&s, &actor, &item, Some("责任人应为责任单位的用户".into()))
+                        .await;
+                }
+            }
+        }
+    };
+    s.db.ledger_assign(
+        &item,
+        user.as_ref().map(|(id, name)| (*id, name.as_str())),
+        &actor.user.username,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/ledger/{id}")).into_response())
 }
 
 pub async fn item(
