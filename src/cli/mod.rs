@@ -370,7 +370,7 @@ async fn demo_census(db: &Db) -> Result<(), Failure> {
     let Some(root) = db.regions().await?.into_iter().find(|r| r.parent.is_none()) else {
         return Ok(());
     };
-    let quarter = (chrono::Datelike::month(&t) - 1) / 3 + 1;
+    let quarter = ["一", "二", "三", "四"][(chrono::Datelike::month(&t) as usize - 1) / 3];
     let input = CampaignInput {
         name: format!(
             "{}年第{quarter}季度社会组织党建拉网式摸排",

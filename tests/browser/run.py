@@ -90,7 +90,19 @@ class Browser:
         self.cmd("POST", f"/element/{el}/value", {"text": text})
 
     def click(self, css):
-        self.cmd("POST", f"/element/{self.find(css)}/click", {})
+        el = self.find(css)
+        self.cmd("POST", f"/element/{el}/click", {})
+        # Every click here submits a form or follows a link: wait until the clicked element's page
+        # is gone (its element turns stale), so that the next step never acts on the old page,
+        # then until the new one is loaded.
+        for _ in range(100):
+            try:
+                self.cmd("GET", f"/element/{el}/enabled")
+            except RuntimeError as e:
+                if "stale element" in str(e):
+                    break
+                raise
+            time.sleep(0.05)
         self.wait_ready()
 
     def text(self, css="body"):
@@ -261,6 +273,28 @@ def main():
         closed_after = int(re.search(r"已销号 (\d+) 项", browser.text()).group(1))
         check("the battle map counts the closed item", closed_after == closed_before + 1, f"{closed_before} -> {closed_after}")
         browser.screenshot("16-battle-map-after")
+
+        # The census: the demo campaign's progress, one return filled and confirmed.
+        browser.go(base + "/census")
+        check("the census page lists the demo campaign", "拉网式摸排" in browser.text("#campaigns"))
+        browser.screenshot("17-census")
+        browser.click("#campaigns tbody tr td a")
+        confirmed_before = int(re.search(r"已确认 (\d+)，", browser.text(".kv")).group(1))
+        check("the campaign shows progress per responsible unit", len(browser.find_all("#unit-progress tbody tr")) > 3)
+        browser.screenshot("18-census-campaign")
+        browser.go(browser.url().split("?")[0] + "?state=missing")
+        browser.click("#returns tbody tr td a.btn")
+        browser.cmd("POST", "/execute/sync", {"script": "document.getElementById('party_org_status').value = 'none';"
+                                                        "document.getElementById('operating_state').value = 'running';", "args": []})
+        browser.type("#staff_count", "12")
+        browser.type("#formal_members", "2")
+        browser.screenshot("19-census-return")
+        browser.click("#save-confirm")
+        check("the return is saved and confirmed", "已保存并确认" in browser.text(), browser.text()[:300])
+        confirmed_after = int(re.search(r"已确认 (\d+)，", browser.text(".kv")).group(1))
+        check("the campaign counts the confirmed return", confirmed_after == confirmed_before + 1,
+              f"{confirmed_before} -> {confirmed_after}")
+        browser.screenshot("20-census-after")
 
         # A county user cannot reach another county's org.
         other = json.loads(http("GET", f"{base}/api/v1/orgs?region=140303&per_page=1",
