@@ -348,9 +348,10 @@ async fn demo_campaign(db: &Db) -> Result<(), Failure> {
 }
 
 /// Puts a city-wide census campaign mid-way in the demo (cities up to 20,000 orgs; the large
-/// benchmark cities skip it): opened four weeks ago, due in a month; 60% of the orgs have
-/// returned, 40% are confirmed; the census finds one more formal member in one org in seven
-/// and reports the abnormal orgs as stopped or unreachable.
+/// benchmark cities skip it): opened four weeks ago (its census_missing items raised then), due
+/// in a month; 60% of the orgs have returned, 40% are confirmed and most of their items already
+/// checked off; the census finds one more formal member in one org in seven and reports the
+/// abnormal orgs as stopped or unreachable.
 async fn demo_census(db: &Db) -> Result<(), Failure> {
     use crate::domain::census::{CampaignInput, CensusReturn};
     use crate::domain::codes::CreditCode;
@@ -418,8 +419,29 @@ async fn demo_census(db: &Db) -> Result<(), Failure> {
             confirmed: n % 10 < 4,
         });
     }
+    // The items were raised the day the campaign started.
+    db.detect(&Scope::City, "demo", input.reference_date)
+        .await?;
     db.import_returns(&campaign, &records, "demo").await?;
     db.detect(&Scope::City, "demo", t).await?;
+    // The verifiers have checked off three in four of the items a confirmed return satisfies.
+    for item in db.ledger_items(&Scope::City, t).await? {
+        if item.kind == crate::domain::ledger::ItemKind::CensusMissing
+            && item.condition_met
+            && item.id % 4 != 0
+        {
+            db.ledger_transition(&crate::db::Transition {
+                item_id: item.id,
+                from: item.state,
+                to: crate::domain::ledger::ItemState::Closed,
+                action: "close_satisfied",
+                actor: "demo",
+                comment: "摸排表已确认，按数据销号",
+                evidence: None,
+            })
+            .await?;
+        }
+    }
     Ok(())
 }
 

@@ -116,10 +116,11 @@ impl Db {
         let (backend, url) = parse_url(url)?;
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
-            // SQLite readers run side by side under WAL, each on its own worker thread; on the
-            // 2-core benchmark machine 8 connections served the org list ~20% faster than 4 and
-            // 2 (docs/benchmarks.md, (e)).
-            .max_connections(8)
+            // SQLite readers run side by side under WAL, each on its own worker thread. Each
+            // connection maps the file (mmap_size below), and mapped pages count in the resident
+            // size of every mapping: 4 connections keep that bounded; 8 served the org list
+            // only ~5% faster on the 2-core benchmark machine (2 were ~15% slower).
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {

@@ -90,17 +90,20 @@ pub struct ListQuery {
     pub state: Option<String>,
     pub region: Option<String>,
     pub unit: Option<String>,
+    /// The responsible person's user name, or "none" for items without one.
+    pub person: Option<String>,
     pub overdue: Option<String>,
     pub closable: Option<String>,
 }
 
 fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
     let some = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
-    let (kind, state, region, unit) = (
+    let (kind, state, region, unit, person) = (
         some(&q.kind),
         some(&q.state),
         some(&q.region),
         some(&q.unit),
+        some(&q.person),
     );
     items
         .into_iter()
@@ -118,6 +121,11 @@ fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
         .filter(|i| {
             unit.as_deref()
                 .is_none_or(|u| i.responsible_unit.as_deref() == Some(u))
+        })
+        .filter(|i| match person.as_deref() {
+            None => true,
+            Some("none") => i.responsible_user.is_none(),
+            Some(p) => i.responsible_user.as_deref() == Some(p),
         })
         .filter(|i| q.overdue.as_deref() != Some("true") || i.overdue)
         .filter(|i| {
@@ -139,6 +147,7 @@ pub struct LedgerPage {
     pub closable: bool,
     pub closable_count: usize,
     pub unit: String,
+    pub person: String,
     pub query: String,
     pub verifier: bool,
     pub worker: bool,
@@ -151,6 +160,7 @@ fn query_string(q: &ListQuery) -> String {
         ("state", &q.state),
         ("region", &q.region),
         ("unit", &q.unit),
+        ("person", &q.person),
         ("overdue", &q.overdue),
         ("closable", &q.closable),
     ];
@@ -213,6 +223,7 @@ async fn list_page(
         closable: q.closable.as_deref() == Some("true"),
         closable_count,
         unit: q.unit.clone().unwrap_or_default(),
+        person: q.person.clone().unwrap_or_default(),
         query: query_string(q),
         verifier: is_verifier(actor.role()),
         worker: is_worker(actor.role()),
@@ -285,10 +296,14 @@ pub async fn export(
     xlsx_download(&[sheet], "tasks.xlsx", "任务清单.xlsx")
 }
 
-/// One row of the responsibility list.
+/// One row of the responsibility list: a responsible unit and one of its responsible persons
+/// (or its items without one).
 pub struct UnitRow {
     pub unit: String,
-    pub persons: String,
+    /// The person as shown (（未指定） for items without one).
+    pub person: String,
+    /// The person as the task list filters it (a user name, or "none").
+    pub person_key: String,
     pub total: usize,
     pub done: usize,
     pub active: usize,
@@ -297,33 +312,34 @@ pub struct UnitRow {
 }
 
 fn unit_rows(items: &[LedgerItem]) -> Vec<UnitRow> {
-    let mut by: BTreeMap<String, Vec<&LedgerItem>> = BTreeMap::new();
+    // By unit, then person; the items without a person after the unit's persons.
+    let mut by: BTreeMap<(String, bool, String), Vec<&LedgerItem>> = BTreeMap::new();
     for i in items {
-        by.entry(
-            i.responsible_unit
-                .clone()
-                .unwrap_or_else(|| "（无法确定）".into()),
-        )
-        .or_default()
-        .push(i);
+        let unit = i
+            .responsible_unit
+            .clone()
+            .unwrap_or_else(|| "（无法确定）".into());
+        let person = i.responsible_user.clone();
+        by.entry((unit, person.is_none(), person.unwrap_or_default()))
+            .or_default()
+            .push(i);
     }
     by.into_iter()
-        .map(|(unit, list)| {
+        .map(|((unit, unassigned, person), list)| {
             let done = list.iter().filter(|i| i.state == ItemState::Closed).count();
             let cancelled = list
                 .iter()
                 .filter(|i| i.state == ItemState::Cancelled)
                 .count();
-            let mut persons: Vec<&str> = list
-                .iter()
-                .filter_map(|i| i.responsible_user.as_deref())
-                .collect();
-            persons.sort();
-            persons.dedup();
             let counted = list.len() - cancelled;
             UnitRow {
                 unit,
-                persons: persons.join("、"),
+                person: if unassigned {
+                    "（未指定）".into()
+                } else {
+                    person.clone()
+                },
+                person_key: if unassigned { "none".into() } else { person },
                 total: counted,
                 done,
                 active: list.iter().filter(|i| i.state.is_active()).count(),
@@ -369,7 +385,7 @@ pub async fn units_export(
         .map(|r| {
             vec![
                 OutCell::Text(r.unit),
-                OutCell::Text(r.persons),
+                OutCell::Text(r.person),
                 OutCell::Int(r.total as i64),
                 OutCell::Int(r.done as i64),
                 OutCell::Int(r.active as i64),
@@ -975,5 +991,92 @@ pub async fn create_item(
             )),
             f,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(
+        id: i64,
+        unit: &str,
+        person: Option<&str>,
+        state: ItemState,
+        overdue: bool,
+    ) -> LedgerItem {
+        LedgerItem {
+            id,
+            kind: ItemKind::EstablishPartyOrg,
+            subject: format!("S{id}"),
+            subject_name: format!("组织{id}"),
+            responsible_unit: Some(unit.to_string()),
+            responsible_user: person.map(str::to_string),
+            gap: String::new(),
+            raised_on: "2026-01-01".into(),
+            deadline: Some("2026-06-30".into()),
+            state,
+            overdue,
+            condition_met: false,
+            evidence: None,
+            org_id: None,
+            region: None,
+            campaign_id: None,
+        }
+    }
+
+    #[test]
+    fn the_responsibility_list_has_a_row_per_unit_and_person() {
+        // 城区工委: 王 has 2 items (1 closed), 李 1 overdue, 1 unassigned; 矿区工委: 1 cancelled.
+        let items = vec![
+            item(1, "城区工委", Some("王"), ItemState::Closed, false),
+            item(2, "城区工委", Some("王"), ItemState::Open, false),
+            item(3, "城区工委", Some("李"), ItemState::InProgress, true),
+            item(4, "城区工委", None, ItemState::Open, false),
+            item(5, "矿区工委", None, ItemState::Cancelled, false),
+        ];
+        let rows: Vec<(String, String, String, usize, usize, usize, usize)> = unit_rows(&items)
+            .into_iter()
+            .map(|r| {
+                (
+                    r.unit,
+                    r.person,
+                    r.person_key,
+                    r.total,
+                    r.done,
+                    r.active,
+                    r.overdue,
+                )
+            })
+            .collect();
+        let s = |t: &str| t.to_string();
+        assert_eq!(
+            rows,
+            vec![
+                (s("城区工委"), s("李"), s("李"), 1, 0, 1, 1),
+                (s("城区工委"), s("王"), s("王"), 2, 1, 1, 0),
+                (s("城区工委"), s("（未指定）"), s("none"), 1, 0, 1, 0),
+                // A cancelled item does not count.
+                (s("矿区工委"), s("（未指定）"), s("none"), 0, 0, 0, 0),
+            ]
+        );
+        // The task list filtered by person: 王's two items; "none": the unassigned ones.
+        let q = |person: &str| ListQuery {
+            kind: None,
+            state: None,
+            region: None,
+            unit: Some("城区工委".into()),
+            person: Some(person.into()),
+            overdue: None,
+            closable: None,
+        };
+        let ids = |q: ListQuery| {
+            filtered(items.clone(), &q)
+                .iter()
+                .map(|i| i.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(q("王")), vec![1, 2]);
+        assert_eq!(ids(q("none")), vec![4]);
     }
 }
