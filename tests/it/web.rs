@@ -582,3 +582,129 @@ async fn a_verifier_creates_a_supervision_item_by_hand() {
         "A's responsible unit"
     );
 }
+
+#[tokio::test]
+async fn a_census_campaign_through_the_pages() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let region = |c: &str| ScopeTarget::Region(RegionCode::parse(c).expect("code"));
+    app.user("chengqu", Role::CountyAdmin, region("140302"))
+        .await;
+    let c = crate::fixture::codes();
+    let (b, cc) = (c[1].clone(), c[2].clone());
+    let org_b = app.t.db.org_id(&b).await.expect("db").expect("org");
+    app.user("org_b", Role::OrgUser, ScopeTarget::Org(org_b))
+        .await;
+    let county = session_cookie(&app.sign_in("chengqu", "pass1234").await).expect("cookie");
+
+    // The county admin opens a campaign for its county; a region outside it is refused.
+    let page = app.get_with_cookie(&county, "/census").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = csrf_of(&page.body);
+    let form = |region: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("name", "城区摸排".to_string()),
+            ("reference_date", "2026-10-31".to_string()),
+            ("end_date", "2026-12-31".to_string()),
+            ("region", region.to_string()),
+        ]
+    };
+    let outside = form("140303");
+    let r = app
+        .post_form(
+            Some(&county),
+            "/census",
+            &outside
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert!(r.body.contains("请选择您管理范围内的区划"), "{}", r.body);
+    let inside = form("140302");
+    let r = app
+        .post_form(
+            Some(&county),
+            "/census",
+            &inside
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let campaign = r.headers["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+
+    // Its three orgs (B, C, F) are missing: the dashboard lists them as to fill.
+    let dash = app.get_with_cookie(&county, "/").await;
+    assert!(dash.body.contains("摸排表待填报"), "dashboard todo");
+    let page = app.get_with_cookie(&county, &campaign).await;
+    assert!(page.body.contains("应填报 3，已填报 0"), "{}", page.body);
+
+    // The org's own user fills its return; a wrong number is named at its field, nothing saved.
+    let own = session_cookie(&app.sign_in("org_b", "pass1234").await).expect("cookie");
+    let form_page = app
+        .get_with_cookie(&own, &format!("{campaign}/orgs/{b}"))
+        .await;
+    assert_eq!(form_page.status, StatusCode::OK);
+    let csrf_b = csrf_of(&form_page.body);
+    let r = app
+        .post_form(
+            Some(&own),
+            &format!("{campaign}/orgs/{b}"),
+            &[
+                ("csrf", csrf_b.as_str()),
+                ("action", "save_confirm"),
+                ("operating_state", "running"),
+                ("staff_count", "6"),
+                ("formal_members", "三"),
+                ("party_org_status", "joint"),
+            ],
+        )
+        .await;
+    assert!(r.body.contains("正式党员数“三”应为整数"), "{}", r.body);
+    // An org user may not confirm: "save and confirm" saves it unconfirmed.
+    let r = app
+        .post_form(
+            Some(&own),
+            &format!("{campaign}/orgs/{b}"),
+            &[
+                ("csrf", csrf_b.as_str()),
+                ("action", "save_confirm"),
+                ("operating_state", "running"),
+                ("staff_count", "6"),
+                ("formal_members", "3"),
+                ("party_org_status", "joint"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Another org's return is not the org user's to see.
+    let other = app
+        .get_with_cookie(&own, &format!("{campaign}/orgs/{cc}"))
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    // The county admin sees it waiting and confirms all.
+    let page = app.get_with_cookie(&county, &campaign).await;
+    assert!(
+        page.body.contains("已填报 1（待确认 1），已确认 0"),
+        "{}",
+        page.body
+    );
+    let dash = app.get_with_cookie(&county, "/").await;
+    assert!(dash.body.contains("摸排表待确认"), "dashboard todo");
+    let r = app
+        .post_form(
+            Some(&county),
+            &format!("{campaign}/confirm"),
+            &[("csrf", csrf_of(&page.body).as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = app.get_with_cookie(&county, &campaign).await;
+    assert!(page.body.contains("已确认 1，未填报 2"), "{}", page.body);
+}

@@ -53,8 +53,8 @@ pub struct DashboardPage {
     pub total: TableRow,
     pub trend_svg: String,
     pub bars_svg: String,
-    /// 待办: (label, count, link) for the actor's scope.
-    pub todo: Vec<(&'static str, usize, &'static str)>,
+    /// 待办: (label, count, link) for the actor's scope and the actor.
+    pub todo: Vec<(&'static str, usize, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -292,14 +292,22 @@ pub async fn show(
     let items = s.db.ledger_items(scope, today()).await?;
     let soon = (today() + chrono::Duration::days(7)).to_string();
     let active: Vec<_> = items.iter().filter(|i| i.state.is_active()).collect();
-    let todo = vec![
+    let mut todo = vec![
+        (
+            "分派给我",
+            active
+                .iter()
+                .filter(|i| i.responsible_user.as_deref() == Some(actor.user.username.as_str()))
+                .count(),
+            format!("/ledger?person={}", url_encode(&actor.user.username)),
+        ),
         (
             "待办",
             active
                 .iter()
                 .filter(|i| i.state == crate::domain::ledger::ItemState::Open)
                 .count(),
-            "/ledger?state=open",
+            "/ledger?state=open".into(),
         ),
         (
             "办理中（含退回）",
@@ -307,7 +315,7 @@ pub async fn show(
                 .iter()
                 .filter(|i| i.state == crate::domain::ledger::ItemState::InProgress)
                 .count(),
-            "/ledger?state=in_progress",
+            "/ledger?state=in_progress".into(),
         ),
         (
             "待销号",
@@ -315,7 +323,7 @@ pub async fn show(
                 .iter()
                 .filter(|i| i.state == crate::domain::ledger::ItemState::Submitted)
                 .count(),
-            "/ledger?state=submitted",
+            "/ledger?state=submitted".into(),
         ),
         (
             "7日内到期",
@@ -323,14 +331,36 @@ pub async fn show(
                 .iter()
                 .filter(|i| !i.overdue && i.deadline.as_ref().is_some_and(|d| *d <= soon))
                 .count(),
-            "/ledger?state=active",
+            "/ledger?state=active".into(),
         ),
         (
             "逾期",
             active.iter().filter(|i| i.overdue).count(),
-            "/ledger?overdue=true",
+            "/ledger?overdue=true".into(),
         ),
     ];
+    // Census returns: those still to fill in the open campaigns, and (for the responsible
+    // units) those waiting for confirmation.
+    for c in s.db.campaigns(scope).await? {
+        if c.campaign.end_date < today() {
+            continue;
+        }
+        let href = format!("/census/{}", c.campaign.id);
+        if crate::domain::ledger::is_worker(actor.role()) && c.progress.missing() > 0 {
+            todo.push((
+                "摸排表待填报",
+                usize::try_from(c.progress.missing()).unwrap_or(0),
+                format!("{href}?state=missing"),
+            ));
+        }
+        if crate::domain::census::is_confirmer(actor.role()) && c.progress.waiting() > 0 {
+            todo.push((
+                "摸排表待确认",
+                usize::try_from(c.progress.waiting()).unwrap_or(0),
+                format!("{href}?state=returned"),
+            ));
+        }
+    }
     let page = DashboardPage {
         todo,
         layout: frame(&actor, "工作台", "dashboard", Vec::new()),
