@@ -82,7 +82,9 @@ impl Db {
         w.positions(data).await?;
         tracing::debug!(elapsed = ?started.elapsed(), "positions written");
         w.census(data).await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "census returns written");
         let orgs = w.touched_orgs().await?;
+        tracing::debug!(elapsed = ?started.elapsed(), orgs = orgs.len(), "touched orgs found");
         if !orgs.is_empty() {
             let n = spans::refresh(w.conn, w.backend, spans::Which::Orgs(&orgs)).await?;
             tracing::debug!(elapsed = ?started.elapsed(), orgs = orgs.len(), spans = n, "coverage spans refreshed");

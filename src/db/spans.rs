@@ -89,6 +89,7 @@ async fn refresh_where(
     backend: Backend,
     id_condition: &str,
 ) -> DbResult<usize> {
+    let started = std::time::Instant::now();
     let sql = format!(
         "SELECT id, region_code, kind, status, formal_members, registered_on, terminated_on \
          FROM social_orgs WHERE id {id_condition}"
@@ -162,6 +163,7 @@ async fn refresh_where(
             .or_default()
             .push((parse_date(&r.try_get::<String, _>(1)?)?, r.try_get(2)?));
     }
+    let read = started.elapsed();
     let sql = format!("DELETE FROM coverage_spans WHERE org_id {id_condition}");
     sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
     let mut rows = Vec::new();
@@ -191,7 +193,9 @@ async fn refresh_where(
             ]);
         }
     }
+    let computed = started.elapsed();
     insert_rows(conn, backend, "coverage_spans", COLUMNS, &rows).await?;
+    tracing::trace!(?read, ?computed, written = ?started.elapsed(), "spans of a chunk");
     Ok(rows.len())
 }
 

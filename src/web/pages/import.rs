@@ -119,20 +119,23 @@ pub async fn upload(
             None,
         );
     };
-    let (_, data, report) = match check(&s, &bytes, &name).await? {
+    let (wb, _, report) = match check(&s, &bytes, &name).await? {
         Ok(x) => x,
         Err(message) => return page(&actor, None, Some(message), None),
     };
     let id =
         s.db.add_pending_import(actor.user.id, &name, &bytes)
             .await?;
-    let counts = vec![
-        ("单位", count(data.units.len() as i64)),
-        ("社会组织", count(data.orgs.len() as i64)),
-        ("党组织", count(data.party_orgs.len() as i64)),
-        ("党建指导员", count(data.instructors.len() as i64)),
-        ("任职", count(data.positions.len() as i64)),
-    ];
+    // The data rows of each known sheet the workbook has, errors or not.
+    let counts = crate::excel::columns::SHEETS
+        .iter()
+        .filter_map(|spec| {
+            wb.sheets
+                .iter()
+                .find(|sheet| sheet.name.trim() == spec.name)
+                .map(|sheet| (spec.name, count(sheet.rows.len() as i64)))
+        })
+        .collect();
     let checked = Checked {
         id,
         file_name: name,
