@@ -272,6 +272,33 @@ impl Writer<'_> {
             match by_code.get(o.credit_code.as_str()) {
                 Some(old) if *old == o => {}
                 Some(old) => {
+                    // A change of the registration attributes keeps the old ones, in force
+                    // until today (spec/domain.md §4.2; migration 0009).
+                    if old.region != o.region
+                        || old.kind != o.kind
+                        || old.status != o.status
+                        || old.supervising_unit != o.supervising_unit
+                    {
+                        let old_unit = old
+                            .supervising_unit
+                            .as_ref()
+                            .and_then(|name| unit_ids.get(name).copied());
+                        sqlx::query(
+                            "INSERT INTO org_history (org_id, valid_to, region_code, kind, status, \
+                             supervising_unit_id, recorded_by, recorded_at) \
+                             SELECT id, $1, $2, $3, $4, $5, $6, $7 FROM social_orgs WHERE credit_code = $8",
+                        )
+                        .bind(self.today.to_string())
+                        .bind(old.region.as_str().to_string())
+                        .bind(old.kind.code())
+                        .bind(old.status.code())
+                        .bind(old_unit)
+                        .bind(self.actor.to_string())
+                        .bind(self.at.clone())
+                        .bind(o.credit_code.as_str().to_string())
+                        .execute(&mut *self.conn)
+                        .await?;
+                    }
                     values.push(Value::text(o.credit_code.as_str()));
                     let sql = format!(
                         "UPDATE social_orgs SET {} WHERE credit_code = $18",

@@ -79,16 +79,19 @@ fn facts_select(scope: &Scope, facts: Facts<'_>) -> String {
     } else {
         ("", "")
     };
+    // The responsible unit as of D, from the span's region and supervising unit (the rule of
+    // the view org_responsible_units, applied to the attributes in force then).
     let (unit_column, unit_join) = if facts.with_unit {
         (
-            "ru.unit_id",
-            " JOIN org_responsible_units ru ON ru.org_id = s.org_id",
+            "CASE WHEN su.carries_party_building = 1 THEN su.id ELSE rc.unit_id END",
+            " LEFT JOIN units su ON su.id = s.supervising_unit_id \
+             LEFT JOIN region_committees rc ON rc.region_code = s.region_code",
         )
     } else {
         ("CAST(NULL AS BIGINT)", "")
     };
     format!(
-        "SELECT s.org_id AS id, {org_columns}s.kind, s.region_code, s.status, \
+        "SELECT s.org_id AS id, {org_columns}s.kind, s.region_code, s.status, s.supervising_unit_id, \
          s.formal_members, {unit_column} AS responsible_unit_id, s.covered, s.own_covered, s.stationed \
          FROM coverage_spans s{org_join}{unit_join} WHERE {}",
         conditions.join(" AND ")
@@ -681,10 +684,11 @@ impl Db {
         // every matching row with all its columns, at twice the cost.
         let sql = format!(
             "WITH facts AS ({page_facts}), counted AS ({count_facts}) \
-             SELECT p.*, (SELECT un.name FROM org_responsible_units ru JOIN units un ON un.id = ru.unit_id \
-             WHERE ru.org_id = p.id) AS responsible_unit, \
+             SELECT p.*, (SELECT un.name FROM units un WHERE un.id = COALESCE(\
+             (SELECT su.id FROM units su WHERE su.id = p.supervising_unit_id AND su.carries_party_building = 1), \
+             (SELECT rc.unit_id FROM region_committees rc WHERE rc.region_code = p.region_code))) AS responsible_unit, \
              (SELECT COUNT(*) FROM counted f WHERE {conditions}) AS total_count \
-             FROM (SELECT f.id, f.credit_code, f.name, f.kind, \
+             FROM (SELECT f.id, f.credit_code, f.name, f.kind, f.supervising_unit_id, \
              f.region_code, f.status, f.registered_on, f.terminated_on, f.formal_members, f.covered, f.own_covered, \
              CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered \
              FROM facts f WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}) p ORDER BY {outer}",

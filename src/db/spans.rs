@@ -12,10 +12,10 @@ use sqlx::Row;
 
 use super::values::{Value, insert_rows, parse_date, parse_opt_date};
 use super::{Backend, Db, DbResult};
-use crate::domain::spans::{Interval, LinkSpan, Members, spans};
+use crate::domain::spans::{Interval, LinkSpan, Members, OrgTimeline, spans};
 
 /// The version of the span computation; a database built with another version is rebuilt.
-pub(super) const VERSION: &str = "2";
+pub(super) const VERSION: &str = "3";
 const VERSION_KEY: &str = "coverage_spans.version";
 /// The stored `valid_from` of an org's first span (the beginning of time).
 pub(super) const BEGINNING: &str = "0000-01-01";
@@ -34,12 +34,19 @@ pub(crate) enum Which<'a> {
     Orgs(&'a BTreeSet<i64>),
 }
 
-/// An org row as the spans need it.
-struct OrgRow {
-    id: i64,
+/// An org's registration attributes, as they are now or were before a change.
+#[derive(Debug, Clone)]
+struct Attributes {
     region: String,
     kind: String,
     status: String,
+    supervising_unit: Option<i64>,
+}
+
+/// An org row as the spans need it.
+struct OrgRow {
+    id: i64,
+    current: Attributes,
     formal_members: i64,
     registration: Interval,
 }
@@ -91,8 +98,8 @@ async fn refresh_where(
 ) -> DbResult<usize> {
     let started = std::time::Instant::now();
     let sql = format!(
-        "SELECT id, region_code, kind, status, formal_members, registered_on, terminated_on \
-         FROM social_orgs WHERE id {id_condition}"
+        "SELECT id, region_code, kind, status, formal_members, registered_on, terminated_on, \
+         supervising_unit_id FROM social_orgs WHERE id {id_condition}"
     );
     let mut orgs = Vec::new();
     for r in sqlx::query(AssertSqlSafe(sql))
@@ -101,9 +108,12 @@ async fn refresh_where(
     {
         orgs.push(OrgRow {
             id: r.try_get(0)?,
-            region: r.try_get(1)?,
-            kind: r.try_get(2)?,
-            status: r.try_get(3)?,
+            current: Attributes {
+                region: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                status: r.try_get(3)?,
+                supervising_unit: r.try_get(7)?,
+            },
             formal_members: r.try_get(4)?,
             registration: Interval::new(
                 parse_date(&r.try_get::<String, _>(5)?)?,
@@ -163,6 +173,27 @@ async fn refresh_where(
             .or_default()
             .push((parse_date(&r.try_get::<String, _>(1)?)?, r.try_get(2)?));
     }
+    // Earlier registration attributes, oldest first: version i is history[i], the last version
+    // the org row's current values.
+    let sql = format!(
+        "SELECT org_id, valid_to, region_code, kind, status, supervising_unit_id FROM org_history \
+         WHERE org_id {id_condition} ORDER BY org_id, valid_to, id"
+    );
+    let mut history: HashMap<i64, Vec<(chrono::NaiveDate, Attributes)>> = HashMap::new();
+    for r in sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        history.entry(r.try_get(0)?).or_default().push((
+            parse_date(&r.try_get::<String, _>(1)?)?,
+            Attributes {
+                region: r.try_get(2)?,
+                kind: r.try_get(3)?,
+                status: r.try_get(4)?,
+                supervising_unit: r.try_get(5)?,
+            },
+        ));
+    }
     let read = started.elapsed();
     let sql = format!("DELETE FROM coverage_spans WHERE org_id {id_condition}");
     sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
@@ -175,16 +206,27 @@ async fn refresh_where(
             imported: o.formal_members,
             returns: returns.remove(&o.id).unwrap_or_default(),
         };
-        for s in spans(o.registration, org_links, org_stations, &members) {
+        let versions = history.remove(&o.id).unwrap_or_default();
+        let changes: Vec<chrono::NaiveDate> = versions.iter().map(|(d, _)| *d).collect();
+        let timeline = OrgTimeline {
+            registration: o.registration,
+            links: org_links,
+            stations: org_stations,
+            members: &members,
+            changes: &changes,
+        };
+        for s in spans(&timeline) {
+            let a = versions.get(s.state.version).map_or(&o.current, |(_, a)| a);
             rows.push(vec![
                 Value::int(o.id),
                 s.from
                     .map(Value::date)
                     .unwrap_or_else(|| Value::text(BEGINNING)),
                 s.to.map(Value::date).unwrap_or_else(|| Value::text(END)),
-                Value::text(&o.region),
-                Value::text(&o.kind),
-                Value::text(&o.status),
+                Value::text(&a.region),
+                Value::text(&a.kind),
+                Value::text(&a.status),
+                Value::opt_int(a.supervising_unit),
                 Value::int(s.state.formal_members),
                 flag(s.state.in_scope),
                 flag(s.state.covered),
@@ -206,6 +248,7 @@ const COLUMNS: &[&str] = &[
     "region_code",
     "kind",
     "status",
+    "supervising_unit_id",
     "formal_members",
     "in_scope",
     "covered",

@@ -81,6 +81,16 @@ pub struct State {
     pub stationed: bool,
     /// Formal party members on staff ([`Members::at`]).
     pub formal_members: i64,
+    /// Which version of the org's registration attributes (region, kind, status, supervising
+    /// unit) is in force: the number of attribute changes on or before the date
+    /// ([`version_at`]).
+    pub version: usize,
+}
+
+/// The version of an org's registration attributes in force at `d`, given the dates of its
+/// changes (sorted or not): how many of them are on or before `d`. Version 0 is the oldest.
+pub fn version_at(changes: &[NaiveDate], d: NaiveDate) -> usize {
+    changes.iter().filter(|c| **c <= d).count()
 }
 
 /// A stretch of time with one state: `[from, to)`, where `from = None` is the beginning of time
@@ -93,17 +103,19 @@ pub struct Span {
 }
 
 /// The state at a date, straight from the definitions.
-pub fn state_at(
-    registration: Interval,
-    links: &[LinkSpan],
-    stations: &[Interval],
-    members: &Members,
-    d: NaiveDate,
-) -> State {
+pub fn state_at(org: &OrgTimeline<'_>, d: NaiveDate) -> State {
+    let OrgTimeline {
+        registration,
+        links,
+        stations,
+        members,
+        changes,
+    } = *org;
     let mut state = State {
         in_scope: registration.contains(d),
         stationed: stations.iter().any(|s| s.contains(d)),
         formal_members: members.at(d),
+        version: version_at(changes, d),
         ..State::default()
     };
     for l in links {
@@ -115,14 +127,28 @@ pub fn state_at(
     state
 }
 
+/// Everything an org's state over time depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgTimeline<'a> {
+    /// `[registered_on, terminated_on)`.
+    pub registration: Interval,
+    pub links: &'a [LinkSpan],
+    pub stations: &'a [Interval],
+    pub members: &'a Members,
+    /// The dates its registration attributes changed.
+    pub changes: &'a [NaiveDate],
+}
+
 /// The spans of one org: consecutive, non-overlapping, covering all time, adjacent spans always
-/// in different states. `registration` is `[registered_on, terminated_on)`.
-pub fn spans(
-    registration: Interval,
-    links: &[LinkSpan],
-    stations: &[Interval],
-    members: &Members,
-) -> Vec<Span> {
+/// in different states.
+pub fn spans(org: &OrgTimeline<'_>) -> Vec<Span> {
+    let OrgTimeline {
+        registration,
+        links,
+        stations,
+        members,
+        changes,
+    } = *org;
     // Every date where some relation starts or ends; the state can change only there.
     let mut dates = vec![registration.from];
     dates.extend(registration.to);
@@ -137,6 +163,7 @@ pub fn spans(
         dates.extend(s.to);
     }
     dates.extend(members.returns.iter().map(|(d, _)| *d));
+    dates.extend(changes.iter().copied());
     dates.sort_unstable();
     dates.dedup();
     // Before the first date nothing has started: the empty state, with the imported count.
@@ -149,7 +176,7 @@ pub fn spans(
         },
     }];
     for d in dates {
-        let state = state_at(registration, links, stations, members, d);
+        let state = state_at(org, d);
         let last = out.last_mut().expect("starts with one span");
         if last.state != state {
             last.to = Some(d);
@@ -175,12 +202,29 @@ mod tests {
         Interval::new(d(from), to.map(d))
     }
 
+    fn timeline<'a>(
+        registration: Interval,
+        links: &'a [LinkSpan],
+        stations: &'a [Interval],
+        members: &'a Members,
+        changes: &'a [NaiveDate],
+    ) -> OrgTimeline<'a> {
+        OrgTimeline {
+            registration,
+            links,
+            stations,
+            members,
+            changes,
+        }
+    }
+
     const EMPTY: State = State {
         in_scope: false,
         covered: false,
         own_covered: false,
         stationed: false,
         formal_members: 0,
+        version: 0,
     };
     const NONE: &Members = &Members {
         imported: 0,
@@ -190,7 +234,13 @@ mod tests {
     #[test]
     fn an_org_without_relations_has_three_spans() {
         // Registered 2018-03-01, terminated 2021-06-30: out, in, out.
-        let s = spans(iv("2018-03-01", Some("2021-06-30")), &[], &[], NONE);
+        let s = spans(&timeline(
+            iv("2018-03-01", Some("2021-06-30")),
+            &[],
+            &[],
+            NONE,
+            &[],
+        ));
         let in_scope = State {
             in_scope: true,
             ..EMPTY
@@ -235,7 +285,7 @@ mod tests {
                 own: true,
             },
         ];
-        let s = spans(iv("2016-01-01", None), &links, &[], NONE);
+        let s = spans(&timeline(iv("2016-01-01", None), &links, &[], NONE, &[]));
         let states: Vec<(Option<NaiveDate>, bool, bool)> = s
             .iter()
             .map(|s| (s.from, s.state.covered, s.state.own_covered))
@@ -286,7 +336,10 @@ mod tests {
             imported: 2,
             returns: vec![(d("2021-10-31"), 1), (d("2019-10-31"), 4)],
         };
-        let s = spans(registration, &links, &stations, &members);
+        // Moved to another region on 2020-03-15 and another status on 2022-05-01.
+        let changes = [d("2022-05-01"), d("2020-03-15")];
+        let org = timeline(registration, &links, &stations, &members, &changes);
+        let s = spans(&org);
         assert_eq!(s.first().and_then(|s| s.from), None);
         assert_eq!(s.last().and_then(|s| s.to), None);
         for pair in s.windows(2) {
@@ -299,17 +352,13 @@ mod tests {
                 .iter()
                 .find(|s| s.from.is_none_or(|f| f <= day) && s.to.is_none_or(|t| day < t))
                 .expect("one span contains every day");
-            assert_eq!(
-                span.state,
-                state_at(registration, &links, &stations, &members, day),
-                "{day}"
-            );
+            assert_eq!(span.state, state_at(&org, day), "{day}");
             day = day.succ_opt().unwrap();
         }
         // Spot checks by hand: 2019-02-01 in scope, covered by the own org (link 2018-01-01..
         // 2019-06-30, party org to 2019-03-01), stationed (2018-06-01..2020-01-01).
         // Before the first return: the imported 2 members.
-        let at = state_at(registration, &links, &stations, &members, d("2019-02-01"));
+        let at = state_at(&org, d("2019-02-01"));
         assert_eq!(
             at,
             State {
@@ -318,24 +367,32 @@ mod tests {
                 own_covered: true,
                 stationed: true,
                 formal_members: 2,
+                version: 0,
             }
         );
         // 2019-03-01 the own party org is dissolved: uncovered, still stationed.
-        let at = state_at(registration, &links, &stations, &members, d("2019-03-01"));
+        let at = state_at(&org, d("2019-03-01"));
         assert!(at.in_scope && !at.covered && !at.own_covered && at.stationed);
         // The returns: 4 from 2019-10-31, 1 from 2021-10-31 (listed out of date order).
-        let members_at = |day| state_at(registration, &links, &stations, &members, d(day));
+        let members_at = |day| state_at(&org, d(day));
         assert_eq!(members_at("2019-10-30").formal_members, 2);
         assert_eq!(members_at("2019-10-31").formal_members, 4);
         assert_eq!(members_at("2021-10-30").formal_members, 4);
         assert_eq!(members_at("2021-10-31").formal_members, 1);
         // 2023-02-01: terminated, and the second station ended the same day.
         assert_eq!(
-            state_at(registration, &links, &stations, &members, d("2023-02-01")),
+            state_at(&org, d("2023-02-01")),
             State {
                 formal_members: 1,
+                version: 2,
                 ..EMPTY
             }
         );
+        // The attribute versions: 0 before 2020-03-15, 1 from then, 2 from 2022-05-01.
+        assert_eq!(state_at(&org, d("2020-03-14")).version, 0);
+        assert_eq!(state_at(&org, d("2020-03-15")).version, 1);
+        assert_eq!(state_at(&org, d("2022-04-30")).version, 1);
+        assert_eq!(state_at(&org, d("2022-05-01")).version, 2);
+        assert!(s.iter().any(|x| x.from == Some(d("2020-03-15"))));
     }
 }

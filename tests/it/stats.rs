@@ -216,3 +216,81 @@ async fn cross_appointment_counts_persons_in_both_the_org_and_its_party_org() {
         .expect("stats");
     assert_eq!((r.covered, r.two_way_entry, r.head_is_secretary), (1, 0, 0));
 }
+
+#[tokio::test]
+async fn an_org_moved_to_another_county_counts_there_from_the_day_of_the_change() {
+    // On 2026-11-28 C (城区 140302, supervised by 体育局 which carries no party building,
+    // 异常) is re-registered in 矿区 (140303) and back to 正常. In scope on both days: A, G
+    // (140300); B, C, F (140302 until the change); D, I (140303).
+    // 2026-11-27: 城区 3 in scope (B, C, F), 1 abnormal (C); 矿区 2 (D, I), 0 abnormal;
+    //             城区工委 responsible for 3 (B, C, F), 矿区工委 for 2.
+    // 2026-11-28: 城区 2 (B, F), 0 abnormal; 矿区 3 (C, D, I), 0 abnormal;
+    //             城区工委 2, 矿区工委 3.
+    let t = golden_db().await;
+    let mut data =
+        t.db.read_dataset(&Scope::City, dangjian::db::ReadOptions::default())
+            .await
+            .expect("read");
+    let c = crate::fixture::codes()[2].clone();
+    let org = data
+        .orgs
+        .iter_mut()
+        .find(|o| o.credit_code.as_str() == c)
+        .expect("C");
+    org.region = dangjian::domain::codes::RegionCode::parse("140303").expect("code");
+    org.status = dangjian::domain::model::OrgStatus::Normal;
+    t.db.write_dataset(&Scope::City, &data, "test", date("2026-11-28"))
+        .await
+        .expect("write");
+    let (before, after) = (date("2026-11-27"), date("2026-11-28"));
+    let by_region = |d| stats::coverage(&t.db, &Scope::City, d, By::Region);
+    let r = by_region(before).await.expect("stats");
+    assert_eq!(
+        (
+            row(&r, "140302").counts.in_scope,
+            row(&r, "140302").counts.abnormal
+        ),
+        (3, 1)
+    );
+    assert_eq!(row(&r, "140303").counts.in_scope, 2);
+    let r = by_region(after).await.expect("stats");
+    assert_eq!(
+        (
+            row(&r, "140302").counts.in_scope,
+            row(&r, "140302").counts.abnormal
+        ),
+        (2, 0)
+    );
+    assert_eq!(
+        (
+            row(&r, "140303").counts.in_scope,
+            row(&r, "140303").counts.abnormal
+        ),
+        (3, 0)
+    );
+    let by_unit = |d| stats::coverage(&t.db, &Scope::City, d, By::ResponsibleUnit);
+    let r = by_unit(before).await.expect("stats");
+    assert_eq!(row(&r, "城区工委").counts.in_scope, 3);
+    assert_eq!(row(&r, "矿区工委").counts.in_scope, 2);
+    let r = by_unit(after).await.expect("stats");
+    assert_eq!(row(&r, "城区工委").counts.in_scope, 2);
+    assert_eq!(row(&r, "矿区工委").counts.in_scope, 3);
+    // The drill-down of 城区 as of the day before still lists C, with the unit of that day.
+    let filter = dangjian::db::OrgFilter {
+        as_of: Some(before),
+        in_scope_only: true,
+        regions: Some(vec![
+            dangjian::domain::codes::RegionCode::parse("140302").expect("code"),
+        ]),
+        limit: 50,
+        ..dangjian::db::OrgFilter::default()
+    };
+    let (items, total) =
+        t.db.list_orgs(&Scope::City, &filter, 3, after)
+            .await
+            .expect("list");
+    assert_eq!(total, 3);
+    let listed = items.iter().find(|o| o.credit_code == c).expect("C listed");
+    assert_eq!(listed.responsible_unit.as_deref(), Some("城区工委"));
+    assert_eq!(listed.region, "140302");
+}
