@@ -91,8 +91,34 @@ pub struct ReturnFilter {
     pub unit: Option<Option<i64>>,
     /// Text in the org's name or credit code.
     pub q: Option<String>,
+    /// Only the orgs whose returns the actor's unit confirms ([`confirmable`]).
+    pub confirmable_only: bool,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// The SQL condition (on the social org `o`) for the orgs whose returns an actor with this scope
+/// confirms: those it is the responsible unit of (`domain.md` §4.3). City admins confirm for the
+/// whole city; a county admin for the orgs whose responsible unit is its county committee; a
+/// department user for the orgs its unit is responsible for. Other scopes confirm nothing.
+pub(crate) fn confirmable(scope: &Scope) -> String {
+    match scope {
+        Scope::City => "1 = 1".to_string(),
+        Scope::Regions(codes) if !codes.is_empty() => {
+            let list: Vec<String> = codes.iter().map(|c| format!("'{}'", c.as_str())).collect();
+            format!(
+                "o.id IN (SELECT ru.org_id FROM org_responsible_units ru \
+                 JOIN region_committees rc ON rc.unit_id = ru.unit_id WHERE rc.region_code IN ({}))",
+                list.join(", ")
+            )
+        }
+        Scope::Unit(id) => {
+            format!(
+                "o.id IN (SELECT ru.org_id FROM org_responsible_units ru WHERE ru.unit_id = {id})"
+            )
+        }
+        _ => "1 = 0".to_string(),
+    }
 }
 
 /// A return to save for an org of a campaign (a form, or a workbook row).
@@ -364,6 +390,9 @@ impl Db {
         filter: &ReturnFilter,
     ) -> DbResult<(Vec<ReturnRow>, i64)> {
         let mut conditions = vec![self.campaign_orgs(c).await?, scope.org_condition("o")];
+        if filter.confirmable_only {
+            conditions.push(confirmable(scope));
+        }
         match filter.state {
             Some(ReturnState::Missing) => conditions.push("r.id IS NULL".into()),
             Some(ReturnState::Returned) => {
@@ -439,19 +468,22 @@ impl Db {
 
     /// Saves a return (the caller has checked the org is in the campaign and in scope, and the
     /// return's problems). Any change clears an earlier confirmation unless `confirmed`.
-    pub async fn save_return(&self, w: &ReturnWrite<'_>, actor: &str) -> DbResult<()> {
+    /// Returns whether anything changed.
+    pub async fn save_return(&self, w: &ReturnWrite<'_>, actor: &str) -> DbResult<bool> {
         let mut tx = self.pool().begin().await?;
-        if write_return(&mut tx, w, actor).await? {
+        let changed = write_return(&mut tx, w, actor).await?;
+        if changed {
             // A confirmation given or cleared changes the org's counts over time.
             let org = BTreeSet::from([w.org_id]);
             spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&org)).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(changed)
     }
 
     /// Confirms the returns of the given orgs (or every unconfirmed return in scope) of a
-    /// campaign; their formal members count from the reference date on. Returns how many.
+    /// campaign, among those the actor's unit is responsible for ([`confirmable`]); their formal
+    /// members count from the reference date on. Returns how many.
     pub async fn confirm_returns(
         &self,
         scope: &Scope,
@@ -461,9 +493,10 @@ impl Db {
     ) -> DbResult<usize> {
         let mut conditions = vec![
             format!(
-                "r.org_id IN (SELECT o.id FROM social_orgs o WHERE {} AND {})",
+                "r.org_id IN (SELECT o.id FROM social_orgs o WHERE {} AND {} AND {})",
                 self.campaign_orgs(c).await?,
-                scope.org_condition("o")
+                scope.org_condition("o"),
+                confirmable(scope)
             ),
             "r.confirmed_at IS NULL".to_string(),
         ];
@@ -544,6 +577,20 @@ impl Db {
         spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&changed)).await?;
         tx.commit().await?;
         Ok(changed.len())
+    }
+
+    /// Whether the actor's unit confirms this org's returns ([`confirmable`]).
+    pub async fn confirms(&self, scope: &Scope, org_id: i64) -> DbResult<bool> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM social_orgs o WHERE o.id = $1 AND {} AND {}",
+            scope.org_condition("o"),
+            confirmable(scope)
+        );
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(org_id)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n > 0)
     }
 
     /// The operating state of each org's latest confirmed return on or before `d` (by the
@@ -692,19 +739,34 @@ pub(super) async fn write_return(
     };
     let r = w.ret;
     match old {
-        Some((state, Some(prev), _))
-            if prev == *r && (state == ReturnState::Confirmed) == w.confirmed =>
-        {
-            return Ok(false);
+        // The same figures: only a confirmation given now changes anything (who filled the
+        // return stays who filled it).
+        Some((state, Some(prev), _)) if prev == *r => {
+            if !w.confirmed || state == ReturnState::Confirmed {
+                return Ok(false);
+            }
+            sqlx::query(
+                "UPDATE census_returns SET confirmed_by = $1, confirmed_at = $2 \
+                 WHERE campaign_id = $3 AND org_id = $4",
+            )
+            .bind(confirmed_by)
+            .bind(confirmed_at)
+            .bind(w.campaign_id)
+            .bind(w.org_id)
+            .execute(&mut *conn)
+            .await?;
+            log(
+                conn,
+                actor,
+                &format!("{}/{}", w.campaign_id, w.org_id),
+                "confirm",
+                String::new(),
+                String::new(),
+            )
+            .await?;
         }
-        Some((state, Some(prev), [.., prev_by, prev_at])) => {
-            // Only a change of the figures clears a confirmation; confirming an unchanged
-            // return keeps who filled it.
-            let (by, at) = if w.confirmed || prev != *r {
-                (confirmed_by, confirmed_at)
-            } else {
-                (prev_by, prev_at)
-            };
+        // Changed figures: a new return, confirmed only if confirmed now.
+        Some((state, Some(prev), _)) => {
             sqlx::query(
                 "UPDATE census_returns SET operating_state = $1, staff_count = $2, member_count = $3, \
                  formal_members = $4, probationary_members = $5, party_org_status = $6, note = $7, \
@@ -720,8 +782,8 @@ pub(super) async fn write_return(
             .bind(r.note.clone())
             .bind(actor.to_string())
             .bind(now.clone())
-            .bind(by)
-            .bind(at)
+            .bind(confirmed_by)
+            .bind(confirmed_at)
             .bind(w.campaign_id)
             .bind(w.org_id)
             .execute(&mut *conn)

@@ -25,6 +25,26 @@ use crate::domain::model::{
     PartyOrgStatus, StationRole, UnitKind,
 };
 
+/// An org as the census sheet checks a row against it.
+#[derive(Debug, Clone)]
+pub struct OrgPlace {
+    pub name: String,
+    pub region: RegionCode,
+    pub registered_on: NaiveDate,
+    pub terminated_on: Option<NaiveDate>,
+}
+
+impl OrgPlace {
+    fn of(o: &OrgRecord) -> OrgPlace {
+        OrgPlace {
+            name: o.name.clone(),
+            region: o.region.clone(),
+            registered_on: o.registered_on,
+            terminated_on: o.terminated_on,
+        }
+    }
+}
+
 /// What the registry already holds, for cross-references and defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
@@ -33,8 +53,8 @@ pub struct Known {
     /// Credit code → (registered_on, counts_on).
     pub orgs: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
     pub party_orgs: HashSet<String>,
-    /// Credit code → (region, registered_on, terminated_on), for the census sheet's scope check.
-    pub org_places: HashMap<String, (RegionCode, NaiveDate, Option<NaiveDate>)>,
+    /// Credit code → the org's name, region and dates, for the census sheet's checks.
+    pub org_places: HashMap<String, OrgPlace>,
     /// Census campaigns by name: (reference date, the regions they cover).
     pub campaigns: HashMap<String, (NaiveDate, Vec<RegionCode>)>,
 }
@@ -48,12 +68,7 @@ impl Known {
         let org_places = data
             .orgs
             .iter()
-            .map(|o| {
-                (
-                    o.credit_code.as_str().to_string(),
-                    (o.region.clone(), o.registered_on, o.terminated_on),
-                )
-            })
+            .map(|o| (o.credit_code.as_str().to_string(), OrgPlace::of(o)))
             .collect();
         let campaigns = db
             .campaign_index()
@@ -180,10 +195,7 @@ pub fn validate(wb: &Workbook, known: &Known, today: NaiveDate) -> (Dataset, Rep
     if let Some(s) = find(&columns::CENSUS) {
         let mut places = known.org_places.clone();
         for o in &v.data.orgs {
-            places.insert(
-                o.credit_code.as_str().to_string(),
-                (o.region.clone(), o.registered_on, o.terminated_on),
-            );
+            places.insert(o.credit_code.as_str().to_string(), OrgPlace::of(o));
         }
         v.data.census = v.census(s, &places, &|_| true);
     }
@@ -832,7 +844,7 @@ impl Validator<'_> {
     fn census(
         &mut self,
         sheet: &Sheet,
-        places: &HashMap<String, (RegionCode, NaiveDate, Option<NaiveDate>)>,
+        places: &HashMap<String, OrgPlace>,
         allowed: &dyn Fn(&str) -> bool,
     ) -> Vec<CensusRecord> {
         let known = self.known;
@@ -841,8 +853,27 @@ impl Validator<'_> {
         };
         let mut seen: HashMap<(String, String), u32> = HashMap::new();
         let mut out = Vec::new();
+        // The return's own columns: a row with none of them filled is a return not yet filled in
+        // (the campaign's download lists every org), skipped rather than refused.
+        const RETURN_COLUMNS: [&str; 7] = [
+            "运行状态",
+            "从业人员数",
+            "会员数",
+            "正式党员数",
+            "预备党员数",
+            "党组织状况",
+            "备注",
+        ];
         for row in &sheet.rows {
             let mut cx = Cx::new(&m, row, &mut self.report);
+            let blank = |cell: &Cell| match cell {
+                Cell::Empty => true,
+                Cell::Text(t) => t.trim().is_empty(),
+                _ => false,
+            };
+            if RETURN_COLUMNS.iter().all(|h| blank(cx.raw(h))) {
+                continue;
+            }
             let campaign =
                 cx.required_text("摸排名称")
                     .and_then(|name| match known.campaigns.get(&name) {
@@ -863,24 +894,40 @@ impl Validator<'_> {
                     None => {
                         cx.error::<()>("统一社会信用代码", "系统中没有这个社会组织".into());
                     }
-                    Some(_) if !allowed(c.as_str()) => {
-                        cx.error::<()>("统一社会信用代码", "这个社会组织不在您的管理范围内".into());
-                    }
-                    Some((region, registered, terminated)) => {
-                        let in_scope =
-                            *registered <= *reference && terminated.is_none_or(|t| *reference < t);
-                        if !regions.contains(region) {
+                    Some(place) => {
+                        let in_scope = place.registered_on <= *reference
+                            && place.terminated_on.is_none_or(|t| *reference < t);
+                        if !regions.contains(&place.region) {
                             cx.error::<()>(
                                 "统一社会信用代码",
                                 format!(
                                     "这个社会组织的登记区划 {} 不在摸排“{name}”的范围内",
-                                    region.as_str()
+                                    place.region.as_str()
                                 ),
                             );
                         } else if !in_scope {
                             cx.error::<()>(
                                 "统一社会信用代码",
-                                format!("这个社会组织在摸排基准日 {reference} 未在册（尚未成立或已注销、撤销）"),
+                                format!(
+                                    "这个社会组织在摸排基准日 {reference} 未在册（尚未成立或已注销、撤销），不在本次摸排范围内"
+                                ),
+                            );
+                        } else if !allowed(c.as_str()) {
+                            cx.error::<()>(
+                                "统一社会信用代码",
+                                "这个社会组织不在您的管理范围内".into(),
+                            );
+                        }
+                        // The name is there for checking: another name means a wrong code.
+                        if let Some(given) = cx.text("社会组织名称")
+                            && given.trim() != place.name
+                        {
+                            cx.error::<()>(
+                                "社会组织名称",
+                                format!(
+                                    "与信用代码对应的社会组织“{}”不一致，请核对信用代码",
+                                    place.name
+                                ),
                             );
                         }
                     }

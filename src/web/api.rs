@@ -477,6 +477,7 @@ pub async fn campaign_returns(
         state,
         unit: None,
         q: q.get("q").cloned(),
+        confirmable_only: false,
         offset: (page - 1) * per_page,
         limit: per_page,
     };

@@ -350,3 +350,102 @@ async fn the_census_sheet_is_refused_whole_with_every_error_named() {
         0
     );
 }
+
+#[tokio::test]
+async fn only_the_responsible_unit_confirms_and_an_unchanged_save_changes_nothing() {
+    let t = crate::stats::golden_db().await;
+    let db = &t.db;
+    let campaign = open(db).await;
+    let cc = crate::fixture::codes()[2].clone();
+    let c_id = org_id(db, &cc).await;
+    let c_return = ret(OperatingState::Running, 5, 3);
+    let write = |confirmed| ReturnWrite {
+        campaign_id: campaign.id,
+        org_id: c_id,
+        ret: &c_return,
+        confirmed,
+    };
+    assert!(
+        db.save_return(&write(false), "丙培训学校")
+            .await
+            .expect("save")
+    );
+    // C is supervised by 体育局, which carries no party building: its responsible unit is
+    // 城区工委. 体育局 sees C (it supervises it) but does not confirm it; 城区 does.
+    let sports = db.unit_id("阳泉市体育局").await.expect("db").expect("unit");
+    let department = Scope::Unit(sports);
+    let chengqu = Scope::Regions(vec![RegionCode::parse("140302").expect("code")]);
+    assert!(
+        db.campaign_return(&department, &campaign, &cc)
+            .await
+            .expect("db")
+            .is_some()
+    );
+    assert!(!db.confirms(&department, c_id).await.expect("db"));
+    assert!(db.confirms(&chengqu, c_id).await.expect("db"));
+    assert!(db.confirms(&Scope::City, c_id).await.expect("db"));
+    assert_eq!(
+        db.confirm_returns(&department, &campaign, Some(&[c_id]), "体育局")
+            .await
+            .expect("confirm"),
+        0
+    );
+    assert_eq!(
+        db.confirm_returns(&chengqu, &campaign, Some(&[c_id]), "城区工委干部")
+            .await
+            .expect("confirm"),
+        1
+    );
+    // Saving the same figures again (not confirming) changes nothing: still confirmed, and
+    // still filled by the org.
+    assert!(
+        !db.save_return(&write(false), "城区工委干部")
+            .await
+            .expect("save")
+    );
+    let row = db
+        .campaign_return(&Scope::City, &campaign, &cc)
+        .await
+        .expect("db")
+        .expect("row");
+    assert_eq!(row.state, ReturnState::Confirmed);
+    assert_eq!(row.filled_by.as_deref(), Some("丙培训学校"));
+    assert_eq!(row.confirmed_by.as_deref(), Some("城区工委干部"));
+}
+
+#[tokio::test]
+async fn unfilled_rows_of_a_downloaded_sheet_are_skipped_and_a_wrong_name_is_an_error() {
+    let t = crate::stats::golden_db().await;
+    let db = &t.db;
+    let campaign = open(db).await;
+    let c = crate::fixture::codes();
+    let (b, cc, f) = (&c[1], &c[2], &c[5]);
+    // As downloaded: every org listed with its name, 已确认 否. Row 2 (B) is filled in; row 3 (C)
+    // is left as downloaded (skipped, no error); row 4 (F) is filled with B's name (an error
+    // on 社会组织名称 naming F's registered name).
+    let csv = format!(
+        "摸排名称,统一社会信用代码,社会组织名称,运行状态,从业人员数,会员数,正式党员数,预备党员数,党组织状况,已确认,备注\n\
+         {n},{b},乙服务中心,正常运行,8,,2,0,已纳入联合党组织,否,\n\
+         {n},{cc},丙培训学校,,,,,,,否,\n\
+         {n},{f},乙服务中心,正常运行,3,,0,0,未建立党组织,否,\n",
+        n = campaign.name
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("摸排.csv"), csv).expect("write");
+    let known = Known::load(db).await.expect("known");
+    let (records, report) = validate_census(
+        &source::open(dir.path()).expect("read"),
+        &known,
+        &|_| true,
+        today(),
+    );
+    let lines: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(report.errors, 1, "{lines:#?}");
+    assert!(
+        lines[0].starts_with("摸排!C4 ") && lines[0].contains("己商会"),
+        "{lines:#?}"
+    );
+    // B's row parsed; C's skipped; F's refused.
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].credit_code.as_str(), b.as_str());
+}

@@ -48,7 +48,8 @@ impl ProgressView {
             percent: if p.total == 0 {
                 0
             } else {
-                p.confirmed * 100 / p.total
+                // Rounded half up: 2 of 3 is 67%.
+                (p.confirmed * 200 + p.total) / (2 * p.total)
             },
         }
     }
@@ -168,6 +169,17 @@ pub async fn create(
         date(&f.reference_date, "摸排基准日"),
         date(&f.end_date, "截止日期"),
     ) {
+        (Ok(reference_date), _) if reference_date > today() => {
+            return list_page(
+                &s,
+                &actor,
+                f,
+                Some(format!(
+                    "摸排基准日 {reference_date} 晚于今天：摸排范围按基准日在册的社会组织确定，基准日不能在将来"
+                )),
+            )
+            .await;
+        }
         (Ok(reference_date), Ok(end_date)) => CampaignInput {
             name: f.name.clone(),
             reference_date,
@@ -342,10 +354,25 @@ async fn campaign_page(
         state,
         unit: unit_filter(&q.unit),
         q: Some(q.q.clone()),
+        confirmable_only: false,
         offset: (page - 1) * PER_PAGE,
         limit: PER_PAGE,
     };
     let (rows, total) = s.db.campaign_returns(&actor.scope, &c, &filter).await?;
+    // The returns waiting that this actor's unit confirms, within the unit filter shown.
+    let (_, waiting_mine) =
+        s.db.campaign_returns(
+            &actor.scope,
+            &c,
+            &ReturnFilter {
+                state: Some(ReturnState::Returned),
+                unit: filter.unit,
+                confirmable_only: true,
+                limit: 0,
+                ..ReturnFilter::default()
+            },
+        )
+        .await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let base = format!("/census/{}", c.id);
     let link = |state: &str, unit: &str, page: i64| {
@@ -416,7 +443,11 @@ async fn campaign_page(
         next_href: (page < pages).then(|| link(&q.state, &q.unit, page + 1)),
         may_confirm: is_confirmer(actor.role()),
         may_fill: is_worker(actor.role()),
-        waiting_in_view: progress.waiting(),
+        waiting_in_view: if is_confirmer(actor.role()) {
+            waiting_mine
+        } else {
+            0
+        },
         notice: (!q.notice.is_empty()).then(|| q.notice.clone()),
         report,
     };
@@ -466,6 +497,14 @@ pub async fn confirm_all(
     let n =
         s.db.confirm_returns(&actor.scope, &c, ids.as_deref(), &actor.user.username)
             .await?;
+    s.db.audit(
+        &actor.user.username,
+        "census_confirm",
+        &c.name,
+        &format!("确认 {n} 份摸排表"),
+        &actor.client,
+    )
+    .await?;
     s.db.detect(&actor.scope, &actor.user.username, today())
         .await?;
     let notice = url_encode(&format!("已确认 {n} 份摸排表"));
@@ -628,6 +667,7 @@ async fn return_page(
                 ..ReturnForm::default()
             })
     });
+    let may_confirm = is_confirmer(actor.role()) && s.db.confirms(&actor.scope, row.org_id).await?;
     let who = |by: &Option<String>, at: &Option<String>| match (by, at) {
         (Some(b), Some(a)) => format!("{b}，{}", a.get(..16).unwrap_or(a).replace('T', " ")),
         _ => String::new(),
@@ -666,8 +706,8 @@ async fn return_page(
             .map(|o| (o.code(), o.label()))
             .collect(),
         may_fill: is_worker(actor.role()),
-        may_confirm: is_confirmer(actor.role()),
-        can_confirm_now: is_confirmer(actor.role()) && row.state == ReturnState::Returned,
+        may_confirm,
+        can_confirm_now: may_confirm && row.state == ReturnState::Returned,
     };
     Ok(render(&page)?.into_response())
 }
@@ -695,7 +735,7 @@ pub async fn save_return(
         s.db.campaign_return(&actor.scope, &c, &code)
             .await?
             .ok_or(WebError::NotFound)?;
-    let confirmer = is_confirmer(actor.role());
+    let confirmer = is_confirmer(actor.role()) && s.db.confirms(&actor.scope, row.org_id).await?;
     let notice = match f.action.as_str() {
         "confirm" if confirmer => {
             let n =
@@ -715,20 +755,21 @@ pub async fn save_return(
                 }
             };
             let confirmed = f.action == "save_confirm" && confirmer;
-            s.db.save_return(
-                &ReturnWrite {
-                    campaign_id: c.id,
-                    org_id: row.org_id,
-                    ret: &ret,
-                    confirmed,
-                },
-                &actor.user.username,
-            )
-            .await?;
-            if confirmed {
-                "已保存并确认"
-            } else {
-                "已保存，待责任单位确认"
+            let changed =
+                s.db.save_return(
+                    &ReturnWrite {
+                        campaign_id: c.id,
+                        org_id: row.org_id,
+                        ret: &ret,
+                        confirmed,
+                    },
+                    &actor.user.username,
+                )
+                .await?;
+            match (changed, confirmed) {
+                (false, _) => "摸排表没有变化，未重新保存",
+                (true, true) => "已保存并确认",
+                (true, false) => "已保存，待责任单位确认",
             }
         }
         _ => return Err(WebError::BadRequest("未知的操作".into()).into()),
@@ -813,7 +854,15 @@ pub async fn upload(
         return Err(WebError::BadRequest("请选择要上传的摸排表文件".into()).into());
     };
     let wb = match crate::excel::source::read_bytes(&name, &bytes) {
-        Ok(wb) => wb,
+        // One sheet (a single CSV file, whatever its name) is the 摸排 sheet.
+        Ok(mut wb) => {
+            if let [only] = wb.sheets.as_mut_slice()
+                && only.name.trim() != columns::CENSUS.name
+            {
+                only.name = columns::CENSUS.name.to_string();
+            }
+            wb
+        }
         Err(e) => {
             let mut report = Report::default();
             report.push(crate::excel::problems::Problem {
@@ -858,20 +907,6 @@ pub async fn upload(
             });
         }
     }
-    if !is_confirmer(actor.role()) && records.iter().any(|r| r.confirmed) {
-        report.push(crate::excel::problems::Problem {
-            severity: Severity::Warning,
-            sheet: columns::CENSUS.name.into(),
-            row: None,
-            column: None,
-            header: "已确认".into(),
-            value: "是".into(),
-            message: "确认由责任单位进行；这些摸排表已保存为待确认".into(),
-        });
-        for r in &mut records {
-            r.confirmed = false;
-        }
-    }
     if report.has_errors() {
         return campaign_page(
             &s,
@@ -882,14 +917,57 @@ pub async fn upload(
         )
         .await;
     }
+    // 已确认=是 counts only for the returns this actor's unit confirms.
+    let confirmable: std::collections::HashSet<String> = if is_confirmer(actor.role()) {
+        let filter = ReturnFilter {
+            confirmable_only: true,
+            limit: 10_000_000,
+            ..ReturnFilter::default()
+        };
+        let (rows, _) = s.db.campaign_returns(&actor.scope, &c, &filter).await?;
+        rows.into_iter().map(|r| r.credit_code).collect()
+    } else {
+        Default::default()
+    };
+    let mut unconfirmed = 0;
+    for r in &mut records {
+        if r.confirmed && !confirmable.contains(r.credit_code.as_str()) {
+            r.confirmed = false;
+            unconfirmed += 1;
+        }
+    }
     let n =
         s.db.import_returns(&c, &records, &actor.user.username)
             .await?;
+    s.db.audit(
+        &actor.user.username,
+        "census_upload",
+        &c.name,
+        &format!("{name}：{} 行，{n} 份有变化", records.len()),
+        &actor.client,
+    )
+    .await?;
     s.db.detect(&actor.scope, &actor.user.username, today())
         .await?;
     let mut notice = format!("已导入 {} 行，其中 {n} 份摸排表有变化", records.len());
+    if unconfirmed > 0 {
+        notice.push_str(&format!(
+            "；{unconfirmed} 行填了“已确认”，但应由其责任单位确认，已保存为待确认"
+        ));
+    }
     if report.warnings > 0 {
-        notice.push_str(&format!("（提示 {} 条）", report.warnings));
+        let first: Vec<String> = report
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .take(3)
+            .map(|p| p.to_string())
+            .collect();
+        notice.push_str(&format!(
+            "（提示 {} 条：{}）",
+            report.warnings,
+            first.join("；")
+        ));
     }
     Ok(Redirect::to(&format!("/census/{id}?notice={}", url_encode(&notice))).into_response())
 }

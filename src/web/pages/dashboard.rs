@@ -54,7 +54,7 @@ pub struct DashboardPage {
     pub trend_svg: String,
     pub bars_svg: String,
     /// 待办: (label, count, link) for the actor's scope and the actor.
-    pub todo: Vec<(&'static str, usize, String)>,
+    pub todo: Vec<(String, usize, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -294,7 +294,7 @@ pub async fn show(
     let active: Vec<_> = items.iter().filter(|i| i.state.is_active()).collect();
     let mut todo = vec![
         (
-            "分派给我",
+            "分派给我".to_string(),
             active
                 .iter()
                 .filter(|i| i.responsible_user.as_deref() == Some(actor.user.username.as_str()))
@@ -302,7 +302,7 @@ pub async fn show(
             format!("/ledger?person={}", url_encode(&actor.user.username)),
         ),
         (
-            "待办",
+            "待办".to_string(),
             active
                 .iter()
                 .filter(|i| i.state == crate::domain::ledger::ItemState::Open)
@@ -310,7 +310,7 @@ pub async fn show(
             "/ledger?state=open".into(),
         ),
         (
-            "办理中（含退回）",
+            "办理中（含退回）".to_string(),
             active
                 .iter()
                 .filter(|i| i.state == crate::domain::ledger::ItemState::InProgress)
@@ -318,7 +318,7 @@ pub async fn show(
             "/ledger?state=in_progress".into(),
         ),
         (
-            "待销号",
+            "待销号".to_string(),
             active
                 .iter()
                 .filter(|i| i.state == crate::domain::ledger::ItemState::Submitted)
@@ -326,7 +326,7 @@ pub async fn show(
             "/ledger?state=submitted".into(),
         ),
         (
-            "7日内到期",
+            "7日内到期".to_string(),
             active
                 .iter()
                 .filter(|i| !i.overdue && i.deadline.as_ref().is_some_and(|d| *d <= soon))
@@ -334,7 +334,7 @@ pub async fn show(
             "/ledger?state=active".into(),
         ),
         (
-            "逾期",
+            "逾期".to_string(),
             active.iter().filter(|i| i.overdue).count(),
             "/ledger?overdue=true".into(),
         ),
@@ -348,14 +348,14 @@ pub async fn show(
         let href = format!("/census/{}", c.campaign.id);
         if crate::domain::ledger::is_worker(actor.role()) && c.progress.missing() > 0 {
             todo.push((
-                "摸排表待填报",
+                format!("摸排表待填报（{}）", c.campaign.name),
                 usize::try_from(c.progress.missing()).unwrap_or(0),
                 format!("{href}?state=missing"),
             ));
         }
         if crate::domain::census::is_confirmer(actor.role()) && c.progress.waiting() > 0 {
             todo.push((
-                "摸排表待确认",
+                format!("摸排表待确认（{}）", c.campaign.name),
                 usize::try_from(c.progress.waiting()).unwrap_or(0),
                 format!("{href}?state=returned"),
             ));

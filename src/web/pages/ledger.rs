@@ -62,10 +62,11 @@ fn row(i: &LedgerItem) -> ItemRow {
     ItemRow {
         id: i.id,
         kind: i.kind.label(),
-        subject_href: if i.org_id.is_some() {
-            format!("/orgs/{}", i.subject)
-        } else {
-            format!("/party-orgs?q={}", url_encode(&i.subject))
+        // A census item links to the return it waits for; other org items to the org.
+        subject_href: match (i.campaign_id, i.org_id) {
+            (Some(c), Some(_)) => format!("/census/{c}/orgs/{}", i.subject),
+            (None, Some(_)) => format!("/orgs/{}", i.subject),
+            _ => format!("/party-orgs?q={}", url_encode(&i.subject)),
         },
         subject: i.subject.clone(),
         subject_name: i.subject_name.clone(),
