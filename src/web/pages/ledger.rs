@@ -423,6 +423,40 @@ pub struct ItemPage {
     pub assignees: Vec<(i64, String, bool)>,
 }
 
+/// A history row as the page shows it: the action and states in words, the time in Beijing
+/// time (UTC+8, the time of every office that uses the product).
+fn history_view(h: HistoryEntry) -> HistoryEntry {
+    let state = |code: &str| {
+        ItemState::from_code(code)
+            .map(|s| s.label().to_string())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let action = match h.action.as_str() {
+        "raise" => "生成事项".to_string(),
+        "assign" => "指定责任人".to_string(),
+        "manual" => "新增事项".to_string(),
+        code => Action::ALL
+            .iter()
+            .find(|a| action_code(**a) == code)
+            .map(|a| a.label().to_string())
+            .unwrap_or_else(|| code.to_string()),
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(&h.at)
+        .map(|t| {
+            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or(h.at);
+    HistoryEntry {
+        at,
+        action,
+        from_state: h.from_state.as_deref().map(state),
+        to_state: state(&h.to_state),
+        ..h
+    }
+}
+
 fn action_code(a: Action) -> &'static str {
     match a {
         Action::Start => "start",
@@ -470,7 +504,13 @@ async fn item_page(
         item: row(item),
         raised_on: item.raised_on.clone(),
         evidence: item.evidence.clone().unwrap_or_default(),
-        history: s.db.ledger_history(item.id).await?,
+        history: s
+            .db
+            .ledger_history(item.id)
+            .await?
+            .into_iter()
+            .map(history_view)
+            .collect(),
         actions,
         error,
         attachments: s.db.attachments(item.id).await?,
@@ -1024,6 +1064,31 @@ mod tests {
             region: None,
             campaign_id: None,
         }
+    }
+
+    #[test]
+    fn history_rows_read_in_words_and_beijing_time() {
+        let h = history_view(HistoryEntry {
+            at: "2026-11-28T11:48:05Z".into(),
+            actor: "tester".into(),
+            action: "submit".into(),
+            from_state: Some("in_progress".into()),
+            to_state: "submitted".into(),
+            comment: String::new(),
+        });
+        // 11:48 UTC is 19:48 in Beijing.
+        assert_eq!(h.at, "2026-11-28 19:48");
+        assert_eq!(h.action, Action::Submit.label());
+        assert_eq!(h.from_state.as_deref(), Some(ItemState::InProgress.label()));
+        assert_eq!(h.to_state, ItemState::Submitted.label());
+        assert_eq!(
+            history_view(HistoryEntry {
+                action: "raise".into(),
+                ..h
+            })
+            .action,
+            "生成事项"
+        );
     }
 
     #[test]
