@@ -630,6 +630,8 @@ pub struct ReturnPage {
     pub may_fill: bool,
     pub may_confirm: bool,
     pub can_confirm_now: bool,
+    /// The form shows the registry's figures (no return yet).
+    pub prefilled: bool,
 }
 
 impl ReturnPage {
@@ -658,14 +660,29 @@ async fn return_page(
         s.db.campaign_return(&actor.scope, &c, &code)
             .await?
             .ok_or(WebError::NotFound)?;
-    let form = form.unwrap_or_else(|| {
-        row.ret
-            .as_ref()
-            .map(ReturnForm::from_return)
-            .unwrap_or(ReturnForm {
+    // A return not filled yet starts from the registry's figures, to be checked and corrected.
+    let registry = match (&form, &row.ret) {
+        (None, None) => s.db.org_record(&actor.scope, &row.credit_code).await?,
+        _ => None,
+    };
+    let prefilled = registry.is_some();
+    let form = form.unwrap_or_else(|| match (&row.ret, &registry) {
+        (Some(r), _) => ReturnForm::from_return(r),
+        (None, Some(o)) => {
+            let opt = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+            ReturnForm {
                 operating_state: OperatingState::Running.code().into(),
+                staff_count: opt(o.staff_count),
+                member_count: opt(o.member_count),
+                formal_members: o.formal_members.to_string(),
+                probationary_members: opt(o.probationary_members),
                 ..ReturnForm::default()
-            })
+            }
+        }
+        (None, None) => ReturnForm {
+            operating_state: OperatingState::Running.code().into(),
+            ..ReturnForm::default()
+        },
     });
     let may_confirm = is_confirmer(actor.role()) && s.db.confirms(&actor.scope, row.org_id).await?;
     let who = |by: &Option<String>, at: &Option<String>| match (by, at) {
@@ -708,6 +725,7 @@ async fn return_page(
         may_fill: is_worker(actor.role()),
         may_confirm,
         can_confirm_now: may_confirm && row.state == ReturnState::Returned,
+        prefilled,
     };
     Ok(render(&page)?.into_response())
 }

@@ -331,7 +331,7 @@ pub async fn show(
                 .iter()
                 .filter(|i| !i.overdue && i.deadline.as_ref().is_some_and(|d| *d <= soon))
                 .count(),
-            "/ledger?state=active".into(),
+            "/ledger?due=7".into(),
         ),
         (
             "逾期".to_string(),

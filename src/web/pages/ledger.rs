@@ -95,6 +95,9 @@ pub struct ListQuery {
     pub person: Option<String>,
     pub overdue: Option<String>,
     pub closable: Option<String>,
+    /// "7": active items due within 7 days and not yet overdue.
+    #[serde(default)]
+    pub due: Option<String>,
 }
 
 fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
@@ -129,6 +132,17 @@ fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
             Some(p) => i.responsible_user.as_deref() == Some(p),
         })
         .filter(|i| q.overdue.as_deref() != Some("true") || i.overdue)
+        .filter(
+            |i| match q.due.as_deref().and_then(|d| d.parse::<i64>().ok()) {
+                None => true,
+                Some(days) => {
+                    let until = (today() + Duration::days(days)).to_string();
+                    i.state.is_active()
+                        && !i.overdue
+                        && i.deadline.as_deref().is_some_and(|d| d <= until.as_str())
+                }
+            },
+        )
         .filter(|i| {
             q.closable.as_deref() != Some("true") || (i.condition_met && i.state.is_active())
         })
@@ -163,6 +177,7 @@ fn query_string(q: &ListQuery) -> String {
         ("unit", &q.unit),
         ("person", &q.person),
         ("overdue", &q.overdue),
+        ("due", &q.due),
         ("closable", &q.closable),
     ];
     pairs
@@ -1135,6 +1150,7 @@ mod tests {
             person: Some(person.into()),
             overdue: None,
             closable: None,
+            due: None,
         };
         let ids = |q: ListQuery| {
             filtered(items.clone(), &q)
@@ -1144,5 +1160,23 @@ mod tests {
         };
         assert_eq!(ids(q("王")), vec![1, 2]);
         assert_eq!(ids(q("none")), vec![4]);
+        // Due within 7 days: the active, not overdue items with a deadline by then (item 2, due
+        // tomorrow); item 3 is overdue, item 1 closed, item 4 due in 30 days.
+        let mut soon = items.clone();
+        let date = |days| (today() + Duration::days(days)).to_string();
+        soon[0].deadline = Some(date(1));
+        soon[1].deadline = Some(date(1));
+        soon[3].deadline = Some(date(30));
+        let due = ListQuery {
+            due: Some("7".into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            filtered(soon, &due)
+                .iter()
+                .map(|i| i.id)
+                .collect::<Vec<_>>(),
+            vec![2]
+        );
     }
 }
