@@ -579,6 +579,27 @@ impl Db {
         Ok(changed.len())
     }
 
+    /// The org's latest confirmed return on or before `d` (by reference date): (campaign name,
+    /// reference date, formal members) — where the org's formal-member count at `d` comes from,
+    /// when it does not come from the registry (statistics.md §3).
+    pub async fn latest_confirmed_return(
+        &self,
+        org_id: i64,
+        d: NaiveDate,
+    ) -> DbResult<Option<(String, String, i64)>> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT c.name, c.reference_date, r.formal_members FROM census_returns r \
+             JOIN census_campaigns c ON c.id = r.campaign_id \
+             WHERE r.org_id = $1 AND r.confirmed_at IS NOT NULL AND c.reference_date <= $2 \
+             ORDER BY c.reference_date DESC, r.confirmed_at DESC, r.id DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .bind(d.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row)
+    }
+
     /// Whether the actor's unit confirms this org's returns ([`confirmable`]).
     pub async fn confirms(&self, scope: &Scope, org_id: i64) -> DbResult<bool> {
         let sql = format!(

@@ -707,4 +707,11 @@ async fn a_census_campaign_through_the_pages() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = app.get_with_cookie(&county, &campaign).await;
     assert!(page.body.contains("已确认 1，未填报 2"), "{}", page.body);
+    // B's page says where its 3 formal members come from.
+    let org = app.get_with_cookie(&county, &format!("/orgs/{b}")).await;
+    assert!(
+        org.body.contains("摸排“城区摸排”确认，基准日 2026-10-31"),
+        "{}",
+        org.body
+    );
 }

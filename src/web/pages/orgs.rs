@@ -313,6 +313,8 @@ pub struct OrgDetailPage {
     pub state_class: &'static str,
     pub reason: String,
     pub today: String,
+    /// Where today's formal-member count comes from, when a confirmed census return gives it.
+    pub members_source: Option<String>,
 }
 
 pub async fn detail(
@@ -332,6 +334,16 @@ pub async fn detail(
         .await?
         .ok_or(WebError::NotFound)?;
     let now = today();
+    let members_source = match s.db.org_id(&org.item.credit_code).await? {
+        Some(id) => s
+            .db
+            .latest_confirmed_return(id, now)
+            .await?
+            .map(|(campaign, date, _)| {
+                format!("摸排“{campaign}”确认，基准日 {date}；从业人员、会员、预备党员为登记台账数")
+            }),
+        None => None,
+    };
     let active_links: Vec<String> = org
         .party_orgs
         .iter()
@@ -400,6 +412,7 @@ pub async fn detail(
         state_class,
         reason,
         today: now.to_string(),
+        members_source,
         org,
     };
     Ok(render(&page)?.into_response())
