@@ -195,6 +195,28 @@ pub fn template_sheets() -> Vec<OutSheet> {
     out
 }
 
+/// A 填写说明 sheet for one sheet's columns (a campaign's 摸排 download).
+pub fn help_sheet(spec: &SheetSpec, note: &str) -> OutSheet {
+    OutSheet {
+        name: HELP_SHEET.to_string(),
+        headers: vec!["列".into(), "必填".into(), "填写要求".into()],
+        required: Vec::new(),
+        rows: spec
+            .columns
+            .iter()
+            .map(|c| {
+                vec![
+                    text(c.header),
+                    text(if c.required { "是" } else { "否" }),
+                    text(c.help),
+                ]
+            })
+            .chain(std::iter::once(vec![text("说明"), text(""), text(note)]))
+            .collect(),
+        notes: Vec::new(),
+    }
+}
+
 /// The uploaded workbook's known sheets, with each problem row's messages in a 错误说明 column.
 pub fn error_sheets(wb: &Workbook, report: &Report) -> Vec<OutSheet> {
     let mut notes: HashMap<(&str, u32), Vec<String>> = HashMap::new();

@@ -849,8 +849,13 @@ pub async fn download(
         rows: data,
         notes: Vec::new(),
     };
+    let help = crate::excel::export::help_sheet(
+        &columns::CENSUS,
+        "每个社会组织一行；运行状态、人数、党组织状况等都未填写的行视为尚未填报，上传时跳过；\
+         已确认 只对您负责确认的社会组织有效；任何一行有错误时不保存任何数据",
+    );
     xlsx_download(
-        &[sheet],
+        &[sheet, help],
         &format!("census-{}.xlsx", c.id),
         &format!("{}-摸排表.xlsx", c.name),
     )

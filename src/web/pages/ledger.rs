@@ -163,6 +163,9 @@ pub struct LedgerPage {
     pub closable_count: usize,
     pub unit: String,
     pub person: String,
+    /// The responsible units and persons of the items in scope, for the filters' choices.
+    pub units: Vec<String>,
+    pub persons: Vec<String>,
     pub query: String,
     pub verifier: bool,
     pub worker: bool,
@@ -202,6 +205,18 @@ async fn list_page(
         .iter()
         .filter(|i| i.condition_met && i.state.is_active())
         .count();
+    let mut units: Vec<String> = all
+        .iter()
+        .filter_map(|i| i.responsible_unit.clone())
+        .collect();
+    units.sort();
+    units.dedup();
+    let mut persons: Vec<String> = all
+        .iter()
+        .filter_map(|i| i.responsible_user.clone())
+        .collect();
+    persons.sort();
+    persons.dedup();
     let items = filtered(all, q);
     let regions = s.db.regions().await?;
     let sel = |v: &Option<String>, code: &str| v.as_deref() == Some(code);
@@ -240,6 +255,8 @@ async fn list_page(
         closable_count,
         unit: q.unit.clone().unwrap_or_default(),
         person: q.person.clone().unwrap_or_default(),
+        units,
+        persons,
         query: query_string(q),
         verifier: is_verifier(actor.role()),
         worker: is_worker(actor.role()),
