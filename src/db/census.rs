@@ -434,7 +434,9 @@ impl Db {
         let sql = format!(
             "SELECT o.id, o.credit_code, o.name, o.region_code, u.name, {RETURN_COLUMNS} {from} \
              AND $2 = $2 ORDER BY o.credit_code LIMIT {} OFFSET {}",
-            filter.limit.clamp(0, 100_000),
+            // The API pages by at most 1,000; the pages' own uses (a campaign's download, its
+            // upload check, confirm-all by unit) read every org of a campaign.
+            filter.limit.clamp(0, 10_000_000),
             filter.offset.max(0)
         );
         let rows = bind(sql).fetch_all(self.pool()).await?;

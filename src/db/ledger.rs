@@ -468,9 +468,13 @@ impl Db {
                         || (f.status == "normal"
                             && census.get(&f.id).is_some_and(|(s, _)| !s.is_dormant()))
                 }
-                (ItemKind::CensusMissing, Some(f)) => item
-                    .campaign_id
-                    .is_some_and(|c| confirmed.contains(&(c, f.id))),
+                // Confirmed, or the org no longer exists (a deregistered org owes no return).
+                (ItemKind::CensusMissing, Some(f)) => {
+                    terminated(f)
+                        || item
+                            .campaign_id
+                            .is_some_and(|c| confirmed.contains(&(c, f.id)))
+                }
                 (ItemKind::RectifyOversizedJoint, _) => !oversized.contains(item.subject.as_str()),
                 _ => false,
             };

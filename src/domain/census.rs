@@ -78,7 +78,10 @@ impl CensusReturn {
         // Party members counted here are members on the org's staff.
         if let Some(staff) = self.staff_count
             && staff >= 0
-            && self.formal_members + self.probationary_members > staff
+            && self
+                .formal_members
+                .checked_add(self.probationary_members)
+                .is_none_or(|members| members > staff)
         {
             out.push((
                 "formal_members",
@@ -195,6 +198,17 @@ mod tests {
             ..ret()
         };
         assert!(r.problems().is_empty());
+    }
+
+    #[test]
+    fn huge_counts_are_refused_not_overflowed() {
+        let r = CensusReturn {
+            formal_members: i64::MAX,
+            probationary_members: 1,
+            ..ret()
+        };
+        assert_eq!(r.problems().len(), 1);
+        assert_eq!(r.problems()[0].0, "formal_members");
     }
 
     #[test]

@@ -890,7 +890,15 @@ impl Validator<'_> {
                         Err(e) => cx.error("统一社会信用代码", e.to_string()),
                     });
             if let (Some((name, (reference, regions))), Some(c)) = (&campaign, &code) {
+                // Nothing about an org the uploader may not see is told (not even whether its
+                // code exists): one message for all of those.
                 match places.get(c.as_str()) {
+                    _ if !allowed(c.as_str()) => {
+                        cx.error::<()>(
+                            "统一社会信用代码",
+                            "不在本次摸排范围内，或不在您的管理范围内".into(),
+                        );
+                    }
                     None => {
                         cx.error::<()>("统一社会信用代码", "系统中没有这个社会组织".into());
                     }
@@ -911,11 +919,6 @@ impl Validator<'_> {
                                 format!(
                                     "这个社会组织在摸排基准日 {reference} 未在册（尚未成立或已注销、撤销），不在本次摸排范围内"
                                 ),
-                            );
-                        } else if !allowed(c.as_str()) {
-                            cx.error::<()>(
-                                "统一社会信用代码",
-                                "这个社会组织不在您的管理范围内".into(),
                             );
                         }
                         // The name is there for checking: another name means a wrong code.

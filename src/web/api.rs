@@ -172,7 +172,7 @@ pub(super) async fn org_filter(
         q: q.get("q").cloned(),
         sort,
         descending: q.get("order").is_some_and(|o| o == "desc"),
-        offset: (page - 1) * per_page,
+        offset: (page - 1).saturating_mul(per_page),
         limit: per_page,
     })
 }
@@ -393,7 +393,9 @@ pub async fn audit(
         .and_then(|p| p.parse().ok())
         .unwrap_or(1i64)
         .max(1);
-    let (entries, total) = s.db.audit_entries((page - 1) * 100, 100).await?;
+    let (entries, total) =
+        s.db.audit_entries((page - 1).saturating_mul(100), 100)
+            .await?;
     Ok(Json(AuditView {
         total,
         entries,
@@ -478,7 +480,7 @@ pub async fn campaign_returns(
         unit: None,
         q: q.get("q").cloned(),
         confirmable_only: false,
-        offset: (page - 1) * per_page,
+        offset: (page - 1).saturating_mul(per_page),
         limit: per_page,
     };
     let (items, total) =

@@ -449,3 +449,47 @@ async fn unfilled_rows_of_a_downloaded_sheet_are_skipped_and_a_wrong_name_is_an_
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].credit_code.as_str(), b.as_str());
 }
+
+#[tokio::test]
+async fn an_upload_tells_nothing_about_orgs_outside_the_uploaders_reach() {
+    let t = crate::stats::golden_db().await;
+    let db = &t.db;
+    let campaign = open(db).await;
+    let c = crate::fixture::codes();
+    let (b, cc) = (&c[1], &c[2]);
+    // The uploader may fill B only. A row for C (real code, a made-up name) and a row for a
+    // code that does not exist get the same message, which names neither C's name nor region.
+    let unknown = {
+        let mut v = b.to_string();
+        v.replace_range(8..16, "MJY77777");
+        dangjian::domain::codes::CreditCode::from_body(&v[..17])
+            .expect("body")
+            .as_str()
+            .to_string()
+    };
+    let csv = format!(
+        "摸排名称,统一社会信用代码,社会组织名称,运行状态,正式党员数,党组织状况\n\
+         {n},{cc},随便写的名称,正常运行,1,未建立党组织\n\
+         {n},{unknown},另一个名称,正常运行,1,未建立党组织\n",
+        n = campaign.name
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("摸排.csv"), csv).expect("write");
+    let known = Known::load(db).await.expect("known");
+    let only_b = |code: &str| code == b.as_str();
+    let (_, report) = validate_census(
+        &source::open(dir.path()).expect("read"),
+        &known,
+        &only_b,
+        today(),
+    );
+    let lines: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(report.errors, 2, "{lines:#?}");
+    for l in &lines {
+        assert!(
+            l.contains("不在本次摸排范围内，或不在您的管理范围内"),
+            "{l}"
+        );
+        assert!(!l.contains("丙培训学校") && !l.contains("登记区划"), "{l}");
+    }
+}

@@ -311,7 +311,9 @@ pub async fn audit(
 ) -> Result<Response, PageError> {
     let page = q.page.unwrap_or(1).max(1);
     let per = 50;
-    let (entries, total) = s.db.audit_entries((page - 1) * per, per).await?;
+    let (entries, total) =
+        s.db.audit_entries((page - 1).saturating_mul(per), per)
+            .await?;
     let view = AuditPage {
         layout: frame(
             &actor,
@@ -324,7 +326,7 @@ pub async fn audit(
         total: count(total),
         page,
         prev: (page > 1).then_some(page - 1),
-        next: (page * per < total).then_some(page + 1),
+        next: (page.saturating_mul(per) < total).then(|| page + 1),
     };
     Ok(render(&view)?.into_response())
 }

@@ -355,7 +355,7 @@ async fn campaign_page(
         unit: unit_filter(&q.unit),
         q: Some(q.q.clone()),
         confirmable_only: false,
-        offset: (page - 1) * PER_PAGE,
+        offset: (page - 1).saturating_mul(PER_PAGE),
         limit: PER_PAGE,
     };
     let (rows, total) = s.db.campaign_returns(&actor.scope, &c, &filter).await?;
@@ -481,13 +481,17 @@ pub async fn confirm_all(
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
     let c = visible_campaign(&s, &actor, id).await?;
+    // A unit that cannot be read must not widen the confirmation to every unit.
+    if !f.unit.is_empty() && unit_filter(&f.unit).is_none() {
+        return Err(WebError::BadRequest(format!("责任单位参数“{}”无效", f.unit)).into());
+    }
     let ids = match unit_filter(&f.unit) {
         None => None,
         Some(unit) => {
             let filter = ReturnFilter {
                 state: Some(ReturnState::Returned),
                 unit: Some(unit),
-                limit: 100_000,
+                limit: 10_000_000,
                 ..ReturnFilter::default()
             };
             let (rows, _) = s.db.campaign_returns(&actor.scope, &c, &filter).await?;
@@ -805,7 +809,7 @@ pub async fn download(
 ) -> Result<Response, PageError> {
     let c = visible_campaign(&s, &actor, id).await?;
     let filter = ReturnFilter {
-        limit: 100_000,
+        limit: 10_000_000,
         ..ReturnFilter::default()
     };
     let (rows, _) = s.db.campaign_returns(&actor.scope, &c, &filter).await?;

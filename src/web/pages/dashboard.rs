@@ -354,11 +354,26 @@ pub async fn show(
             ));
         }
         if crate::domain::census::is_confirmer(actor.role()) && c.progress.waiting() > 0 {
-            todo.push((
-                format!("摸排表待确认（{}）", c.campaign.name),
-                usize::try_from(c.progress.waiting()).unwrap_or(0),
-                format!("{href}?state=returned"),
-            ));
+            // Only the returns this actor's unit confirms.
+            let (_, mine) =
+                s.db.campaign_returns(
+                    scope,
+                    &c.campaign,
+                    &crate::db::ReturnFilter {
+                        state: Some(crate::domain::census::ReturnState::Returned),
+                        confirmable_only: true,
+                        limit: 0,
+                        ..crate::db::ReturnFilter::default()
+                    },
+                )
+                .await?;
+            if mine > 0 {
+                todo.push((
+                    format!("摸排表待确认（{}）", c.campaign.name),
+                    usize::try_from(mine).unwrap_or(0),
+                    format!("{href}?state=returned"),
+                ));
+            }
         }
     }
     let page = DashboardPage {
