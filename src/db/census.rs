@@ -788,66 +788,49 @@ pub(super) async fn write_return(
             )
             .await?;
         }
-        // Changed figures: a new return, confirmed only if confirmed now.
-        Some((state, Some(prev), _)) => {
-            sqlx::query(
-                "UPDATE census_returns SET operating_state = $1, staff_count = $2, member_count = $3, \
-                 formal_members = $4, probationary_members = $5, party_org_status = $6, note = $7, \
-                 filled_by = $8, filled_at = $9, confirmed_by = $10, confirmed_at = $11 \
-                 WHERE campaign_id = $12 AND org_id = $13",
-            )
-            .bind(r.operating_state.code())
-            .bind(r.staff_count)
-            .bind(r.member_count)
-            .bind(r.formal_members)
-            .bind(r.probationary_members)
-            .bind(r.party_org_status.code())
-            .bind(r.note.clone())
-            .bind(actor.to_string())
-            .bind(now.clone())
-            .bind(confirmed_by)
-            .bind(confirmed_at)
-            .bind(w.campaign_id)
-            .bind(w.org_id)
-            .execute(&mut *conn)
-            .await?;
+        // New or changed figures: the return as filled now, confirmed only if confirmed now.
+        // Both statements take the same values in the same order.
+        changed => {
+            let (sql, action, before) = match &changed {
+                Some((state, Some(prev), _)) => (
+                    "UPDATE census_returns SET operating_state = $1, staff_count = $2, member_count = $3, \
+                     formal_members = $4, probationary_members = $5, party_org_status = $6, note = $7, \
+                     filled_by = $8, filled_at = $9, confirmed_by = $10, confirmed_at = $11 \
+                     WHERE campaign_id = $12 AND org_id = $13",
+                    "update",
+                    format!("{prev:?} ({})", state.label()),
+                ),
+                _ => (
+                    "INSERT INTO census_returns (operating_state, staff_count, member_count, \
+                     formal_members, probationary_members, party_org_status, note, filled_by, filled_at, \
+                     confirmed_by, confirmed_at, campaign_id, org_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    "create",
+                    String::new(),
+                ),
+            };
+            sqlx::query(sql)
+                .bind(r.operating_state.code())
+                .bind(r.staff_count)
+                .bind(r.member_count)
+                .bind(r.formal_members)
+                .bind(r.probationary_members)
+                .bind(r.party_org_status.code())
+                .bind(r.note.clone())
+                .bind(actor.to_string())
+                .bind(now.clone())
+                .bind(confirmed_by)
+                .bind(confirmed_at)
+                .bind(w.campaign_id)
+                .bind(w.org_id)
+                .execute(&mut *conn)
+                .await?;
             log(
                 conn,
                 actor,
                 &format!("{}/{}", w.campaign_id, w.org_id),
-                "update",
-                format!("{prev:?} ({})", state.label()),
-                format!("{r:?}"),
-            )
-            .await?;
-        }
-        _ => {
-            sqlx::query(
-                "INSERT INTO census_returns (campaign_id, org_id, operating_state, staff_count, member_count, \
-                 formal_members, probationary_members, party_org_status, note, filled_by, filled_at, \
-                 confirmed_by, confirmed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(w.campaign_id)
-            .bind(w.org_id)
-            .bind(r.operating_state.code())
-            .bind(r.staff_count)
-            .bind(r.member_count)
-            .bind(r.formal_members)
-            .bind(r.probationary_members)
-            .bind(r.party_org_status.code())
-            .bind(r.note.clone())
-            .bind(actor.to_string())
-            .bind(now.clone())
-            .bind(confirmed_by)
-            .bind(confirmed_at)
-            .execute(&mut *conn)
-            .await?;
-            log(
-                conn,
-                actor,
-                &format!("{}/{}", w.campaign_id, w.org_id),
-                "create",
-                String::new(),
+                action,
+                before,
                 format!("{r:?}"),
             )
             .await?;
