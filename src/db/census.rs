@@ -300,7 +300,7 @@ impl Db {
         if taken.is_some() {
             return Ok(Err(format!("已有名为“{name}”的摸排")));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO census_campaigns (name, reference_date, end_date, region_code, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -472,7 +472,7 @@ impl Db {
     /// return's problems). Any change clears an earlier confirmation unless `confirmed`.
     /// Returns whether anything changed.
     pub async fn save_return(&self, w: &ReturnWrite<'_>, actor: &str) -> DbResult<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let changed = write_return(&mut tx, w, actor).await?;
         if changed {
             // A confirmation given or cleared changes the org's counts over time.
@@ -509,7 +509,7 @@ impl Db {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
             conditions.push(format!("r.org_id IN ({})", list.join(", ")));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let sql = format!(
             "SELECT r.org_id FROM census_returns r WHERE r.campaign_id = $1 AND {}",
             conditions.join(" AND ")
@@ -559,7 +559,7 @@ impl Db {
         records: &[crate::domain::dataset::CensusRecord],
         actor: &str,
     ) -> DbResult<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let org_ids = super::read::org_ids(&mut tx).await?;
         let mut changed = BTreeSet::new();
         for r in records {

@@ -61,7 +61,7 @@ impl Db {
         if *scope != Scope::City {
             return Err(DbError::Inconsistent("仅市级范围可以导入登记台账".into()));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut w = Writer {
             conn: &mut tx,
             backend: self.backend(),

@@ -363,7 +363,7 @@ impl Db {
         }
         summary.raised = rows.len();
         // Items in batches, then one 'raise' history row each, in one transaction.
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let columns = [
             "kind",
             "org_id",
@@ -451,7 +451,7 @@ impl Db {
         let census = self.census_states(today).await?;
         let confirmed = self.confirmed_returns().await?;
         let items = self.ledger_items(scope, today).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut closable = 0;
         for item in items.iter().filter(|i| i.state.is_active()) {
             let f = item.org_id.and_then(|id| facts.get(&id));
@@ -558,7 +558,7 @@ impl Db {
             comment,
             evidence,
         } = *t;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let now = now_text();
         let updated = sqlx::query(
             "UPDATE ledger_items SET state = $1, evidence = COALESCE($2, evidence), updated_at = $3 \
@@ -650,7 +650,7 @@ impl Db {
         user: Option<(i64, &str)>,
         actor: &str,
     ) -> DbResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let now = now_text();
         sqlx::query(
             "UPDATE ledger_items SET responsible_user_id = $1, updated_at = $2 WHERE id = $3",
@@ -819,7 +819,7 @@ impl Db {
             }
         };
         let now = now_text();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO ledger_items (kind, org_id, party_org_id, subject, subject_name, responsible_unit_id, gap, \
              raised_on, deadline, state, condition_met, created_by, updated_at) \

@@ -219,6 +219,17 @@ impl Db {
         self.reference(|r| r.regions.clone()).await
     }
 
+    /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`):
+    /// a deferred transaction that reads first and writes later cannot wait for another writer
+    /// (SQLite answers "database is locked" at once instead of using the busy timeout), so two
+    /// users saving at the same moment would see one of them fail.
+    pub(crate) async fn write_tx(&self) -> DbResult<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }

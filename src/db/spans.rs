@@ -195,6 +195,16 @@ async fn refresh_where(
         ));
     }
     let read = started.elapsed();
+    // On PostgreSQL two transactions refreshing the same org would both delete its spans and
+    // the second would then collide with the first's new ones: take the orgs' row locks first,
+    // in id order (SQLite already serializes writers).
+    if backend == Backend::Postgres {
+        let sql =
+            format!("SELECT id FROM social_orgs WHERE id {id_condition} ORDER BY id FOR UPDATE");
+        sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut *conn)
+            .await?;
+    }
     let sql = format!("DELETE FROM coverage_spans WHERE org_id {id_condition}");
     sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
     let mut rows = Vec::new();
@@ -272,7 +282,7 @@ impl Db {
     /// Rebuilds every org's spans now (tests check the spans maintained by
     /// writes against a fresh rebuild).
     pub async fn rebuild_spans(&self) -> DbResult<usize> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let n = refresh(&mut tx, self.backend(), Which::All).await?;
         tx.commit().await?;
         self.set_setting(VERSION_KEY, VERSION).await?;

@@ -170,7 +170,7 @@ impl Db {
 
     /// Disables (or enables) a user; disabling ends the user's sessions and tokens.
     pub async fn set_disabled(&self, user_id: i64, disabled: bool) -> DbResult<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))
             .bind(now_text())

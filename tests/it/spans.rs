@@ -267,3 +267,33 @@ async fn writes_keep_the_spans_equal_to_a_rebuild() {
         "{summary:?}"
     );
 }
+
+#[tokio::test]
+async fn concurrent_writes_to_the_same_orgs_both_succeed_and_keep_the_spans_right() {
+    // Two users save changes to the same orgs at once (two transactions on two connections):
+    // both writes succeed (on PostgreSQL the spans' refresh takes the orgs' row locks, so the
+    // second waits instead of colliding with the first's new spans), and the spans equal a
+    // rebuild afterwards.
+    let t = TestDb::new().await;
+    let data = dangjian::demo::generate(3, 60, today());
+    t.db.write_dataset(&Scope::City, &data, "test", today())
+        .await
+        .expect("demo");
+    let mut a = data.clone();
+    let mut b = data.clone();
+    for o in a.orgs.iter_mut().take(20) {
+        o.formal_members += 1;
+    }
+    for o in b.orgs.iter_mut().take(20) {
+        o.formal_members += 2;
+    }
+    let (ra, rb) = tokio::join!(
+        t.db.write_dataset(&Scope::City, &a, "a", today()),
+        t.db.write_dataset(&Scope::City, &b, "b", today())
+    );
+    ra.expect("first write");
+    rb.expect("second write");
+    let maintained = stored(&t.db).await;
+    t.db.rebuild_spans().await.expect("rebuild");
+    assert_eq!(maintained, stored(&t.db).await);
+}
