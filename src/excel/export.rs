@@ -37,7 +37,44 @@ fn sheet(spec: &SheetSpec, rows: Vec<Vec<OutCell>>) -> OutSheet {
         required: spec.columns.iter().map(|c| c.required).collect(),
         rows,
         notes: Vec::new(),
+        choices: choices(spec),
     }
+}
+
+/// The drop-down lists of a sheet's columns that take one of a few words: the vocabularies'
+/// labels, and 是/否 for the yes/no columns (the importer accepts their synonyms too).
+pub fn choices(spec: &SheetSpec) -> Vec<(usize, Vec<String>)> {
+    use crate::domain::model::{
+        Formation, OperatingState, OrgKind, OrgStatus, PartyOrgKind, PartyOrgStatus, StationRole,
+        UnitKind,
+    };
+    fn labels<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<String> {
+        all.iter().map(|v| label(*v).to_string()).collect()
+    }
+    let yes_no = || vec!["是".to_string(), "否".to_string()];
+    spec.columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let values = match (spec.name, c.header) {
+                (_, "类型") => labels(OrgKind::ALL, OrgKind::label),
+                (_, "登记状态") => labels(OrgStatus::ALL, OrgStatus::label),
+                (_, "组织类别") if spec.name == columns::PARTY_ORGS.name => {
+                    labels(PartyOrgKind::ALL, PartyOrgKind::label)
+                }
+                (_, "组建方式") => labels(Formation::ALL, Formation::label),
+                (_, "角色") => labels(StationRole::ALL, StationRole::label),
+                (_, "单位类别") => labels(UnitKind::ALL, UnitKind::label),
+                (_, "运行状态") => labels(OperatingState::ALL, OperatingState::label),
+                (_, "党组织状况") => labels(PartyOrgStatus::ALL, PartyOrgStatus::label),
+                (_, "党建入章" | "核心价值观入章" | "承担党建工作" | "是否党员" | "已确认") => {
+                    yes_no()
+                }
+                _ => return None,
+            };
+            Some((i, values))
+        })
+        .collect()
 }
 
 /// The orgs a party org's row lists: those it covers now, or — for a dissolved one — those it
@@ -190,6 +227,7 @@ pub fn template_sheets() -> Vec<OutSheet> {
             ]))
             .collect(),
         notes: Vec::new(),
+        choices: Vec::new(),
     }];
     out.extend(columns::SHEETS.iter().map(|s| sheet(s, Vec::new())));
     out
@@ -214,6 +252,7 @@ pub fn help_sheet(spec: &SheetSpec, note: &str) -> OutSheet {
             .chain(std::iter::once(vec![text("说明"), text(""), text(note)]))
             .collect(),
         notes: Vec::new(),
+        choices: Vec::new(),
     }
 }
 
@@ -275,6 +314,7 @@ pub fn error_sheets(wb: &Workbook, report: &Report) -> Vec<OutSheet> {
                 required: Vec::new(),
                 rows,
                 notes: row_notes,
+                choices: Vec::new(),
             }
         })
         .collect()

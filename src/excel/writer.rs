@@ -29,6 +29,8 @@ pub struct OutSheet {
     pub rows: Vec<Vec<OutCell>>,
     /// Per row: an error note, or empty (then no note column is written).
     pub notes: Vec<Option<String>>,
+    /// Drop-down lists: (column index, the values offered), applied below the header.
+    pub choices: Vec<(usize, Vec<String>)>,
 }
 
 /// Header of the added note column.
@@ -116,6 +118,16 @@ pub fn write_xlsx(sheets: &[OutSheet]) -> Result<Vec<u8>, XlsxError> {
 
 fn write_sheet(ws: &mut Worksheet, sheet: &OutSheet, f: &Formats) -> Result<(), XlsxError> {
     let headers = sheet.header_texts();
+    // The drop-downs cover the data rows and room for more (typed values stay possible: the
+    // importer checks them anyway, with synonyms).
+    let last = to_row(sheet.rows.len().max(1000))?;
+    for (c, values) in &sheet.choices {
+        let dv = rust_xlsxwriter::DataValidation::new()
+            .allow_list_strings(values)?
+            .ignore_blank(true)
+            .show_error_message(false);
+        ws.add_data_validation(1, to_col(*c)?, last, to_col(*c)?, &dv)?;
+    }
     let mut widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
     for (c, text) in headers.iter().enumerate() {
         let required = sheet.required.get(c).copied().unwrap_or(false);
@@ -220,6 +232,29 @@ mod tests {
         Cell::Text(s.to_string())
     }
 
+    #[test]
+    fn choices_become_drop_down_lists_and_the_template_offers_them() {
+        // The template's 党组织 sheet: 组建方式 is its 3rd column (C), 组织类别 its 2nd (B).
+        let bytes = write_xlsx(&crate::excel::export::template_sheets()).unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+        let mut found = false;
+        for name in names
+            .iter()
+            .filter(|n| n.starts_with("xl/worksheets/sheet"))
+        {
+            let mut xml = String::new();
+            zip.by_name(name).unwrap().read_to_string(&mut xml).unwrap();
+            if xml.contains("单独组建,联合组建") {
+                assert!(xml.contains("<dataValidation type=\"list\""), "{xml}");
+                assert!(xml.contains("sqref=\"C2:C1001\""), "{xml}");
+                assert!(xml.contains("党委,党总支,党支部,联合党支部,临时党支部"));
+                found = true;
+            }
+        }
+        assert!(found, "the 组建方式 list is in a sheet");
+    }
+
     fn sample(notes: bool) -> OutSheet {
         let text = |s: &str| OutCell::Text(s.to_string());
         let date = chrono::NaiveDate::from_ymd_opt(2020, 1, 15).unwrap();
@@ -243,6 +278,7 @@ mod tests {
             } else {
                 vec![]
             },
+            choices: Vec::new(),
         }
     }
 

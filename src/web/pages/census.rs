@@ -852,6 +852,7 @@ pub async fn download(
         required: columns::CENSUS.columns.iter().map(|c| c.required).collect(),
         rows: data,
         notes: Vec::new(),
+        choices: crate::excel::export::choices(&columns::CENSUS),
     };
     let help = crate::excel::export::help_sheet(
         &columns::CENSUS,

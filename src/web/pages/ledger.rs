@@ -325,6 +325,7 @@ pub async fn export(
         required: Vec::new(),
         rows,
         notes: Vec::new(),
+        choices: Vec::new(),
     };
     xlsx_download(&[sheet], "tasks.xlsx", "任务清单.xlsx")
 }
@@ -433,6 +434,7 @@ pub async fn units_export(
         required: Vec::new(),
         rows,
         notes: Vec::new(),
+        choices: Vec::new(),
     };
     xlsx_download(&[sheet], "responsibilities.xlsx", "责任清单.xlsx")
 }

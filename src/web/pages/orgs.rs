@@ -295,6 +295,7 @@ pub async fn export(
             })
             .collect(),
         notes: Vec::new(),
+        choices: Vec::new(),
     };
     xlsx_download(&[sheet], "orgs.xlsx", "社会组织.xlsx")
 }

@@ -326,6 +326,7 @@ fn sheet(
         required: Vec::new(),
         rows,
         notes: Vec::new(),
+        choices: Vec::new(),
     }
 }
 
