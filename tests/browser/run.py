@@ -42,6 +42,14 @@ def http(method, url, body=None, headers=None):
         return e.code, e.read().decode()
 
 
+def gone(error):
+    """Whether a WebDriver error says the element's page was replaced (a form post, or a page
+    written by script): chromedriver says "stale element" or, for a document replaced by
+    document.write, that the node "does not belong to the document"."""
+    text = str(error)
+    return "stale element" in text or "does not belong to the document" in text
+
+
 class Browser:
     """A minimal W3C WebDriver client."""
 
@@ -99,7 +107,7 @@ class Browser:
             try:
                 self.cmd("GET", f"/element/{el}/enabled")
             except RuntimeError as e:
-                if "stale element" in str(e):
+                if gone(e):
                     break
                 raise
             time.sleep(0.05)
@@ -111,7 +119,7 @@ class Browser:
             try:
                 return self.cmd("GET", f"/element/{self.find(css)}/text")
             except RuntimeError as e:
-                if "stale element" not in str(e) or attempt == 49:
+                if not gone(e) or attempt == 49:
                     raise
                 time.sleep(0.1)
 
