@@ -350,7 +350,8 @@ impl Db {
         Ok(total)
     }
 
-    /// The campaign's progress per responsible unit, over the orgs in scope, by unit name.
+    /// The campaign's progress per responsible unit, over the orgs in scope: the city committee,
+    /// the county committees in region order, the other units by name, then orgs without one.
     pub async fn unit_progress(&self, scope: &Scope, c: &Campaign) -> DbResult<Vec<UnitProgress>> {
         let sql = format!(
             "SELECT ru.unit_id, u.name, COUNT(*), \
@@ -359,7 +360,10 @@ impl Db {
              FROM social_orgs o JOIN org_responsible_units ru ON ru.org_id = o.id \
              LEFT JOIN units u ON u.id = ru.unit_id \
              LEFT JOIN census_returns r ON r.campaign_id = $1 AND r.org_id = o.id \
-             WHERE {} AND {} GROUP BY ru.unit_id, u.name ORDER BY u.name",
+             WHERE {} AND {} GROUP BY ru.unit_id, u.name, u.kind, u.region_code \
+             ORDER BY CASE WHEN u.kind IS NULL THEN 3 WHEN u.kind = 'city_committee' THEN 0 \
+             WHEN u.kind = 'county_committee' THEN 1 ELSE 2 END, \
+             (SELECT r.sort_order FROM regions r WHERE r.code = u.region_code), u.region_code, u.name",
             self.campaign_orgs(c).await?,
             scope.org_condition("o")
         );

@@ -493,3 +493,46 @@ async fn an_upload_tells_nothing_about_orgs_outside_the_uploaders_reach() {
         assert!(!l.contains("丙培训学校") && !l.contains("登记区划"), "{l}");
     }
 }
+
+#[tokio::test]
+async fn progress_lists_the_city_committee_then_the_counties_in_region_order_then_other_units() {
+    // A city-wide campaign on the golden city as of 2026-11-28: G → 阳泉市社会组织党委 (1);
+    // B, C, F → 城区工委 (3); D, I → 矿区工委 (2); A → 阳泉市教育行业党委 (1).
+    let t = crate::stats::golden_db().await;
+    let db = &t.db;
+    let id = db
+        .create_campaign(
+            &CampaignInput {
+                name: "全市摸排".into(),
+                reference_date: today(),
+                end_date: today(),
+            },
+            &RegionCode::parse("140300").expect("code"),
+            "test",
+        )
+        .await
+        .expect("db")
+        .expect("opened");
+    let campaign = db
+        .campaign(&Scope::City, id)
+        .await
+        .expect("db")
+        .expect("visible");
+    let rows: Vec<(String, i64)> = db
+        .unit_progress(&Scope::City, &campaign)
+        .await
+        .expect("progress")
+        .into_iter()
+        .map(|u| (u.unit.unwrap_or_default(), u.progress.total))
+        .collect();
+    let s = |t: &str| t.to_string();
+    assert_eq!(
+        rows,
+        vec![
+            (s("阳泉市社会组织党委"), 1),
+            (s("城区工委"), 3),
+            (s("矿区工委"), 2),
+            (s("阳泉市教育行业党委"), 1),
+        ]
+    );
+}
