@@ -434,7 +434,12 @@ async fn campaign_page(
             .map(|st| (st.code(), st.label(), Some(*st) == state))
             .collect(),
         q: q.q.clone(),
-        unit: q.unit.clone(),
+        // An unreadable unit filters nothing and is not carried on (to 全部确认).
+        unit: if filter.unit.is_some() {
+            q.unit.clone()
+        } else {
+            String::new()
+        },
         unit_label,
         total: count(total),
         page,
@@ -690,7 +695,7 @@ async fn return_page(
     });
     let may_confirm = is_confirmer(actor.role()) && s.db.confirms(&actor.scope, row.org_id).await?;
     let who = |by: &Option<String>, at: &Option<String>| match (by, at) {
-        (Some(b), Some(a)) => format!("{b}，{}", a.get(..16).unwrap_or(a).replace('T', " ")),
+        (Some(b), Some(a)) => format!("{b}，{}", super::beijing_time(a)),
         _ => String::new(),
     };
     let page = ReturnPage {
@@ -759,7 +764,13 @@ pub async fn save_return(
             .ok_or(WebError::NotFound)?;
     let confirmer = is_confirmer(actor.role()) && s.db.confirms(&actor.scope, row.org_id).await?;
     let notice = match f.action.as_str() {
-        "confirm" if confirmer => {
+        "confirm" if !confirmer => {
+            return Err(WebError::BadRequest(
+                "这个社会组织的摸排表由其责任单位确认，您不能确认".into(),
+            )
+            .into());
+        }
+        "confirm" => {
             let n =
                 s.db.confirm_returns(&actor.scope, &c, Some(&[row.org_id]), &actor.user.username)
                     .await?;
@@ -980,7 +991,7 @@ pub async fn upload(
     let mut notice = format!("已导入 {} 行，其中 {n} 份摸排表有变化", records.len());
     if unconfirmed > 0 {
         notice.push_str(&format!(
-            "；{unconfirmed} 行填了“已确认”，但应由其责任单位确认，已保存为待确认"
+            "；{unconfirmed} 行的“已确认”由其他责任单位负责，本次上传未作确认（原有的确认不变）"
         ));
     }
     if report.warnings > 0 {

@@ -475,13 +475,7 @@ fn history_view(h: HistoryEntry) -> HistoryEntry {
             .map(|a| a.label().to_string())
             .unwrap_or_else(|| code.to_string()),
     };
-    let at = chrono::DateTime::parse_from_rfc3339(&h.at)
-        .map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or(h.at);
+    let at = super::beijing_time(&h.at);
     HistoryEntry {
         at,
         action,

@@ -126,6 +126,20 @@ pub fn xlsx_download(
         .into_response())
 }
 
+/// A stored RFC 3339 UTC time as the pages show it: Beijing time (UTC+8, the time of every
+/// office that uses the product), to the minute. Text that is not such a time is shown as is.
+pub fn beijing_time(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .ok()
+        .zip(chrono::FixedOffset::east_opt(8 * 3600))
+        .map(|(t, beijing)| {
+            t.with_timezone(&beijing)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| at.to_string())
+}
+
 /// Formats a count as the UI shows it: thousands separators only above 9,999.
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
