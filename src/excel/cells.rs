@@ -55,6 +55,10 @@ fn ymd(y: u32, m: u32, d: u32) -> Result<NaiveDate, String> {
     if y < 1900 {
         return Err("日期早于1900年，请核对".to_string());
     }
+    // Dates are stored as ISO text and compared as text: four-digit years only.
+    if y > 9999 {
+        return Err("日期晚于9999年，请核对".to_string());
+    }
     i32::try_from(y)
         .ok()
         .and_then(|year| NaiveDate::from_ymd_opt(year, m, d))
