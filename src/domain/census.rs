@@ -23,7 +23,11 @@ impl CampaignInput {
         if n == 0 || n > 100 {
             out.push(("name", "摸排名称应为 1–100 个字符".to_string()));
         }
-        if self.end_date < self.reference_date {
+        if chrono::Datelike::year(&self.end_date) > 9999
+            || chrono::Datelike::year(&self.reference_date) < 1900
+        {
+            out.push(("end_date", "日期应在1900年到9999年之间".to_string()));
+        } else if self.end_date < self.reference_date {
             out.push((
                 "end_date",
                 format!(
