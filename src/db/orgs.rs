@@ -73,7 +73,7 @@ fn facts_select(scope: &Scope, facts: Facts<'_>) -> String {
     }
     let (org_columns, org_join) = if join_org {
         (
-            "o.credit_code, o.name, o.registered_on, o.terminated_on, ",
+            "o.name, o.registered_on, o.terminated_on, ",
             " JOIN social_orgs o ON o.id = s.org_id",
         )
     } else {
@@ -91,7 +91,7 @@ fn facts_select(scope: &Scope, facts: Facts<'_>) -> String {
         ("CAST(NULL AS BIGINT)", "")
     };
     format!(
-        "SELECT s.org_id AS id, {org_columns}s.kind, s.region_code, s.status, s.supervising_unit_id, \
+        "SELECT s.org_id AS id, s.credit_code, {org_columns}s.kind, s.region_code, s.status, s.supervising_unit_id, \
          s.formal_members, {unit_column} AS responsible_unit_id, s.covered, s.own_covered, s.stationed \
          FROM coverage_spans s{org_join}{unit_join} WHERE {}",
         conditions.join(" AND ")
@@ -682,23 +682,35 @@ impl Db {
         // are then one index range of the spans). The two CTEs have different names so that
         // neither is materialized; a window count over the page's facts would materialize
         // every matching row with all its columns, at twice the cost.
+        // The org rows' own columns (name, dates) are needed before the limit only when the
+        // filter or the sort reads them; otherwise the page is chosen from the spans alone (a
+        // county's uncovered orgs sorted by credit code) and only its rows read the orgs.
+        let text_search = filter.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        let early = text_search || matches!(filter.sort, OrgSort::Name | OrgSort::RegisteredOn);
+        let (org_select, org_join) = if early {
+            ("f.name, f.registered_on, f.terminated_on, ", "")
+        } else {
+            ("", " JOIN social_orgs o ON o.id = p.id")
+        };
         let sql = format!(
             "WITH facts AS ({page_facts}), counted AS ({count_facts}) \
-             SELECT p.*, (SELECT un.name FROM units un WHERE un.id = COALESCE(\
+             SELECT p.*, {late_columns}(SELECT un.name FROM units un WHERE un.id = COALESCE(\
              (SELECT su.id FROM units su WHERE su.id = p.supervising_unit_id AND su.carries_party_building = 1), \
              (SELECT rc.unit_id FROM region_committees rc WHERE rc.region_code = p.region_code))) AS responsible_unit, \
              (SELECT COUNT(*) FROM counted f WHERE {conditions}) AS total_count \
-             FROM (SELECT f.id, f.credit_code, f.name, f.kind, f.supervising_unit_id, \
-             f.region_code, f.status, f.registered_on, f.terminated_on, f.formal_members, f.covered, f.own_covered, \
+             FROM (SELECT f.id, f.credit_code, {org_select}f.kind, f.supervising_unit_id, \
+             f.region_code, f.status, f.formal_members, f.covered, f.own_covered, \
              CASE WHEN {WORK} THEN 1 ELSE 0 END AS work_covered \
-             FROM facts f WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}) p ORDER BY {outer}",
+             FROM facts f WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}) p{org_join} ORDER BY {outer}",
             n + 1,
             n + 2,
-            page_facts = facts_select(scope, facts(true)),
-            count_facts = facts_select(
-                scope,
-                facts(filter.q.as_deref().is_some_and(|q| !q.trim().is_empty()))
-            ),
+            late_columns = if early {
+                ""
+            } else {
+                "o.name, o.registered_on, o.terminated_on, "
+            },
+            page_facts = facts_select(scope, facts(early)),
+            count_facts = facts_select(scope, facts(text_search)),
             order = filter.order_by(),
             outer = filter.order_by().replace("f.", "p."),
         );

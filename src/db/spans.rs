@@ -15,7 +15,7 @@ use super::{Backend, Db, DbResult};
 use crate::domain::spans::{Interval, LinkSpan, Members, OrgTimeline, spans};
 
 /// The version of the span computation; a database built with another version is rebuilt.
-pub(super) const VERSION: &str = "3";
+pub(super) const VERSION: &str = "4";
 const VERSION_KEY: &str = "coverage_spans.version";
 /// The stored `valid_from` of an org's first span (the beginning of time).
 pub(super) const BEGINNING: &str = "0000-01-01";
@@ -46,6 +46,7 @@ struct Attributes {
 /// An org row as the spans need it.
 struct OrgRow {
     id: i64,
+    credit_code: String,
     current: Attributes,
     formal_members: i64,
     registration: Interval,
@@ -99,7 +100,7 @@ async fn refresh_where(
     let started = std::time::Instant::now();
     let sql = format!(
         "SELECT id, region_code, kind, status, formal_members, registered_on, terminated_on, \
-         supervising_unit_id FROM social_orgs WHERE id {id_condition}"
+         supervising_unit_id, credit_code FROM social_orgs WHERE id {id_condition}"
     );
     let mut orgs = Vec::new();
     for r in sqlx::query(AssertSqlSafe(sql))
@@ -108,6 +109,7 @@ async fn refresh_where(
     {
         orgs.push(OrgRow {
             id: r.try_get(0)?,
+            credit_code: r.try_get(8)?,
             current: Attributes {
                 region: r.try_get(1)?,
                 kind: r.try_get(2)?,
@@ -229,6 +231,7 @@ async fn refresh_where(
             let a = versions.get(s.state.version).map_or(&o.current, |(_, a)| a);
             rows.push(vec![
                 Value::int(o.id),
+                Value::text(&o.credit_code),
                 s.from
                     .map(Value::date)
                     .unwrap_or_else(|| Value::text(BEGINNING)),
@@ -253,6 +256,7 @@ async fn refresh_where(
 
 const COLUMNS: &[&str] = &[
     "org_id",
+    "credit_code",
     "valid_from",
     "valid_to",
     "region_code",
