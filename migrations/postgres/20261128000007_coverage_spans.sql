@@ -26,9 +26,11 @@ CREATE TABLE coverage_spans (
     stationed      INTEGER NOT NULL,
     PRIMARY KEY (org_id, valid_from)
 );
--- Counting as of a date: the in-scope spans containing D, read from the index alone.
+-- Counting as of a date: the in-scope spans, read from the index alone, region by region in
+-- index order, so that counting by region needs no sort (at a million orgs this beat an index
+-- leading with valid_to, which reads fewer entries but must sort them by region).
 CREATE INDEX coverage_spans_count ON coverage_spans
-    (in_scope, valid_to, valid_from, region_code, kind, status, formal_members, covered, own_covered, stationed);
+    (in_scope, region_code, valid_to, valid_from, kind, status, formal_members, covered, own_covered, stationed);
 -- Lists of a region (a county's drill-downs), narrowed further by the coverage state.
 CREATE INDEX coverage_spans_region ON coverage_spans
     (region_code, in_scope, covered, valid_to, valid_from, own_covered, stationed, org_id, credit_code);
