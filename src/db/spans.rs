@@ -279,7 +279,9 @@ impl Db {
         }
         let started = std::time::Instant::now();
         let n = self.rebuild_spans().await?;
-        tracing::info!(spans = n, elapsed = ?started.elapsed(), "coverage spans rebuilt");
+        if n > 0 {
+            tracing::info!(spans = n, elapsed = ?started.elapsed(), "coverage spans rebuilt");
+        }
         Ok(())
     }
 
