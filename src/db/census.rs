@@ -47,6 +47,16 @@ impl Progress {
     pub fn waiting(&self) -> i64 {
         self.returned - self.confirmed
     }
+
+    /// The progress of all the units together.
+    pub fn sum(units: &[UnitProgress]) -> Progress {
+        units.iter().fold(Progress::default(), |mut acc, u| {
+            acc.total += u.progress.total;
+            acc.returned += u.progress.returned;
+            acc.confirmed += u.progress.confirmed;
+            acc
+        })
+    }
 }
 
 /// A campaign with its progress within the actor's scope.
@@ -237,20 +247,17 @@ impl Db {
         let mut out = Vec::new();
         for r in &rows {
             let campaign = campaign_from_row(r)?;
-            let progress = self.campaign_progress(scope, &campaign).await?;
-            if self.sees_campaign(scope, &campaign, &progress).await? {
+            if self.sees_campaign(scope, &campaign).await? {
+                let progress = self.campaign_progress(scope, &campaign).await?;
                 out.push(CampaignSummary { campaign, progress });
             }
         }
         Ok(out)
     }
 
-    async fn sees_campaign(
-        &self,
-        scope: &Scope,
-        c: &Campaign,
-        progress: &Progress,
-    ) -> DbResult<bool> {
+    /// Whether the actor sees a campaign: the whole city; a county, the campaigns of its regions
+    /// and of the regions above them; units, instructors and orgs, those with one of their orgs.
+    async fn sees_campaign(&self, scope: &Scope, c: &Campaign) -> DbResult<bool> {
         Ok(match scope {
             Scope::City => true,
             Scope::Regions(codes) => {
@@ -261,7 +268,17 @@ impl Db {
                 let covered = subtree(&regions, &root);
                 codes.iter().any(|code| covered.contains(code))
             }
-            _ => progress.total > 0,
+            _ => {
+                let sql = format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM social_orgs o WHERE {} AND {} LIMIT 1) x",
+                    self.campaign_orgs(c).await?,
+                    scope.org_condition("o")
+                );
+                let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+                    .fetch_one(self.pool())
+                    .await?;
+                n > 0
+            }
         })
     }
 
@@ -276,8 +293,7 @@ impl Db {
             return Ok(None);
         };
         let c = campaign_from_row(&row)?;
-        let progress = self.campaign_progress(scope, &c).await?;
-        Ok(self.sees_campaign(scope, &c, &progress).await?.then_some(c))
+        Ok(self.sees_campaign(scope, &c).await?.then_some(c))
     }
 
     /// Opens a campaign for a region (within the actor's scope: checked by the caller). A
@@ -337,17 +353,7 @@ impl Db {
 
     /// The campaign's progress over the orgs in scope.
     pub async fn campaign_progress(&self, scope: &Scope, c: &Campaign) -> DbResult<Progress> {
-        let total =
-            self.unit_progress(scope, c)
-                .await?
-                .iter()
-                .fold(Progress::default(), |mut acc, u| {
-                    acc.total += u.progress.total;
-                    acc.returned += u.progress.returned;
-                    acc.confirmed += u.progress.confirmed;
-                    acc
-                });
-        Ok(total)
+        Ok(Progress::sum(&self.unit_progress(scope, c).await?))
     }
 
     /// The campaign's progress per responsible unit, over the orgs in scope: the city committee,
@@ -446,6 +452,30 @@ impl Db {
         let rows = bind(sql).fetch_all(self.pool()).await?;
         let items = rows.iter().map(return_row).collect::<DbResult<Vec<_>>>()?;
         Ok((items, total))
+    }
+
+    /// The credit codes of the campaign's orgs in scope (only those the actor's unit confirms,
+    /// if asked): what an upload may write to, without reading any return.
+    pub async fn campaign_codes(
+        &self,
+        scope: &Scope,
+        c: &Campaign,
+        confirmable_only: bool,
+    ) -> DbResult<std::collections::HashSet<String>> {
+        let sql = format!(
+            "SELECT o.credit_code FROM social_orgs o WHERE {} AND {} AND {}",
+            self.campaign_orgs(c).await?,
+            scope.org_condition("o"),
+            if confirmable_only {
+                confirmable(scope)
+            } else {
+                "1 = 1".to_string()
+            }
+        );
+        let codes: Vec<String> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(self.pool())
+            .await?;
+        Ok(codes.into_iter().collect())
     }
 
     /// One org of the campaign with its return, if the org is in the campaign and in scope.

@@ -346,8 +346,8 @@ async fn campaign_page(
     report: Option<ReportView>,
 ) -> Result<Response, PageError> {
     let c = visible_campaign(s, actor, id).await?;
-    let progress = s.db.campaign_progress(&actor.scope, &c).await?;
     let units = s.db.unit_progress(&actor.scope, &c).await?;
+    let progress = Progress::sum(&units);
     let state = ReturnState::from_code(&q.state);
     let page = q.page.unwrap_or(1).max(1);
     let filter = ReturnFilter {
@@ -923,13 +923,7 @@ pub async fn upload(
             .await;
         }
     };
-    let filter = ReturnFilter {
-        limit: 10_000_000,
-        ..ReturnFilter::default()
-    };
-    let (rows, _) = s.db.campaign_returns(&actor.scope, &c, &filter).await?;
-    let mine: std::collections::HashSet<String> =
-        rows.iter().map(|r| r.credit_code.clone()).collect();
+    let mine = s.db.campaign_codes(&actor.scope, &c, false).await?;
     let known = Known::load(&s.db).await?;
     let (mut records, mut report) =
         validate_census(&wb, &known, &|code| mine.contains(code), today());
@@ -957,14 +951,8 @@ pub async fn upload(
         .await;
     }
     // 已确认=是 counts only for the returns this actor's unit confirms.
-    let confirmable: std::collections::HashSet<String> = if is_confirmer(actor.role()) {
-        let filter = ReturnFilter {
-            confirmable_only: true,
-            limit: 10_000_000,
-            ..ReturnFilter::default()
-        };
-        let (rows, _) = s.db.campaign_returns(&actor.scope, &c, &filter).await?;
-        rows.into_iter().map(|r| r.credit_code).collect()
+    let confirmable = if is_confirmer(actor.role()) {
+        s.db.campaign_codes(&actor.scope, &c, true).await?
     } else {
         Default::default()
     };
