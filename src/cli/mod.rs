@@ -558,6 +558,8 @@ async fn import_command(
             report.errors, report.warnings
         )));
     }
+    // The cells are not needed any more: give their memory back before the write.
+    drop(wb);
     if dry_run {
         println!(
             "校验通过（{} 条警告），未保存（--dry-run）",

@@ -533,8 +533,11 @@ impl Db {
     }
 
     /// Cross-appointment counts as of a date (`statistics.md` §4) over the orgs covered then:
-    /// (covered, two-way entry, head is secretary). A person is one `persons` row: matched by
-    /// citizen ID, else by name (see `docs/decisions.md`).
+    /// (covered, two-way entry, head is secretary). Two positions are one person's when they
+    /// are held by the same `persons` row (same citizen ID, or same name where neither has one),
+    /// or — where either lacks a citizen ID — by persons of the same name: the org and the party
+    /// org of the pair are fixed by the question, so this is the spec's "name and the pair of
+    /// organizations match exactly" (see `docs/decisions.md`).
     pub async fn cross_appointment(
         &self,
         scope: &Scope,
@@ -554,10 +557,14 @@ impl Db {
             .collect();
         let both = |org_titles: &str, party_titles: &str| {
             format!(
-                "EXISTS (SELECT 1 FROM positions pm JOIN positions pp ON pp.person_id = pm.person_id \
-                 JOIN coverage_links l ON l.party_org_id = pp.party_org_id AND l.org_id = pm.org_id \
+                "EXISTS (SELECT 1 FROM positions pm JOIN persons a ON a.id = pm.person_id \
+                 JOIN coverage_links l ON l.org_id = pm.org_id \
                  JOIN party_orgs p ON p.id = l.party_org_id \
+                 JOIN positions pp ON pp.party_org_id = l.party_org_id \
+                 JOIN persons b ON b.id = pp.person_id \
                  WHERE pm.org_id = f.id AND pm.title IN ({org_titles}) AND pp.title IN ({party_titles}) \
+                 AND (pp.person_id = pm.person_id OR (a.name = b.name \
+                      AND (a.citizen_id IS NULL OR b.citizen_id IS NULL))) \
                  AND {} AND {} AND {} AND p.founded_on <= $1 AND (p.dissolved_on IS NULL OR $1 < p.dissolved_on))",
                 active("pm"),
                 active("pp"),

@@ -280,17 +280,18 @@ fn csv_sheet(
     };
     let mut record = csv::StringRecord::new();
     let mut index: u32 = 0;
-    // The csv reader skips wholly empty lines, which Excel counts as rows. Its line counter counts
-    // record-ending line breaks (not those inside quoted cells), so a gap between consecutive
-    // records' lines is exactly the blank lines skipped; add them to keep Excel's row numbers.
-    let mut expected_line: u64 = 1;
+    // The csv reader skips wholly empty lines, which Excel counts as rows, and a quoted cell may
+    // span lines, which Excel does not. A record's position is where its parse began, just after
+    // the previous record, so the blank lines it skipped are the line breaks it starts with.
     while reader
         .read_record(&mut record)
         .map_err(|e| damaged(file, e))?
     {
-        let line = record.position().map_or(expected_line, |p| p.line());
-        let skipped = u32::try_from(line.saturating_sub(expected_line)).unwrap_or(u32::MAX);
-        expected_line = line + 1;
+        let start = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(0);
+        let skipped = leading_blank_lines(text.as_bytes(), start);
         index = index.saturating_add(1).saturating_add(skipped);
         let fields: Vec<&str> = record.iter().collect();
         let width = fields
@@ -314,6 +315,26 @@ fn csv_sheet(
         }
     }
     Ok(sheet)
+}
+
+/// The number of line breaks at `text[from..]` before anything else (the blank lines a CSV
+/// record's parse skipped); `\r\n`, `\r` and `\n` each end one line. A `\n` right at `from`
+/// that completes the previous record's `\r\n` is not a blank line.
+fn leading_blank_lines(text: &[u8], from: usize) -> u32 {
+    let Some(rest) = text.get(from..) else {
+        return 0;
+    };
+    let completes_crlf = from > 0 && text.get(from - 1) == Some(&b'\r');
+    let mut i = usize::from(completes_crlf && rest.first() == Some(&b'\n'));
+    let mut n: u32 = 0;
+    loop {
+        match (rest.get(i), rest.get(i + 1)) {
+            (Some(b'\r'), Some(b'\n')) => i += 2,
+            (Some(b'\r' | b'\n'), _) => i += 1,
+            _ => return n,
+        }
+        n = n.saturating_add(1);
+    }
 }
 
 /// The name of a zip entry: UTF-8, else GB18030 (Chinese Windows zips do not flag UTF-8).
@@ -401,7 +422,7 @@ fn read_xlsx_inner(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
             Err(XlsxError::NotAWorksheet(_)) => continue, // chart sheets and the like
             Err(e) => return Err(xlsx_damaged(file, &e)),
         };
-        let mut cells = Vec::new();
+        let mut rows = RowsBuilder::new(budget);
         while let Some(record) = reader
             .next_cell_with_formula_metadata()
             .map_err(|e| xlsx_damaged(file, &e))?
@@ -412,13 +433,14 @@ fn read_xlsx_inner(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
                 map_value(record.value, offset_1904)
             };
             if cell != Cell::Empty {
-                if cells.len() >= MAX_CELLS {
-                    return Err(SourceError::TooManyCells(name, MAX_CELLS));
-                }
-                cells.push((record.pos, cell));
+                let (row, col) = record.pos;
+                rows.put(row, col, cell)
+                    .map_err(|()| SourceError::TooManyCells(name.clone(), MAX_CELLS))?;
             }
         }
-        sheets.push(build_sheet(name, cells, &mut budget)?);
+        let (sheet, left) = rows.finish(name);
+        budget = left;
+        sheets.push(sheet);
     }
     if sheets.is_empty() {
         return Err(SourceError::NoSheets(file.to_string()));
@@ -439,43 +461,101 @@ fn map_value(value: DataRef<'_>, offset_1904: f64) -> Cell {
     }
 }
 
-/// Places sparse cells (0-based `(row, column)`) at their true positions; row 0 is the header.
-fn build_sheet(
-    name: String,
-    mut cells: Vec<((u32, u32), Cell)>,
-    budget: &mut usize,
-) -> Result<Sheet, SourceError> {
-    cells.sort_by_key(|(pos, _)| *pos); // stable: of duplicates, the last one read wins below
-    let mut sheet = Sheet {
-        name,
-        header: Vec::new(),
-        rows: Vec::new(),
-    };
-    for group in cells.chunk_by(|a, b| a.0.0 == b.0.0) {
-        let Some(((row, last_col), _)) = group.last() else {
-            continue;
-        };
-        if *row > 0 && group.iter().all(|(_, c)| is_blank(c)) {
-            continue;
-        }
-        let width = *last_col as usize + 1;
-        take_budget(&sheet.name, budget, width)?;
-        let mut values = vec![Cell::Empty; width];
-        for ((_, col), cell) in group {
-            if let Some(slot) = values.get_mut(*col as usize) {
-                *slot = cell.clone();
-            }
-        }
-        if *row == 0 {
-            sheet.header = values;
-        } else {
-            sheet.rows.push(Row {
-                number: row.saturating_add(1),
-                cells: values,
-            });
+/// Assembles a sheet's rows from its cells as they stream out of the file: in document order
+/// (row by row, columns ascending) each cell lands in the row being built, so no cell is held
+/// twice. A file written out of order is put right at the end (stably: of two values for one
+/// cell, the last one read wins).
+struct RowsBuilder {
+    /// 0-based row numbers with their cells, in the order first met.
+    rows: Vec<(u32, Vec<Cell>)>,
+    /// Whether `rows` is in ascending row order without repeats.
+    ordered: bool,
+    /// Cell slots (including the empty ones that pad a row) still allowed for the workbook: a
+    /// row widened to a far-right column is charged for every slot before it is allocated.
+    budget: usize,
+}
+
+/// The width a new row reserves: its predecessor's, within reason.
+const RESERVE_MAX: usize = 64;
+
+impl RowsBuilder {
+    fn new(budget: usize) -> Self {
+        RowsBuilder {
+            rows: Vec::new(),
+            ordered: true,
+            budget,
         }
     }
-    Ok(sheet)
+
+    /// Places a cell (0-based row and column); `Err` when the slot budget is spent.
+    fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), ()> {
+        let col = col as usize;
+        let last = self.rows.last().map(|(r, cells)| (*r, cells.len()));
+        let cells = match last {
+            Some((r, _)) if r == row => &mut self.rows.last_mut().ok_or(())?.1,
+            _ => {
+                if last.is_some_and(|(r, _)| r > row) {
+                    self.ordered = false;
+                }
+                let reserve = last.map_or(0, |(_, len)| len).min(RESERVE_MAX);
+                self.rows.push((row, Vec::with_capacity(reserve)));
+                &mut self.rows.last_mut().ok_or(())?.1
+            }
+        };
+        if col >= cells.len() {
+            let grow = col + 1 - cells.len();
+            self.budget = self.budget.checked_sub(grow).ok_or(())?;
+            cells.resize(col + 1, Cell::Empty);
+        }
+        cells[col] = cell;
+        Ok(())
+    }
+
+    /// The sheet (row 0 is the header; blank data rows are dropped) and the budget left.
+    fn finish(mut self, name: String) -> (Sheet, usize) {
+        if !self.ordered && !self.rows.is_empty() {
+            self.rows.sort_by_key(|(row, _)| *row);
+            let mut merged: Vec<(u32, Vec<Cell>)> = Vec::with_capacity(self.rows.len());
+            for (row, cells) in self.rows {
+                match merged.last_mut() {
+                    Some((last, into)) if *last == row => {
+                        // Both pieces were charged; the merged row keeps the wider one's slots.
+                        self.budget += cells.len().min(into.len());
+                        if cells.len() > into.len() {
+                            into.resize(cells.len(), Cell::Empty);
+                        }
+                        for (col, cell) in cells.into_iter().enumerate() {
+                            if cell != Cell::Empty {
+                                into[col] = cell;
+                            }
+                        }
+                    }
+                    _ => merged.push((row, cells)),
+                }
+            }
+            self.rows = merged;
+        }
+        let mut sheet = Sheet {
+            name,
+            header: Vec::new(),
+            rows: Vec::with_capacity(self.rows.len()),
+        };
+        for (row, cells) in self.rows {
+            if row > 0 && cells.iter().all(is_blank) {
+                self.budget += cells.len(); // blank rows do not count
+                continue;
+            }
+            if row == 0 {
+                sheet.header = cells;
+            } else {
+                sheet.rows.push(Row {
+                    number: row.saturating_add(1),
+                    cells,
+                });
+            }
+        }
+        (sheet, self.budget)
+    }
 }
 
 #[cfg(test)]
@@ -687,5 +767,73 @@ mod tests {
         let wb = read_bytes("社会组织.csv", text.as_bytes()).unwrap();
         let numbers: Vec<u32> = wb.sheets[0].rows.iter().map(|r| r.number).collect();
         assert_eq!(numbers, [2, 4]);
+        // As Excel shows them: 乙 is row 5 after two blank lines (LF and CRLF alike); a cell over
+        // two lines keeps its row one row; a row of commas is a (blank) row too.
+        let cases: [(&str, &[u32]); 5] = [
+            ("名称\n甲\n\n\n乙\n", &[2, 5]),
+            ("名称\r\n甲\r\n\r\n\r\n乙\r\n", &[2, 5]),
+            ("名称,列表\n甲,\"A\nB\"\n乙,C\n", &[2, 3]),
+            ("名称,列表\r\n甲,\"A\r\nB\"\r\n\r\n乙,C", &[2, 4]),
+            ("名称,列表\n甲,\n,\n乙,C\n", &[2, 4]),
+        ];
+        for (text, want) in cases {
+            let wb = read_bytes("社会组织.csv", text.as_bytes()).unwrap();
+            let numbers: Vec<u32> = wb.sheets[0].rows.iter().map(|r| r.number).collect();
+            assert_eq!(numbers, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn rows_assembled_from_cells_out_of_order_and_repeated() {
+        // Cells as a hand-written file might give them: row 2 before row 1, a cell of row 1
+        // written twice (the later value wins), a blank row 3 and a row 4 met in two pieces.
+        let mut b = RowsBuilder::new(100);
+        b.put(0, 0, t("名称")).unwrap();
+        b.put(2, 1, t("乙")).unwrap();
+        b.put(1, 0, t("旧")).unwrap();
+        b.put(1, 0, t("甲")).unwrap();
+        b.put(3, 0, t("  ")).unwrap();
+        b.put(4, 0, t("丙")).unwrap();
+        b.put(1, 2, Cell::Number(3.0)).unwrap();
+        b.put(4, 1, t("丁")).unwrap();
+        let (sheet, left) = b.finish("表".into());
+        assert_eq!(sheet.header, [t("名称")]);
+        let rows: Vec<(u32, Vec<Cell>)> = sheet
+            .rows
+            .into_iter()
+            .map(|r| (r.number, r.cells))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (2, vec![t("甲"), Cell::Empty, Cell::Number(3.0)]),
+                (3, vec![Cell::Empty, t("乙")]),
+                (5, vec![t("丙"), t("丁")]),
+            ]
+        );
+        // Slots kept: 1 (header) + 3 + 2 + 2 = 8; the blank row's slot was given back.
+        assert_eq!(left, 100 - 8);
+    }
+
+    #[test]
+    fn a_far_right_cell_is_charged_before_it_is_allocated() {
+        let mut b = RowsBuilder::new(1_000);
+        b.put(0, 0, t("名称")).unwrap();
+        // Column XFD (16,384 slots) does not fit a budget of 1,000.
+        assert!(b.put(1, 16_383, t("x")).is_err());
+        let wide = {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet().set_name("社会组织").unwrap();
+            ws.write_string(0, 0, "名称").unwrap();
+            for r in 1..=700u32 {
+                ws.write_string(r, 16_383, "x").unwrap();
+            }
+            wb.save_to_buffer().unwrap()
+        };
+        // 700 rows of 16,384 slots = 11.5 million > MAX_CELLS (10 million).
+        match read_bytes("宽.xlsx", &wide) {
+            Err(SourceError::TooManyCells(sheet, _)) => assert_eq!(sheet, "社会组织"),
+            other => panic!("expected TooManyCells, got {other:?}"),
+        }
     }
 }

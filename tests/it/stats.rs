@@ -217,6 +217,50 @@ async fn cross_appointment_counts_persons_in_both_the_org_and_its_party_org() {
     assert_eq!((r.covered, r.two_way_entry, r.head_is_secretary), (1, 0, 0));
 }
 
+/// The golden workbook with more 任职 rows, imported into a fresh database.
+async fn golden_with_positions(extra: &str) -> TestDb {
+    let t = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("dir");
+    for (name, mut text) in crate::fixture::sheets() {
+        if name == "任职.csv" {
+            text.push_str(extra);
+        }
+        std::fs::write(dir.path().join(name), text).expect("write csv");
+    }
+    let wb = source::open(dir.path()).expect("read");
+    let outcome = import::import(&t.db, &Scope::City, &wb, "test", date("2026-11-28"))
+        .await
+        .expect("import");
+    assert!(outcome.written.is_some(), "{:#?}", outcome.report.problems);
+    t
+}
+
+#[tokio::test]
+async fn a_person_with_an_id_number_in_one_row_only_is_matched_by_name() {
+    let c = crate::fixture::codes()[2].clone(); // 丙, covered by 城区第一联合党支部 (J1) since 2019
+    // 孙三 is 监事 of 丙 with an ID number and 委员 of J1 without one: the same person by name
+    // within the pair (statistics.md §4) → 丙 becomes two-way: (3, 2 + 1, 1) at 2021-12-31.
+    let t = golden_with_positions(&format!(
+        "孙三,110105198001010016,是,{c},监事,2019-01-01,\n\
+         孙三,,是,城区第一联合党支部,委员,2019-01-01,\n"
+    ))
+    .await;
+    let r = stats::cross_appointment(&t.db, &Scope::City, date("2021-12-31"))
+        .await
+        .expect("stats");
+    assert_eq!((r.covered, r.two_way_entry, r.head_is_secretary), (3, 3, 1));
+    // 周四 holds the two positions under two different ID numbers: two people, nothing changes.
+    let t = golden_with_positions(&format!(
+        "周四,110105198001010016,是,{c},监事,2019-01-01,\n\
+         周四,110105198001010024,是,城区第一联合党支部,委员,2019-01-01,\n"
+    ))
+    .await;
+    let r = stats::cross_appointment(&t.db, &Scope::City, date("2021-12-31"))
+        .await
+        .expect("stats");
+    assert_eq!((r.covered, r.two_way_entry, r.head_is_secretary), (3, 2, 1));
+}
+
 #[tokio::test]
 async fn an_org_moved_to_another_county_counts_there_from_the_day_of_the_change() {
     // On 2026-11-28 C (城区 140302, supervised by 体育局 which carries no party building,
