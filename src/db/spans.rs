@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use futures_util::TryStreamExt;
 use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 use sqlx::Row;
@@ -103,10 +104,8 @@ async fn refresh_where(
          supervising_unit_id, credit_code FROM social_orgs WHERE id {id_condition}"
     );
     let mut orgs = Vec::new();
-    for r in sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
+    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+    while let Some(r) = stream.try_next().await? {
         orgs.push(OrgRow {
             id: r.try_get(0)?,
             credit_code: r.try_get(8)?,
@@ -123,15 +122,14 @@ async fn refresh_where(
             ),
         });
     }
+    drop(stream);
     let sql = format!(
         "SELECT l.org_id, l.valid_from, l.valid_to, p.founded_on, p.dissolved_on, p.formation \
          FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id WHERE l.org_id {id_condition}"
     );
     let mut links: HashMap<i64, Vec<LinkSpan>> = HashMap::new();
-    for r in sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
+    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+    while let Some(r) = stream.try_next().await? {
         links.entry(r.try_get(0)?).or_default().push(LinkSpan {
             link: Interval::new(
                 parse_date(&r.try_get::<String, _>(1)?)?,
@@ -144,13 +142,12 @@ async fn refresh_where(
             own: r.try_get::<String, _>(5)? == "own",
         });
     }
+    drop(stream);
     let sql =
         format!("SELECT org_id, valid_from, valid_to FROM stations WHERE org_id {id_condition}");
     let mut stations: HashMap<i64, Vec<Interval>> = HashMap::new();
-    for r in sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
+    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+    while let Some(r) = stream.try_next().await? {
         stations
             .entry(r.try_get(0)?)
             .or_default()
@@ -159,6 +156,7 @@ async fn refresh_where(
                 parse_opt_date(r.try_get(2)?)?,
             ));
     }
+    drop(stream);
     // Confirmed census returns: the formal members as of their campaign's reference date.
     let sql = format!(
         "SELECT r.org_id, c.reference_date, r.formal_members FROM census_returns r \
@@ -166,15 +164,14 @@ async fn refresh_where(
          WHERE r.confirmed_at IS NOT NULL AND r.org_id {id_condition} ORDER BY r.confirmed_at, r.id"
     );
     let mut returns: HashMap<i64, Vec<(chrono::NaiveDate, i64)>> = HashMap::new();
-    for r in sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
+    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+    while let Some(r) = stream.try_next().await? {
         returns
             .entry(r.try_get(0)?)
             .or_default()
             .push((parse_date(&r.try_get::<String, _>(1)?)?, r.try_get(2)?));
     }
+    drop(stream);
     // Earlier registration attributes, oldest first: version i is history[i], the last version
     // the org row's current values.
     let sql = format!(
@@ -182,10 +179,8 @@ async fn refresh_where(
          WHERE org_id {id_condition} ORDER BY org_id, valid_to, id"
     );
     let mut history: HashMap<i64, Vec<(chrono::NaiveDate, Attributes)>> = HashMap::new();
-    for r in sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
+    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
+    while let Some(r) = stream.try_next().await? {
         history.entry(r.try_get(0)?).or_default().push((
             parse_date(&r.try_get::<String, _>(1)?)?,
             Attributes {
@@ -196,6 +191,7 @@ async fn refresh_where(
             },
         ));
     }
+    drop(stream);
     let read = started.elapsed();
     // On PostgreSQL two transactions refreshing the same org would both delete its spans and
     // the second would then collide with the first's new ones: take the orgs' row locks first,

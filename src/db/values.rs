@@ -1,6 +1,9 @@
 //! Small helpers shared by the registry queries: dynamic binding of a row of values, batched
 //! multi-row inserts, and decoding of the portable column types (ISO date text, 0/1 flags).
 
+use std::future::Future;
+use std::task::Poll;
+
 use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyArguments;
@@ -71,39 +74,75 @@ pub(crate) async fn insert_rows(
     columns: &[&str],
     rows: &[Vec<Value>],
 ) -> DbResult<()> {
-    for chunk in rows.chunks(BATCH_ROWS) {
-        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let mut n = 0;
-        for (i, row) in chunk.iter().enumerate() {
-            if row.len() != columns.len() {
-                return Err(DbError::Inconsistent(format!(
-                    "{table}: {} values for {} columns",
-                    row.len(),
-                    columns.len()
-                )));
-            }
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for j in 0..row.len() {
-                n += 1;
-                if j > 0 {
-                    sql.push_str(", ");
-                }
-                match backend {
-                    Backend::Sqlite => sql.push('?'),
-                    Backend::Postgres => sql.push_str(&format!("${n}")),
-                }
-            }
-            sql.push(')');
-        }
-        let flat: Vec<Value> = chunk.iter().flatten().cloned().collect();
-        bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &flat)
-            .execute(&mut *conn)
-            .await?;
+    if let Some(row) = rows.iter().find(|r| r.len() != columns.len()) {
+        return Err(DbError::Inconsistent(format!(
+            "{table}: {} values for {} columns",
+            row.len(),
+            columns.len()
+        )));
+    }
+    let mut chunks = rows.chunks(BATCH_ROWS);
+    let mut next = chunks
+        .next()
+        .map(|chunk| batch(backend, table, columns, chunk));
+    while let Some((sql, values)) = next.take() {
+        let query = bind_owned(sqlx::query(AssertSqlSafe(sql)), values);
+        let mut running = std::pin::pin!(query.execute(&mut *conn));
+        // The first poll hands the statement to the connection (SQLite's worker thread, or the
+        // server); the next batch is built while it runs.
+        let first = std::future::poll_fn(|cx| Poll::Ready(running.as_mut().poll(cx))).await;
+        next = chunks
+            .next()
+            .map(|chunk| batch(backend, table, columns, chunk));
+        match first {
+            Poll::Ready(done) => done?,
+            Poll::Pending => running.await?,
+        };
     }
     Ok(())
+}
+
+/// The statement and the values of one multi-row INSERT.
+fn batch(
+    backend: Backend,
+    table: &str,
+    columns: &[&str],
+    chunk: &[Vec<Value>],
+) -> (String, Vec<Value>) {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 0;
+    for (i, row) in chunk.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for j in 0..row.len() {
+            n += 1;
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => sql.push_str(&format!("${n}")),
+            }
+        }
+        sql.push(')');
+    }
+    (sql, chunk.iter().flatten().cloned().collect())
+}
+
+/// Binds owned values in order (no copy of the texts).
+fn bind_owned<'q>(
+    mut query: Query<'q, Any, AnyArguments>,
+    values: Vec<Value>,
+) -> Query<'q, Any, AnyArguments> {
+    for v in values {
+        query = match v {
+            Value::Text(t) => query.bind(t),
+            Value::Int(i) => query.bind(i),
+        };
+    }
+    query
 }
 
 /// Parses a stored ISO date.
