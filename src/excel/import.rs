@@ -645,9 +645,9 @@ impl Validator<'_> {
                     || self.known.party_orgs.contains(p)
                     || self.unit_names.contains(p);
                 if !known {
-                    cx.warning(
+                    cx.error::<()>(
                         "上级党组织",
-                        "在工作簿和系统中均未找到该党组织或单位，已按原文保存".into(),
+                        "在工作簿和系统中均不存在（应为本表或系统中的党组织名称，或单位名称；上级单位可先在“单位”表中添加）".into(),
                     );
                 }
             }

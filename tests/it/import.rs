@@ -46,7 +46,7 @@ async fn a_workbook_with_errors_is_refused_whole_and_every_error_is_named() {
     std::fs::write(dir.path().join("社会组织.csv"), orgs).expect("write");
     std::fs::write(
         dir.path().join("党组织.csv"),
-        format!("党组织名称,组织类别,组建方式,成立日期,覆盖社会组织\n某支部,党支部,单独组建,2020-01-01,\"{good},52140302MJY000028G\"\n"),
+        format!("党组织名称,组织类别,组建方式,成立日期,覆盖社会组织,上级党组织\n某支部,党支部,单独组建,2020-01-01,\"{good},52140302MJY000028G\",不存在的党委\n"),
     )
     .expect("write");
     let wb = source::open(dir.path()).expect("read");
@@ -100,6 +100,11 @@ async fn a_workbook_with_errors_is_refused_whole_and_every_error_is_named() {
     // Own formation covering two orgs, one of which does not exist.
     assert!(
         has("党组织!E2 覆盖社会组织 \"52140302MJY000028G\": 在工作簿和系统中均不存在"),
+        "{errs:#?}"
+    );
+    // A parent that is neither a party org nor a unit (import-format.md, 党组织 上级党组织).
+    assert!(
+        has("党组织!F2 上级党组织 \"不存在的党委\": 在工作簿和系统中均不存在"),
         "{errs:#?}"
     );
     assert_eq!(outcome.report.errors, errs.len());
