@@ -570,6 +570,7 @@ async fn import_command(
     let s = db
         .write_dataset(&Scope::City, &dataset, "cli", today())
         .await?;
+    drop(dataset);
     let detected = db.detect(&Scope::City, "cli", today()).await?;
     println!(
         "导入完成：社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 结束 {}；指导员 新增 {}；派驻 新增 {}；任职 新增 {}；单位 新增 {}；警告 {} 条",

@@ -112,6 +112,9 @@ impl Db {
     }
 }
 
+/// New rows held before they are written (see [`Writer::insert_orgs`]).
+const FLUSH_ROWS: usize = 10_000;
+
 struct Writer<'a> {
     conn: &'a mut AnyConnection,
     backend: super::Backend,
@@ -333,13 +336,24 @@ impl Writer<'_> {
                     values.insert(0, Value::text(o.credit_code.as_str()));
                     values.push(Value::text(&self.at));
                     new.push(values);
+                    if new.len() >= FLUSH_ROWS {
+                        self.insert_orgs(&mut new).await?;
+                    }
                 }
             }
         }
+        self.insert_orgs(&mut new).await
+    }
+
+    /// Inserts new org rows and empties the buffer (the rows of a large workbook are written in
+    /// bounded batches rather than held whole).
+    async fn insert_orgs(&mut self, new: &mut Vec<Vec<Value>>) -> DbResult<()> {
         self.summary.orgs_added += new.len();
         let mut columns = ORG_COLUMNS.to_vec();
         columns.push("created_at");
-        insert_rows(self.conn, self.backend, "social_orgs", &columns, &new).await
+        insert_rows(self.conn, self.backend, "social_orgs", &columns, new).await?;
+        new.clear();
+        Ok(())
     }
 
     async fn party_orgs(&mut self, data: &Dataset) -> DbResult<()> {

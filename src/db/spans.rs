@@ -25,7 +25,7 @@ pub(super) const END: &str = "9999-12-31";
 /// Orgs per statement when refreshing chosen orgs (an `IN` list of ids).
 const CHUNK_IDS: usize = 500;
 /// Orgs per pass of a full rebuild (an id range), which bounds its memory.
-const CHUNK_RANGE: i64 = 50_000;
+const CHUNK_RANGE: i64 = 10_000;
 /// Above this many touched orgs a write rebuilds every span by id ranges instead of by lists.
 const FULL_REBUILD_AT: usize = 20_000;
 
