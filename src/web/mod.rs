@@ -249,8 +249,60 @@ pub fn router(db: Db) -> Router {
     }
     // Uploaded workbooks may be large; the importer itself refuses files over its own limit.
     router
+        .fallback(not_found)
+        .layer(middleware::from_fn(pages_answer_in_html))
         .layer(axum::extract::DefaultBodyLimit::max(210 * 1024 * 1024))
         .with_state(state)
+}
+
+/// Any address that is no route.
+async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// Errors of the pages are pages: a refusal by a route's guard (JSON, for the API's sake), an
+/// address that is no route, or a path parameter that does not parse (axum answers those in
+/// English plain text) is shown to a browser as the Chinese error page. The API keeps its JSON.
+async fn pages_answer_in_html(req: Request, next: Next) -> Response {
+    let page = !req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    let status = response.status();
+    if !page || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_else(|| error_text(status).to_string());
+    let page = pages::ErrorPage::new(status, &message);
+    let html = askama::Template::render(&page).unwrap_or(message);
+    (status, Html(html)).into_response()
+}
+
+/// What a bare error status means to a user.
+fn error_text(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "网址中的参数无效；请从页面上的链接或菜单进入",
+        StatusCode::NOT_FOUND => "页面不存在：网址有误，或该记录不在您的权限范围内",
+        StatusCode::METHOD_NOT_ALLOWED => "不支持这种访问方式；请从页面上的链接或按钮进入",
+        StatusCode::PAYLOAD_TOO_LARGE => "上传的文件过大",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
+            "提交的内容无效；请返回上一页重新填写后提交"
+        }
+        s if s.is_server_error() => "服务器内部错误，请稍后重试；如果反复出现，请联系管理员",
+        _ => "请求无法完成；请返回上一页重试",
+    }
 }
 
 /// Serves the application until Ctrl-C.

@@ -201,6 +201,48 @@ async fn a_county_user_sees_only_its_county() {
 }
 
 #[tokio::test]
+async fn page_errors_are_chinese_pages_and_api_errors_stay_json() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let county = app
+        .user(
+            "chengqu",
+            Role::CountyAdmin,
+            ScopeTarget::Region(RegionCode::parse("140302").expect("code")),
+        )
+        .await;
+    // (path, status, words the page must show): a page its role may not open (the guard's
+    // refusal), an address that is no route, a path parameter that is not a number.
+    let cases = [
+        ("/admin/users", StatusCode::NOT_FOUND, "不在您的权限范围内"),
+        ("/no-such-page", StatusCode::NOT_FOUND, "不在您的权限范围内"),
+        ("/ledger/abc", StatusCode::BAD_REQUEST, "网址中的参数无效"),
+    ];
+    for (path, status, words) in cases {
+        let r = app.get(&county, path).await;
+        assert_eq!(r.status, status, "{path}");
+        assert!(
+            r.headers["content-type"]
+                .to_str()
+                .expect("header")
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert!(
+            r.body.contains("出错了") && r.body.contains(words),
+            "{path}: {}",
+            r.body
+        );
+        assert!(!r.body.contains("Cannot parse"), "{path}: no English");
+    }
+    // The API answers in JSON still, for a route and for an address that is none.
+    for path in ["/api/v1/users", "/api/v1/no-such-thing"] {
+        let r = app.get(&county, path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(r.json()["error"].is_string(), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn import_in_the_browser_names_errors_then_saves_the_fixed_workbook() {
     let app = TestApp::new(crate::support::TestDb::new().await);
     app.user("city", Role::CityAdmin, ScopeTarget::City).await;
