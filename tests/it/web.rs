@@ -739,6 +739,21 @@ async fn a_census_campaign_through_the_pages() {
     );
     let dash = app.get_with_cookie(&county, "/").await;
     assert!(dash.body.contains("摸排表待确认"), "dashboard todo");
+    // Its figure links to the returns this county confirms, and that list says so.
+    assert!(
+        dash.body
+            .contains(&format!("href=\"{campaign}?state=returned&#38;mine=1\"")),
+        "{}",
+        dash.body
+    );
+    let mine = app
+        .get_with_cookie(&county, &format!("{campaign}?state=returned&mine=1"))
+        .await;
+    assert!(
+        mine.body.contains("id=\"mine-only\"") && mine.body.contains("共 1 个"),
+        "{}",
+        mine.body
+    );
     let r = app
         .post_form(
             Some(&county),

@@ -222,6 +222,9 @@ pub struct CampaignQuery {
     pub page: Option<i64>,
     #[serde(default)]
     pub notice: String,
+    /// "1": only the returns this actor's unit confirms (the dashboard's 摸排表待确认 figure).
+    #[serde(default)]
+    pub mine: String,
 }
 
 pub struct UnitView {
@@ -298,6 +301,8 @@ pub struct CampaignPage {
     pub waiting_in_view: i64,
     pub notice: Option<String>,
     pub report: Option<ReportView>,
+    /// When only this actor's returns to confirm are listed: the same list without that limit.
+    pub all_href: Option<String>,
 }
 
 /// An upload's validation report in the page.
@@ -350,11 +355,12 @@ async fn campaign_page(
     let progress = Progress::sum(&units);
     let state = ReturnState::from_code(&q.state);
     let page = q.page.unwrap_or(1).max(1);
+    let mine_only = q.mine == "1" && is_confirmer(actor.role());
     let filter = ReturnFilter {
         state,
         unit: unit_filter(&q.unit),
         q: Some(q.q.clone()),
-        confirmable_only: false,
+        confirmable_only: mine_only,
         offset: (page - 1).saturating_mul(PER_PAGE),
         limit: PER_PAGE,
     };
@@ -375,7 +381,7 @@ async fn campaign_page(
         .await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let base = format!("/census/{}", c.id);
-    let link = |state: &str, unit: &str, page: i64| {
+    let link_to = |state: &str, unit: &str, page: i64, mine: bool| {
         let mut parts = Vec::new();
         if !state.is_empty() {
             parts.push(format!("state={state}"));
@@ -389,12 +395,16 @@ async fn campaign_page(
         if page > 1 {
             parts.push(format!("page={page}"));
         }
+        if mine {
+            parts.push("mine=1".to_string());
+        }
         if parts.is_empty() {
             base.clone()
         } else {
             format!("{base}?{}", parts.join("&"))
         }
     };
+    let link = |state: &str, unit: &str, page: i64| link_to(state, unit, page, mine_only);
     let unit_key = |id: Option<i64>| id.map_or("none".to_string(), |i| i.to_string());
     let unit_label = filter.unit.map(|u| {
         units
@@ -455,6 +465,7 @@ async fn campaign_page(
         },
         notice: (!q.notice.is_empty()).then(|| q.notice.clone()),
         report,
+        all_href: mine_only.then(|| link_to(&q.state, &q.unit, 1, false)),
     };
     Ok(render(&view)?.into_response())
 }

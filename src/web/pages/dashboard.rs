@@ -371,7 +371,7 @@ pub async fn show(
                 todo.push((
                     format!("摸排表待确认（{}）", c.campaign.name),
                     usize::try_from(mine).unwrap_or(0),
-                    format!("{href}?state=returned"),
+                    format!("{href}?state=returned&mine=1"),
                 ));
             }
         }
