@@ -408,6 +408,19 @@ async fn forms_validate_like_the_import_and_keep_history() {
         detail.body.contains("正式党员数"),
         "the change log names the field"
     );
+    // B now has 3 formal members and only the joint J1 covers it: the save raised its
+    // 单独组建 task at once (no 按数据检查 needed).
+    let items = app
+        .t
+        .db
+        .ledger_items(&dangjian::db::Scope::City, chrono::Utc::now().date_naive())
+        .await
+        .expect("items");
+    assert!(
+        items.iter().any(|i| i.subject == codes[1]
+            && i.kind == dangjian::domain::ledger::ItemKind::EstablishOwnOrg),
+        "{items:#?}"
+    );
     // A county admin of 矿区 may not move an org into its scope from 城区 (out of scope: 404).
     let county = app
         .user(

@@ -294,6 +294,9 @@ pub async fn submit(
     }
     s.db.write_dataset(&Scope::City, &data, &actor.user.username, today())
         .await?;
+    // A gap the change opened becomes a task now, as after an import (domain.md §5.3).
+    s.db.detect(&actor.scope, &actor.user.username, today())
+        .await?;
     s.db.audit(
         &actor.user.username,
         &format!("form_{kind}"),
