@@ -92,6 +92,26 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// The top of a count axis from zero: the smallest four whole, round steps (1, 2, 2.5 or 5 times
+/// a power of ten, at least 1) reaching `max`, so that the five gridlines are whole numbers.
+pub fn count_axis_max(max: f64) -> f64 {
+    let raw = if max.is_finite() {
+        max.max(0.0) / 4.0
+    } else {
+        0.0
+    };
+    if raw <= 1.0 {
+        return 4.0;
+    }
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|step| *step >= raw && step.fract() == 0.0)
+        .unwrap_or(10.0 * power);
+    4.0 * step
+}
+
 /// The `%` sign follows a number directly; other units are named once in the caption.
 fn with_unit(v: f64, unit: &str) -> String {
     if unit == "%" {
@@ -382,6 +402,22 @@ pub fn line_chart(title: &str, series: &[Series], min: f64, max: f64, unit: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn count_axes_have_whole_round_gridlines() {
+        // 725 open items: steps of 200 (181.25 would be the quarter); 1 item: steps of 1;
+        // 10: 2.5 is not whole, so 5; 100: 25.
+        for (max, top) in [
+            (725.0, 800.0),
+            (1.0, 4.0),
+            (0.0, 4.0),
+            (10.0, 20.0),
+            (100.0, 100.0),
+            (101.0, 200.0),
+        ] {
+            assert_eq!(count_axis_max(max), top, "{max}");
+        }
+    }
 
     fn bar(label: &str, value: f64, href: Option<&str>) -> Bar {
         Bar {

@@ -907,7 +907,7 @@ pub async fn battle_map(
             value: open as f64,
         });
     }
-    let max = points.iter().map(|p| p.value).fold(1.0, f64::max);
+    let max = charts::count_axis_max(points.iter().map(|p| p.value).fold(1.0, f64::max));
     let burndown_svg = charts::line_chart(
         "未销号事项（近26周）",
         &[Series {
