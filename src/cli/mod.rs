@@ -14,6 +14,9 @@ use crate::db::{Db, DbError, ReadOptions, Scope};
 use crate::excel::{export, import, source, writer};
 use crate::stats::{self, By};
 
+/// Who the demo data says recorded it (shown as 填报人, 操作人 and in histories).
+const DEMO_ACTOR: &str = "演示数据";
+
 #[derive(Debug, Parser)]
 #[command(name = "dangjian", version, about = "社会组织党建工作管理平台")]
 pub struct Cli {
@@ -171,7 +174,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             if demo && db.is_empty().await? {
                 eprintln!("数据库为空，正在生成演示数据……");
                 let data = crate::demo::generate(20211231, 700, today());
-                db.write_dataset(&Scope::City, &data, "demo", today())
+                db.write_dataset(&Scope::City, &data, DEMO_ACTOR, today())
                     .await?;
                 demo_campaign(&db).await?;
             }
@@ -232,7 +235,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             if !no_db {
                 let db = Db::open(&cli.database).await?;
                 let summary = db
-                    .write_dataset(&Scope::City, &data, "demo", today())
+                    .write_dataset(&Scope::City, &data, DEMO_ACTOR, today())
                     .await?;
                 println!(
                     "演示数据：新增社会组织 {}，党组织 {}，指导员 {}",
@@ -288,10 +291,10 @@ async fn demo_campaign(db: &Db) -> Result<(), Failure> {
         &(started - chrono::Duration::days(365)).to_string(),
     )
     .await?;
-    db.detect(&Scope::City, "demo", started).await?;
+    db.detect(&Scope::City, DEMO_ACTOR, started).await?;
     // Items raised then are worked on; the data of today decides which can be closed.
     let raised: Vec<_> = db.ledger_items(&Scope::City, today()).await?;
-    db.detect(&Scope::City, "demo", today()).await?;
+    db.detect(&Scope::City, DEMO_ACTOR, today()).await?;
     let met: std::collections::HashSet<i64> = db
         .ledger_items(&Scope::City, today())
         .await?
@@ -337,7 +340,7 @@ async fn demo_campaign(db: &Db) -> Result<(), Failure> {
                 from: *from,
                 to: *to,
                 action,
-                actor: "demo",
+                actor: DEMO_ACTOR,
                 comment,
                 evidence,
             })
@@ -380,7 +383,7 @@ async fn demo_census(db: &Db) -> Result<(), Failure> {
         reference_date: t - chrono::Duration::days(28),
         end_date: t + chrono::Duration::days(33),
     };
-    let id = match db.create_campaign(&input, &root.code, "demo").await? {
+    let id = match db.create_campaign(&input, &root.code, DEMO_ACTOR).await? {
         Ok(id) => id,
         Err(_) => return Ok(()), // already there
     };
@@ -420,10 +423,10 @@ async fn demo_census(db: &Db) -> Result<(), Failure> {
         });
     }
     // The items were raised the day the campaign started.
-    db.detect(&Scope::City, "demo", input.reference_date)
+    db.detect(&Scope::City, DEMO_ACTOR, input.reference_date)
         .await?;
-    db.import_returns(&campaign, &records, "demo").await?;
-    db.detect(&Scope::City, "demo", t).await?;
+    db.import_returns(&campaign, &records, DEMO_ACTOR).await?;
+    db.detect(&Scope::City, DEMO_ACTOR, t).await?;
     // The verifiers have checked off three in four of the items a confirmed return satisfies.
     for item in db.ledger_items(&Scope::City, t).await? {
         if item.kind == crate::domain::ledger::ItemKind::CensusMissing
@@ -435,7 +438,7 @@ async fn demo_census(db: &Db) -> Result<(), Failure> {
                 from: item.state,
                 to: crate::domain::ledger::ItemState::Closed,
                 action: "close_satisfied",
-                actor: "demo",
+                actor: DEMO_ACTOR,
                 comment: "摸排表已确认，按数据销号",
                 evidence: None,
             })

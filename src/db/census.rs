@@ -832,7 +832,7 @@ pub(super) async fn write_return(
                      filled_by = $8, filled_at = $9, confirmed_by = $10, confirmed_at = $11 \
                      WHERE campaign_id = $12 AND org_id = $13",
                     "update",
-                    format!("{prev:?} ({})", state.label()),
+                    format!("{}（{}）", prev.describe(), state.label()),
                 ),
                 _ => (
                     "INSERT INTO census_returns (operating_state, staff_count, member_count, \
@@ -865,7 +865,7 @@ pub(super) async fn write_return(
                 &format!("{}/{}", w.campaign_id, w.org_id),
                 action,
                 before,
-                format!("{r:?}"),
+                r.describe(),
             )
             .await?;
         }

@@ -208,14 +208,8 @@ impl Writer<'_> {
                     .bind(u.name.as_str())
                     .execute(&mut *self.conn)
                     .await?;
-                    self.log(
-                        "unit",
-                        &u.name,
-                        "update",
-                        format!("{old:?}"),
-                        format!("{u:?}"),
-                    )
-                    .await?;
+                    self.log("unit", &u.name, "update", unit_text(old), unit_text(u))
+                        .await?;
                     self.summary.units_updated += 1;
                 }
                 None => new.push(vec![
@@ -402,8 +396,8 @@ impl Writer<'_> {
                             "party_org",
                             &p.name,
                             "update",
-                            format!("{:?}", strip_links(old)),
-                            format!("{:?}", strip_links(p)),
+                            party_org_text(old),
+                            party_org_text(p),
                         )
                         .await?;
                         self.summary.party_orgs_updated += 1;
@@ -794,11 +788,32 @@ pub(super) const ORG_COLUMNS: &[&str] = &[
     "updated_at",
 ];
 
-fn strip_links(
-    p: &crate::domain::dataset::PartyOrgRecord,
-) -> crate::domain::dataset::PartyOrgRecord {
-    crate::domain::dataset::PartyOrgRecord {
-        covers: Vec::new(),
-        ..p.clone()
-    }
+/// A unit's attributes in words, for the change log.
+fn unit_text(u: &crate::domain::dataset::UnitRecord) -> String {
+    format!(
+        "类别 {}，区划 {}，承担党建工作 {}",
+        u.kind.label(),
+        u.region.as_str(),
+        if u.carries_party_building {
+            "是"
+        } else {
+            "否"
+        }
+    )
+}
+
+/// A party org's own fields in words (its coverage links are logged as links), for the change
+/// log.
+fn party_org_text(p: &crate::domain::dataset::PartyOrgRecord) -> String {
+    let date = |d: Option<NaiveDate>| d.map_or("无".to_string(), |d| d.to_string());
+    format!(
+        "组织类别 {}，组建方式 {}，上级 {}，成立日期 {}，撤销日期 {}，党员人数 {}，书记 {}",
+        p.kind.label(),
+        p.formation.label(),
+        p.parent.as_deref().unwrap_or("无"),
+        p.founded_on,
+        date(p.dissolved_on),
+        p.member_count.map_or("未填".to_string(), |n| n.to_string()),
+        p.secretary.as_deref().unwrap_or("未填")
+    )
 }

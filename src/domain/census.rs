@@ -61,6 +61,24 @@ pub struct CensusReturn {
 }
 
 impl CensusReturn {
+    /// The return in words, for the change log: "运行状态 正常运行，从业人员 15，…".
+    pub fn describe(&self) -> String {
+        let n = |v: Option<i64>| v.map_or("未填".to_string(), |v| v.to_string());
+        let mut text = format!(
+            "运行状态 {}，从业人员 {}，会员 {}，正式党员 {}，预备党员 {}，党组织状况 {}",
+            self.operating_state.label(),
+            n(self.staff_count),
+            n(self.member_count),
+            self.formal_members,
+            self.probationary_members,
+            self.party_org_status.label()
+        );
+        if let Some(note) = self.note.as_deref().filter(|s| !s.is_empty()) {
+            text.push_str(&format!("，备注 {note}"));
+        }
+        text
+    }
+
     /// Problems as (field, message in Chinese); empty when the return may be saved. Field names
     /// are the form's; the workbook maps them to its headers.
     pub fn problems(&self) -> Vec<(&'static str, String)> {

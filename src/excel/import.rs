@@ -153,7 +153,7 @@ pub fn validate(wb: &Workbook, known: &Known, today: NaiveDate) -> (Dataset, Rep
     if find(&columns::ORGS).is_none() {
         v.sheet_error(
             columns::ORGS.name,
-            "缺少必需的工作表“社会组织”；请使用模板（dangjian template）填写",
+            "缺少必需的工作表“社会组织”：文件不是导入模板格式的工作簿。请在“导入”页面下载模板（命令行：dangjian template）填写后导入；单个 CSV 文件请以工作表命名，如“社会组织.csv”",
         );
     }
     let data_rows: usize = wb

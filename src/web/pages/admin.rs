@@ -314,6 +314,25 @@ pub async fn audit(
     let (entries, total) =
         s.db.audit_entries((page - 1).saturating_mul(per), per)
             .await?;
+    let entries = entries
+        .into_iter()
+        .map(|e| AuditEntry {
+            at: super::beijing_time(&e.at),
+            action: audit_action_label(&e.action),
+            ..e
+        })
+        .collect();
+    let changes =
+        s.db.changes(100)
+            .await?
+            .into_iter()
+            .map(|c| ChangeEntry {
+                at: super::beijing_time(&c.at),
+                entity: change_entity_label(&c.entity).to_string(),
+                action: change_action_label(&c.action).to_string(),
+                ..c
+            })
+            .collect();
     let view = AuditPage {
         layout: frame(
             &actor,
@@ -322,13 +341,64 @@ pub async fn audit(
             vec![("系统管理".into(), "/admin/users".into())],
         ),
         entries,
-        changes: s.db.changes(100).await?,
+        changes,
         total: count(total),
         page,
         prev: (page > 1).then_some(page - 1),
         next: (page.saturating_mul(per) < total).then(|| page + 1),
     };
     Ok(render(&view)?.into_response())
+}
+
+/// An audit action code in words (codes not listed are shown as stored).
+fn audit_action_label(code: &str) -> String {
+    let label = match code {
+        "login" => "登录",
+        "login_failed" => "登录失败",
+        "login_locked" => "账户锁定",
+        "logout" => "退出登录",
+        "password_change" => "修改密码",
+        "token_issue" => "签发 API 令牌",
+        "user_add" => "新增用户",
+        "user_disable" => "停用用户",
+        "user_enable" => "启用用户",
+        "user_reset" => "重置密码",
+        "import" => "导入工作簿",
+        "export" => "导出",
+        "census_upload" => "上传摸排表",
+        "census_confirm" => "确认摸排表",
+        "view_personal_data" => "查看未脱敏个人信息",
+        "form_org" => "表单：社会组织",
+        "form_party-org" => "表单：党组织",
+        "form_station" => "表单：指导员派驻",
+        "form_unit" => "表单：单位",
+        "form_position" => "表单：任职",
+        other => return other.to_string(),
+    };
+    label.to_string()
+}
+
+/// A change-log entity in words.
+fn change_entity_label(code: &str) -> &str {
+    match code {
+        "social_org" => "社会组织",
+        "party_org" => "党组织",
+        "unit" => "单位",
+        "census" => "摸排表",
+        other => other,
+    }
+}
+
+/// A change-log action in words.
+fn change_action_label(code: &str) -> &str {
+    match code {
+        "create" => "新建",
+        "update" => "修改",
+        "confirm" => "确认",
+        "close" => "结束",
+        "delete" => "删除",
+        other => other,
+    }
 }
 
 #[derive(Template)]
@@ -353,4 +423,18 @@ pub async fn rules(
         rules,
     };
     Ok(render(&view)?.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_and_change_codes_read_in_chinese() {
+        assert_eq!(audit_action_label("login_failed"), "登录失败");
+        assert_eq!(audit_action_label("form_party-org"), "表单：党组织");
+        assert_eq!(audit_action_label("something_new"), "something_new");
+        assert_eq!(change_entity_label("census"), "摸排表");
+        assert_eq!(change_action_label("update"), "修改");
+    }
 }
