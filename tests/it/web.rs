@@ -421,6 +421,32 @@ async fn forms_validate_like_the_import_and_keep_history() {
             && i.kind == dangjian::domain::ledger::ItemKind::EstablishOwnOrg),
         "{items:#?}"
     );
+    // B supervised by a unit that does not exist: the form shows the warning and asks first;
+    // nothing is created until the user confirms.
+    let r = send(with(&[("f4", "阳泉市民证局")])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("id=\"confirm-warnings\"") && r.body.contains("确认并保存"),
+        "{}",
+        r.body
+    );
+    let units = |app: &TestApp| {
+        let db = app.t.db.clone();
+        async move { db.units().await.expect("units") }
+    };
+    assert!(!units(&app).await.iter().any(|u| u.name == "阳泉市民证局"));
+    let marker = "name=\"confirm_warnings\" value=\"";
+    let start = r.body.find(marker).expect("confirmation") + marker.len();
+    let fingerprint = r.body[start..]
+        .split('"')
+        .next()
+        .expect("value")
+        .to_string();
+    let mut confirmed = with(&[("f4", "阳泉市民证局")]);
+    confirmed.push(("confirm_warnings".into(), fingerprint));
+    let r = send(confirmed).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(units(&app).await.iter().any(|u| u.name == "阳泉市民证局"));
     // A county admin of 矿区 may not move an org into its scope from 城区 (out of scope: 404).
     let county = app
         .user(

@@ -65,6 +65,9 @@ pub struct FormPage {
     pub general: Vec<String>,
     /// Editing an existing record: its key field (the first) cannot change.
     pub editing: bool,
+    /// The entries passed the checks with warnings: the user confirms them (this fingerprint of
+    /// them) before saving.
+    pub confirming: Option<String>,
 }
 
 fn input_kind(header: &str) -> &'static str {
@@ -121,6 +124,7 @@ fn page(
     editing: bool,
     fields: Vec<Field>,
     general: Vec<String>,
+    confirming: Option<String>,
 ) -> Result<Response, PageError> {
     let heading = format!("{}{what}", if editing { "修改" } else { "新增" });
     let crumbs = vec![("组织台账".into(), "/orgs".into())];
@@ -131,6 +135,7 @@ fn page(
         fields,
         general,
         editing,
+        confirming,
     };
     Ok(render(&page)?.into_response())
 }
@@ -150,6 +155,7 @@ pub async fn new(
         false,
         fields(spec, &HashMap::new()),
         Vec::new(),
+        None,
     )
 }
 
@@ -207,7 +213,16 @@ pub async fn edit_org(
         true,
         fields(&columns::ORGS, &org_values(&org)),
         Vec::new(),
+        None,
     )
+}
+
+/// A short fingerprint of the warnings a confirmation confirms.
+fn fingerprint(warnings: &[String]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    warnings.hash(&mut h);
+    format!("{:016x}", h.finish())
 }
 
 /// Whether an org record stays within the actor's scope (county admins, departments).
@@ -284,12 +299,37 @@ pub async fn submit(
         }
     }
     if report.has_errors() {
-        return page(&actor, &kind, what, editing, fields, general);
+        return page(&actor, &kind, what, editing, fields, general, None);
+    }
+    // Warnings (a unit that does not exist yet and would be created, …) are shown once and
+    // saved only when the user confirms them.
+    // The confirmation names the warnings it confirms: a changed entry with other warnings is
+    // shown again.
+    // (Editing, the key field cannot change: its warnings were accepted when it was entered.)
+    let key = spec.columns.first().map(|c| c.header);
+    let to_confirm: Vec<String> = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .filter(|p| !(editing && Some(p.header.as_str()) == key))
+        .map(|p| p.to_string())
+        .collect();
+    let warnings = fingerprint(&to_confirm);
+    if !to_confirm.is_empty() && form.get("confirm_warnings") != Some(&warnings) {
+        return page(
+            &actor,
+            &kind,
+            what,
+            editing,
+            fields,
+            general,
+            Some(warnings),
+        );
     }
     for org in &data.orgs {
         if !org_in_scope(&s, &actor, org).await? {
             general.push("该社会组织不在您的管理范围内（登记区划或业务主管单位不符）".into());
-            return page(&actor, &kind, what, editing, fields, general);
+            return page(&actor, &kind, what, editing, fields, general, None);
         }
     }
     s.db.write_dataset(&Scope::City, &data, &actor.user.username, today())
