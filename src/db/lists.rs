@@ -29,6 +29,8 @@ pub struct OrgLink {
     pub org_name: String,
     pub from: String,
     pub to: Option<String>,
+    /// Whether the org is within the reader's scope (its page may be opened).
+    pub visible: bool,
 }
 
 /// An instructor or liaison in a list. Personal data is masked by the caller as the role needs.
@@ -148,22 +150,9 @@ impl Db {
         else {
             return Ok(None);
         };
-        let links: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT o.credit_code, o.name, l.valid_from, l.valid_to FROM coverage_links l \
-             JOIN social_orgs o ON o.id = l.org_id WHERE l.party_org_id = $1 ORDER BY l.valid_from, o.name",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        let links = links
-            .into_iter()
-            .map(|(credit_code, org_name, from, to)| OrgLink {
-                credit_code,
-                org_name,
-                from,
-                to,
-            })
-            .collect();
+        let links = self
+            .linked_orgs(scope, "coverage_links", "party_org_id", id)
+            .await?;
         Ok(Some((row, links)))
     }
 
@@ -216,23 +205,44 @@ impl Db {
         else {
             return Ok(None);
         };
-        let links: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT o.credit_code, o.name, s.valid_from, s.valid_to FROM stations s \
-             JOIN social_orgs o ON o.id = s.org_id WHERE s.instructor_id = $1 ORDER BY s.valid_from, o.name",
-        )
-        .bind(id)
-        .fetch_all(self.pool())
-        .await?;
-        let links = links
+        let links = self
+            .linked_orgs(scope, "stations", "instructor_id", id)
+            .await?;
+        Ok(Some((row, links)))
+    }
+
+    /// The orgs linked to one party org (`coverage_links`) or instructor (`stations`), with the
+    /// link's dates. A joint party org covers, and an instructor may serve, orgs beyond the
+    /// reader's scope: they are listed (they are the record's facts) but marked, so that a page
+    /// does not link to what its reader may not open. `table` and `key` are constants.
+    async fn linked_orgs(
+        &self,
+        scope: &Scope,
+        table: &str,
+        key: &str,
+        id: i64,
+    ) -> DbResult<Vec<OrgLink>> {
+        let sql = format!(
+            "SELECT o.credit_code, o.name, x.valid_from, x.valid_to, \
+             CASE WHEN {} THEN 1 ELSE 0 END FROM {table} x \
+             JOIN social_orgs o ON o.id = x.org_id WHERE x.{key} = $1 ORDER BY x.valid_from, o.name",
+            scope.org_condition("o")
+        );
+        let rows: Vec<(String, String, String, Option<String>, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows
             .into_iter()
-            .map(|(credit_code, org_name, from, to)| OrgLink {
+            .map(|(credit_code, org_name, from, to, visible)| OrgLink {
                 credit_code,
                 org_name,
                 from,
                 to,
+                visible: visible == 1,
             })
-            .collect();
-        Ok(Some((row, links)))
+            .collect())
     }
 
     pub async fn unit_rows(&self, scope: &Scope) -> DbResult<Vec<UnitRow>> {

@@ -665,6 +665,39 @@ async fn a_verifier_creates_a_supervision_item_by_hand() {
 }
 
 #[tokio::test]
+async fn a_joint_party_org_page_links_only_the_orgs_its_reader_may_open() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let c = crate::fixture::codes();
+    let org_b = app.t.db.org_id(&c[1]).await.expect("db").expect("org");
+    let own = app
+        .user("org_b", Role::OrgUser, ScopeTarget::Org(org_b))
+        .await;
+    // 城区第一联合党支部 covers B (the reader's own org) and C (not the reader's).
+    let j1 = app
+        .t
+        .db
+        .party_org_rows(&dangjian::db::Scope::City)
+        .await
+        .expect("rows")
+        .into_iter()
+        .find(|p| p.name == "城区第一联合党支部")
+        .expect("J1");
+    let r = app.get(&own, &format!("/party-orgs/{}", j1.id)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains(&format!("href=\"/orgs/{}\"", c[1])),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("丙培训学校"), "C is listed");
+    assert!(
+        !r.body.contains(&format!("href=\"/orgs/{}\"", c[2])),
+        "C is not a link: {}",
+        r.body
+    );
+}
+
+#[tokio::test]
 async fn a_census_campaign_through_the_pages() {
     let app = TestApp::new(crate::stats::golden_db().await);
     let region = |c: &str| ScopeTarget::Region(RegionCode::parse(c).expect("code"));
