@@ -98,7 +98,16 @@ pub struct ListQuery {
     /// "7": active items due within 7 days and not yet overdue.
     #[serde(default)]
     pub due: Option<String>,
+    /// Words in the subject's name or code.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// The page of the list (from 1); the export takes them all.
+    #[serde(default)]
+    pub page: Option<i64>,
 }
+
+/// Items per page of the task list.
+const PER_PAGE: usize = 100;
 
 fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
     let some = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
@@ -109,6 +118,7 @@ fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
         some(&q.unit),
         some(&q.person),
     );
+    let words = q.q.as_deref().unwrap_or_default().trim().to_string();
     items
         .into_iter()
         .filter(|i| kind.as_deref().is_none_or(|k| i.kind.code() == k))
@@ -146,6 +156,11 @@ fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
         .filter(|i| {
             q.closable.as_deref() != Some("true") || (i.condition_met && i.state.is_active())
         })
+        .filter(|i| {
+            words.is_empty()
+                || i.subject_name.contains(words.as_str())
+                || i.subject.to_uppercase().contains(&words.to_uppercase())
+        })
         .collect()
 }
 
@@ -155,6 +170,12 @@ pub struct LedgerPage {
     pub layout: Layout,
     pub rows: Vec<ItemRow>,
     pub total: String,
+    pub page: usize,
+    pub pages: usize,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+    /// The search words as typed.
+    pub words: String,
     pub kinds: Vec<(&'static str, &'static str, bool)>,
     pub states: Vec<(&'static str, &'static str, bool)>,
     pub regions: Vec<(String, String, bool)>,
@@ -182,6 +203,7 @@ fn query_string(q: &ListQuery) -> String {
         ("overdue", &q.overdue),
         ("due", &q.due),
         ("closable", &q.closable),
+        ("q", &q.q),
     ];
     pairs
         .iter()
@@ -218,6 +240,18 @@ async fn list_page(
     persons.sort();
     persons.dedup();
     let items = filtered(all, q);
+    let pages = items.len().div_ceil(PER_PAGE).max(1);
+    let page_no = usize::try_from(q.page.unwrap_or(1))
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let query = query_string(q);
+    let page_href = |n: usize| {
+        if query.is_empty() {
+            format!("/ledger?page={n}")
+        } else {
+            format!("/ledger?{query}&page={n}")
+        }
+    };
     let regions = s.db.regions().await?;
     let sel = |v: &Option<String>, code: &str| v.as_deref() == Some(code);
     let page = LedgerPage {
@@ -228,7 +262,17 @@ async fn list_page(
             vec![("摸排与销号".into(), "/ledger".into())],
         ),
         total: count(items.len() as i64),
-        rows: items.iter().map(row).collect(),
+        rows: items
+            .iter()
+            .skip((page_no - 1) * PER_PAGE)
+            .take(PER_PAGE)
+            .map(row)
+            .collect(),
+        page: page_no,
+        pages,
+        prev_href: (page_no > 1).then(|| page_href(page_no - 1)),
+        next_href: (page_no < pages).then(|| page_href(page_no + 1)),
+        words: q.q.clone().unwrap_or_default(),
         kinds: ItemKind::ALL
             .iter()
             .map(|k| (k.code(), k.label(), sel(&q.kind, k.code())))
@@ -257,7 +301,7 @@ async fn list_page(
         person: q.person.clone().unwrap_or_default(),
         units,
         persons,
-        query: query_string(q),
+        query,
         verifier: is_verifier(actor.role()),
         worker: is_worker(actor.role()),
         notice,
@@ -1164,6 +1208,7 @@ mod tests {
             overdue: None,
             closable: None,
             due: None,
+            ..ListQuery::default()
         };
         let ids = |q: ListQuery| {
             filtered(items.clone(), &q)
@@ -1191,5 +1236,13 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![2]
         );
+        // Search: by a word of the name (组织3) or by the code in any case (s4 finds S4).
+        let words = |w: &str| ListQuery {
+            q: Some(w.into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(ids(words("组织3")), vec![3]);
+        assert_eq!(ids(words(" s4 ")), vec![4]);
+        assert_eq!(ids(words("")).len(), items.len());
     }
 }
