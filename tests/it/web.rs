@@ -844,3 +844,22 @@ async fn a_census_campaign_through_the_pages() {
         org.body
     );
 }
+
+#[tokio::test]
+async fn the_statistics_page_says_when_a_date_cannot_give_real_figures() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let city = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    // 1990: no golden org was registered yet (the earliest, 辛学会, in 2010).
+    let r = app.get(&city, "/stats?as_of=1990-01-01").await;
+    assert!(
+        r.body.contains("id=\"stats-notice\"") && r.body.contains("没有纳入统计的社会组织"),
+        "{}",
+        r.body
+    );
+    // A date to come: figures extrapolated from today's registry, and said so.
+    let r = app.get(&city, "/stats?as_of=2999-01-01").await;
+    assert!(r.body.contains("晚于今天"), "{}", r.body);
+    // An ordinary past date: no notice.
+    let r = app.get(&city, "/stats?as_of=2021-12-31").await;
+    assert!(!r.body.contains("id=\"stats-notice\""));
+}

@@ -28,6 +28,9 @@ pub struct StatsPage {
     pub rows: Vec<TableRow>,
     pub total: TableRow,
     pub cross: stats::CrossAppointment,
+    /// A word on a date that cannot give the figures a user expects (nothing in scope yet, or a
+    /// date still to come).
+    pub notice: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +101,17 @@ pub async fn show(
         ),
         rows,
         cross: stats::cross_appointment(&s.db, &actor.scope, as_of).await?,
+        notice: if as_of > today() {
+            Some(format!(
+                "统计日期 {d} 晚于今天：数字按目前登记的数据推算（今后的注销、撤销和新建党组织尚未登记），不是实际情况。"
+            ))
+        } else if report.total.counts.in_scope == 0 {
+            Some(format!(
+                "统计日期 {d} 时，管理范围内没有纳入统计的社会组织（尚未成立登记，或均已注销、撤销），各项为 0。"
+            ))
+        } else {
+            None
+        },
     };
     Ok(render(&page)?.into_response())
 }
