@@ -161,10 +161,15 @@ pub async fn confirm(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    let (name, bytes) =
-        s.db.pending_import(actor.user.id, id)
-            .await?
-            .ok_or(WebError::NotFound)?;
+    let Some((name, bytes)) = s.db.pending_import(actor.user.id, id).await? else {
+        // Confirmed already (the page sent twice, or reloaded), or never this user's.
+        return page(
+            &actor,
+            None,
+            Some("这次导入已经完成或已失效，无需再次确认；如需导入，请重新上传工作簿。".into()),
+            None,
+        );
+    };
     let (_, data, report) = match check(&s, &bytes, &name).await? {
         Ok(x) => x,
         Err(message) => return page(&actor, None, Some(message), None),

@@ -92,7 +92,10 @@ pub async fn read_upload(
                     .bytes()
                     .await
                     .map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
-                file = Some((name, bytes.to_vec()));
+                // A form sent without choosing a file has the field, unnamed and empty.
+                if !(name.is_empty() && bytes.is_empty()) {
+                    file = Some((name, bytes.to_vec()));
+                }
             }
             _ => {}
         }
