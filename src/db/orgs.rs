@@ -194,6 +194,10 @@ pub struct Relation {
     pub kind: String,
     pub from: String,
     pub to: Option<String>,
+    /// The page of the party org (readers who see the org see the party orgs covering it); a
+    /// page link, not part of the API's record.
+    #[serde(skip)]
+    pub href: Option<String>,
 }
 
 impl Relation {
@@ -425,10 +429,11 @@ impl Db {
             kind,
             from,
             to,
+            href: None,
         };
-        let links: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
+        let links: Vec<(String, Option<String>, String, String, i64)> = sqlx::query_as(
             "SELECT l.valid_from, COALESCE(l.valid_to, p.dissolved_on), p.name, \
-             CASE WHEN p.formation = 'own' THEN '单独组建' ELSE '联合组建' END \
+             CASE WHEN p.formation = 'own' THEN '单独组建' ELSE '联合组建' END, p.id \
              FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id WHERE l.org_id = $1 \
              ORDER BY l.valid_from, p.name",
         )
@@ -452,7 +457,13 @@ impl Db {
         .fetch_all(self.pool())
         .await?;
         Ok([
-            links.into_iter().map(rel).collect(),
+            links
+                .into_iter()
+                .map(|(from, to, name, kind, id)| Relation {
+                    href: Some(format!("/party-orgs/{id}")),
+                    ..rel((from, to, name, kind))
+                })
+                .collect(),
             stations.into_iter().map(rel).collect(),
             positions.into_iter().map(rel).collect(),
         ])

@@ -695,6 +695,13 @@ async fn a_joint_party_org_page_links_only_the_orgs_its_reader_may_open() {
         "C is not a link: {}",
         r.body
     );
+    // And B's page links the party org that covers it.
+    let r = app.get(&own, &format!("/orgs/{}", c[1])).await;
+    assert!(
+        r.body.contains(&format!("href=\"/party-orgs/{}\"", j1.id)),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]
