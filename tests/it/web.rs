@@ -160,8 +160,8 @@ async fn a_reset_password_must_be_changed_first() {
     );
 }
 
-#[tokio::test]
-async fn a_county_user_sees_only_its_county() {
+/// The golden registry with a county admin of 城区 (140302), signed in: (app, its cookie).
+async fn golden_with_chengqu_admin() -> (TestApp, String) {
     let app = TestApp::new(crate::stats::golden_db().await);
     let county = app
         .user(
@@ -170,6 +170,12 @@ async fn a_county_user_sees_only_its_county() {
             ScopeTarget::Region(RegionCode::parse("140302").expect("code")),
         )
         .await;
+    (app, county)
+}
+
+#[tokio::test]
+async fn a_county_user_sees_only_its_county() {
+    let (app, county) = golden_with_chengqu_admin().await;
     let codes = crate::fixture::codes();
     // 城区 orgs: B, C, F, H (all four, whatever their state); A is city level, D 矿区.
     let r = app.get(&county, "/api/v1/orgs").await;
@@ -202,14 +208,7 @@ async fn a_county_user_sees_only_its_county() {
 
 #[tokio::test]
 async fn page_errors_are_chinese_pages_and_api_errors_stay_json() {
-    let app = TestApp::new(crate::stats::golden_db().await);
-    let county = app
-        .user(
-            "chengqu",
-            Role::CountyAdmin,
-            ScopeTarget::Region(RegionCode::parse("140302").expect("code")),
-        )
-        .await;
+    let (app, county) = golden_with_chengqu_admin().await;
     // (path, status, words the page must show): a page its role may not open (the guard's
     // refusal), an address that is no route, a path parameter that is not a number.
     let cases = [
