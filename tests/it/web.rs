@@ -694,6 +694,17 @@ async fn a_joint_party_org_page_links_only_the_orgs_its_reader_may_open() {
         "C is not a link: {}",
         r.body
     );
+    // Its dashboard shows its org and its state, not city-style tables of one row: at
+    // 2021-12-31 B is covered by the joint J1 (since 2019) and has 1 formal member.
+    let r = app.get(&own, "/?as_of=2021-12-31").await;
+    assert!(
+        r.body.contains("id=\"own-org\"")
+            && r.body.contains("乙服务中心")
+            && r.body.contains("党组织已覆盖（联合组建）；正式党员 1 名"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("按区划"), "no region table");
     // And B's page links the party org that covers it.
     let r = app.get(&own, &format!("/orgs/{}", c[1])).await;
     assert!(

@@ -55,6 +55,17 @@ pub struct DashboardPage {
     pub bars_svg: String,
     /// 待办: (label, count, link) for the actor's scope and the actor.
     pub todo: Vec<(String, usize, String)>,
+    /// An org's own user sees its org, not city-style tables of one row.
+    pub own_org: Option<OwnOrg>,
+}
+
+/// The org of an org user, as its dashboard shows it.
+pub struct OwnOrg {
+    pub name: String,
+    pub href: String,
+    /// Its coverage at the date, in words.
+    pub state: &'static str,
+    pub formal_members: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -378,6 +389,7 @@ pub async fn show(
     }
     let page = DashboardPage {
         todo,
+        own_org: own_org(&s, scope, as_of).await?,
         layout: frame(&actor, "工作台", "dashboard", Vec::new()),
         as_of: d.clone(),
         rate_figures,
@@ -395,6 +407,36 @@ pub async fn show(
         ),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The org of an org user (scope of one org), with its state at `as_of`.
+async fn own_org(
+    s: &AppState,
+    scope: &crate::db::Scope,
+    as_of: NaiveDate,
+) -> Result<Option<OwnOrg>, PageError> {
+    if !matches!(scope, crate::db::Scope::Org(_)) {
+        return Ok(None);
+    }
+    let rules = crate::db::RuleTable::load(&s.db, as_of).await?;
+    let own_min = rules.int("own_org_min_formal_members")?;
+    let filter = crate::db::OrgFilter {
+        as_of: Some(as_of),
+        limit: 1,
+        ..crate::db::OrgFilter::default()
+    };
+    let (items, _) = s.db.list_orgs(scope, &filter, own_min, today()).await?;
+    Ok(items.into_iter().next().map(|o| OwnOrg {
+        href: format!("/orgs/{}", o.credit_code),
+        state: match (o.own_covered, o.covered, o.work_covered) {
+            (true, _, _) => "党组织已覆盖（单独组建）",
+            (false, true, _) => "党组织已覆盖（联合组建）",
+            (false, false, true) => "尚未建立党组织，已派驻党建指导员或联络员（工作覆盖）",
+            _ => "尚未覆盖：没有党组织，也没有党建指导员或联络员",
+        },
+        formal_members: o.formal_members,
+        name: o.name,
+    }))
 }
 
 #[cfg(test)]
