@@ -53,6 +53,9 @@ pub struct Known {
     /// Credit code → (registered_on, counts_on).
     pub orgs: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
     pub party_orgs: HashSet<String>,
+    /// Party org name → its stored 上级党组织, where it has one (accepted as it is: see
+    /// `party_orgs` in the validator).
+    pub party_org_parents: HashMap<String, String>,
     /// Credit code → the org's name, region and dates, for the census sheet's checks.
     pub org_places: HashMap<String, OrgPlace>,
     /// Census campaigns by name: (reference date, the regions they cover).
@@ -90,6 +93,11 @@ impl Known {
                         (o.registered_on, o.counts_on),
                     )
                 })
+                .collect(),
+            party_org_parents: data
+                .party_orgs
+                .iter()
+                .filter_map(|p| p.parent.clone().map(|parent| (p.name.clone(), parent)))
                 .collect(),
             party_orgs: data.party_orgs.into_iter().map(|p| p.name).collect(),
         })
@@ -644,7 +652,19 @@ impl Validator<'_> {
                 let known = names_in_sheet.contains(p)
                     || self.known.party_orgs.contains(p)
                     || self.unit_names.contains(p);
-                if !known {
+                // A parent stored before this rule (sessions 1–2 kept unknown parents with a
+                // warning) stays acceptable for that party org, so that the registry's own
+                // export re-imports; a new or changed unknown parent is an error.
+                let stored = name
+                    .as_ref()
+                    .and_then(|n| self.known.party_org_parents.get(n))
+                    == Some(p);
+                if !known && stored {
+                    cx.warning(
+                        "上级党组织",
+                        "在工作簿和系统中均不存在，系统中已按此保存，未作更改；请核实后改为党组织或单位名称".into(),
+                    );
+                } else if !known {
                     cx.error::<()>(
                         "上级党组织",
                         "在工作簿和系统中均不存在（应为本表或系统中的党组织名称，或单位名称；上级单位可先在“单位”表中添加）".into(),
@@ -1173,6 +1193,74 @@ mod tests {
             r("140302", "城区", Some("140300")),
             r("140322", "盂县", Some("140300")),
         ]
+    }
+
+    #[test]
+    fn an_unknown_parent_is_an_error_unless_the_system_stored_it_so() {
+        let code = CreditCode::from_body("51140300MJY000010").unwrap();
+        let date = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let known = Known {
+            regions: regions(),
+            units: HashSet::new(),
+            orgs: HashMap::from([(code.as_str().to_string(), (date, None))]),
+            party_orgs: HashSet::from(["甲协会党支部".to_string()]),
+            party_org_parents: HashMap::from([("甲协会党支部".to_string(), "旧上级".to_string())]),
+            org_places: HashMap::new(),
+            campaigns: HashMap::new(),
+        };
+        let text = |s: &str| Cell::Text(s.to_string());
+        let workbook = |name: &str, parent: &str| Workbook {
+            sheets: vec![
+                Sheet {
+                    name: "社会组织".into(),
+                    header: vec![text("统一社会信用代码")],
+                    rows: Vec::new(),
+                },
+                Sheet {
+                    name: "党组织".into(),
+                    header: [
+                        "党组织名称",
+                        "组织类别",
+                        "组建方式",
+                        "上级党组织",
+                        "成立日期",
+                        "覆盖社会组织",
+                    ]
+                    .iter()
+                    .map(|h| text(h))
+                    .collect(),
+                    rows: vec![Row {
+                        number: 2,
+                        cells: vec![
+                            text(name),
+                            text("党支部"),
+                            text("单独组建"),
+                            text(parent),
+                            text("2020-01-01"),
+                            text(code.as_str()),
+                        ],
+                    }],
+                },
+            ],
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let parent_problems = |name: &str, parent: &str| {
+            let (_, report) = validate(&workbook(name, parent), &known, today);
+            report
+                .problems
+                .into_iter()
+                .filter(|p| p.header == "上级党组织")
+                .map(|p| p.severity)
+                .collect::<Vec<_>>()
+        };
+        // The parent the system stored for this party org: a warning only.
+        assert_eq!(
+            parent_problems("甲协会党支部", "旧上级"),
+            [Severity::Warning]
+        );
+        // Changed to another unknown name, or given to another party org: an error.
+        assert_eq!(parent_problems("甲协会党支部", "新上级"), [Severity::Error]);
+        assert_eq!(parent_problems("乙协会党支部", "旧上级"), [Severity::Error]);
     }
 
     #[test]
