@@ -39,6 +39,29 @@ impl WriteSummary {
     pub fn is_noop(&self) -> bool {
         *self == WriteSummary::default()
     }
+
+    /// What the write did, in words (the audit log's detail of an import).
+    pub fn describe(&self) -> String {
+        format!(
+            "社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 更新 {} 结束 {}；指导员 新增 {} 更新 {}；派驻 新增 {} 更新 {}；任职 新增 {} 更新 {}；单位 新增 {} 更新 {}；摸排表 {}",
+            self.orgs_added,
+            self.orgs_updated,
+            self.party_orgs_added,
+            self.party_orgs_updated,
+            self.links_added,
+            self.links_updated,
+            self.links_closed,
+            self.instructors_added,
+            self.instructors_updated,
+            self.stations_added,
+            self.stations_updated,
+            self.positions_added,
+            self.positions_updated,
+            self.units_added,
+            self.units_updated,
+            self.census_returns
+        )
+    }
 }
 
 /// Options for reading the registry back.
@@ -501,12 +524,17 @@ impl Writer<'_> {
                 } else {
                     self.set_link(l.id, l.from, Some(self.today)).await?;
                 }
+                let code: Option<String> =
+                    sqlx::query_scalar("SELECT credit_code FROM social_orgs WHERE id = $1")
+                        .bind(l.org_id)
+                        .fetch_optional(&mut *self.conn)
+                        .await?;
                 self.log(
                     "party_org",
                     &p.name,
                     "close_link",
-                    format!("org_id={}", l.org_id),
-                    self.today.to_string(),
+                    format!("覆盖 {}（自 {}）", code.unwrap_or_default(), l.from),
+                    format!("{} 起不再覆盖（导入的工作簿未再列出）", self.today),
                 )
                 .await?;
                 self.summary.links_closed += 1;

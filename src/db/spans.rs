@@ -16,7 +16,7 @@ use super::{Backend, Db, DbResult};
 use crate::domain::spans::{Interval, LinkSpan, Members, OrgTimeline, spans};
 
 /// The version of the span computation; a database built with another version is rebuilt.
-pub(super) const VERSION: &str = "4";
+pub(super) const VERSION: &str = "5";
 const VERSION_KEY: &str = "coverage_spans.version";
 /// The stored `valid_from` of an org's first span (the beginning of time).
 pub(super) const BEGINNING: &str = "0000-01-01";
@@ -225,6 +225,15 @@ async fn refresh_where(
         };
         for s in spans(&timeline) {
             let a = versions.get(s.state.version).map_or(&o.current, |(_, a)| a);
+            // A span in scope lies before the org's termination: its status then was not yet
+            // 注销 / 撤销 (what it was before is not recorded: 正常), so that a list of a past
+            // date, its status filter and its export agree with the figures.
+            let status =
+                if s.state.in_scope && matches!(a.status.as_str(), "deregistered" | "revoked") {
+                    "normal"
+                } else {
+                    a.status.as_str()
+                };
             rows.push(vec![
                 Value::int(o.id),
                 Value::text(&o.credit_code),
@@ -234,7 +243,7 @@ async fn refresh_where(
                 s.to.map(Value::date).unwrap_or_else(|| Value::text(END)),
                 Value::text(&a.region),
                 Value::text(&a.kind),
-                Value::text(&a.status),
+                Value::text(status),
                 Value::opt_int(a.supervising_unit),
                 Value::int(s.state.formal_members),
                 flag(s.state.in_scope),

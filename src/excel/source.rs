@@ -307,7 +307,9 @@ fn csv_sheet(
             .iter()
             .map(|f| text_cell(unguard(f)))
             .collect();
-        if sheet.header.is_empty() && sheet.rows.is_empty() && index == 1 {
+        // The first non-blank record is the header, also after blank lines (as CSV files
+        // always imported; in a worksheet the header must be row 1).
+        if sheet.header.is_empty() && sheet.rows.is_empty() {
             sheet.header = cells;
         } else {
             let number = index;
@@ -769,8 +771,10 @@ mod tests {
         assert_eq!(numbers, [2, 4]);
         // As Excel shows them: 乙 is row 5 after two blank lines (LF and CRLF alike); a cell over
         // two lines keeps its row one row; a row of commas is a (blank) row too.
-        let cases: [(&str, &[u32]); 5] = [
+        let cases: [(&str, &[u32]); 6] = [
             ("名称\n甲\n\n\n乙\n", &[2, 5]),
+            // Blank lines before the header: the header is still the header.
+            ("\n\n名称\n甲\n", &[4]),
             ("名称\r\n甲\r\n\r\n\r\n乙\r\n", &[2, 5]),
             ("名称,列表\n甲,\"A\nB\"\n乙,C\n", &[2, 3]),
             ("名称,列表\r\n甲,\"A\r\nB\"\r\n\r\n乙,C", &[2, 4]),
@@ -780,6 +784,7 @@ mod tests {
             let wb = read_bytes("社会组织.csv", text.as_bytes()).unwrap();
             let numbers: Vec<u32> = wb.sheets[0].rows.iter().map(|r| r.number).collect();
             assert_eq!(numbers, want, "{text:?}");
+            assert_eq!(wb.sheets[0].header.first(), Some(&t("名称")), "{text:?}");
         }
     }
 

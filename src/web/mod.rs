@@ -278,7 +278,8 @@ async fn pages_answer_in_html(req: Request, next: Next) -> Response {
     if is_html {
         return response;
     }
-    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, 64 * 1024)
         .await
         .unwrap_or_default();
     let message = serde_json::from_slice::<serde_json::Value>(&body)
@@ -287,7 +288,11 @@ async fn pages_answer_in_html(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| error_text(status).to_string());
     let page = pages::ErrorPage::new(status, &message);
     let html = askama::Template::render(&page).unwrap_or(message);
-    (status, Html(html)).into_response()
+    // The original headers stay (Allow on a 405, cookies, …), but for the body's own.
+    let mut headers = parts.headers;
+    headers.remove(header::CONTENT_TYPE);
+    headers.remove(header::CONTENT_LENGTH);
+    (status, headers, Html(html)).into_response()
 }
 
 /// What a bare error status means to a user.

@@ -880,3 +880,40 @@ async fn the_statistics_page_says_when_a_date_cannot_give_real_figures() {
     let r = app.get(&city, "/stats?as_of=2021-12-31").await;
     assert!(!r.body.contains("id=\"stats-notice\""));
 }
+
+#[tokio::test]
+async fn a_list_of_a_past_date_gives_the_status_of_that_date() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let city = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let e = &crate::fixture::codes()[4]; // 戊基金会: registered 2019-01-01, 注销 2021-06-30
+    let listed = |uri: String| {
+        let app = &app;
+        let city = city.clone();
+        async move {
+            let r = app.get(&city, &uri).await;
+            r.json()["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|i| {
+                    (
+                        i["credit_code"].as_str().unwrap_or_default().to_string(),
+                        i["status"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    // At 2020-12-31 it was registered (正常): the 正常 filter finds it, the 注销 filter does not.
+    let normal = listed("/api/v1/orgs?as_of=2020-12-31&status=normal&per_page=100".into()).await;
+    assert!(normal.contains(&(e.clone(), "normal".into())), "{normal:?}");
+    let gone =
+        listed("/api/v1/orgs?as_of=2020-12-31&status=deregistered&per_page=100".into()).await;
+    assert!(!gone.iter().any(|(c, _)| c == e), "{gone:?}");
+    // Today's list (no date) gives today's status: 注销.
+    let gone = listed("/api/v1/orgs?status=deregistered&per_page=100".into()).await;
+    assert!(
+        gone.contains(&(e.clone(), "deregistered".into())),
+        "{gone:?}"
+    );
+}

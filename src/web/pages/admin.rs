@@ -395,8 +395,7 @@ fn change_action_label(code: &str) -> &str {
         "create" => "新建",
         "update" => "修改",
         "confirm" => "确认",
-        "close" => "结束",
-        "delete" => "删除",
+        "close_link" => "结束覆盖关系",
         other => other,
     }
 }

@@ -334,9 +334,6 @@ pub async fn submit(
     }
     s.db.write_dataset(&Scope::City, &data, &actor.user.username, today())
         .await?;
-    // A gap the change opened becomes a task now, as after an import (domain.md §5.3).
-    s.db.detect(&actor.scope, &actor.user.username, today())
-        .await?;
     s.db.audit(
         &actor.user.username,
         &format!("form_{kind}"),
@@ -345,6 +342,15 @@ pub async fn submit(
         &actor.client,
     )
     .await?;
+    // A gap the change opened becomes a task now, as after an import (domain.md §5.3). The
+    // record is saved whatever happens here: a failed detection is logged, and the next one
+    // (任务清单 → 按数据检查, or any import) raises the task.
+    if let Err(e) =
+        s.db.detect(&actor.scope, &actor.user.username, today())
+            .await
+    {
+        tracing::warn!(error = %e, "detection after a form save failed");
+    }
     let target = match (data.orgs.first(), data.party_orgs.first()) {
         (Some(o), _) => format!("/orgs/{}", o.credit_code.as_str()),
         (None, Some(_)) => "/party-orgs".to_string(),

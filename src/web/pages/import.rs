@@ -190,16 +190,21 @@ pub async fn confirm(
         s.db.write_dataset(&actor.scope, &data, &actor.user.username, today())
             .await?;
     s.db.remove_pending_import(id).await?;
-    s.db.detect(&actor.scope, &actor.user.username, today())
-        .await?;
     s.db.audit(
         &actor.user.username,
         "import",
         &name,
-        &format!("{summary:?}"),
+        &summary.describe(),
         &actor.client,
     )
     .await?;
+    // The import is saved whatever happens here (see forms.rs).
+    if let Err(e) =
+        s.db.detect(&actor.scope, &actor.user.username, today())
+            .await
+    {
+        tracing::warn!(error = %e, "detection after an import failed");
+    }
     page(&actor, None, None, Some(summary))
 }
 

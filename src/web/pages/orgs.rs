@@ -64,32 +64,15 @@ fn status_class(s: OrgStatus) -> &'static str {
     }
 }
 
-/// The registration status as a list of date `as_of` shows it: an org terminated after that
-/// date was still registered then (its status before the termination is not recorded).
-fn status_at(o: &OrgListItem, as_of: Option<chrono::NaiveDate>) -> (String, &'static str) {
-    match (o.terminated_on, as_of) {
-        (Some(t), Some(d)) if d < t && o.status.is_terminated() => (
-            format!("在册（{t} {}）", o.status.label()),
-            status_class(OrgStatus::Normal),
-        ),
-        _ => (o.status.label().to_string(), status_class(o.status)),
-    }
-}
-
-fn row(
-    o: OrgListItem,
-    region_names: &HashMap<String, String>,
-    as_of: Option<chrono::NaiveDate>,
-) -> Row {
-    let (status, status_class) = status_at(&o, as_of);
+fn row(o: OrgListItem, region_names: &HashMap<String, String>) -> Row {
     Row {
         region: region_names.get(&o.region).cloned().unwrap_or(o.region),
         code: o.credit_code,
         name: o.name,
         kind: o.kind.label(),
         responsible_unit: o.responsible_unit.unwrap_or_else(|| "（无法确定）".into()),
-        status,
-        status_class,
+        status: o.status.label().to_string(),
+        status_class: status_class(o.status),
         formal_members: o.formal_members,
         covered: o.covered,
         own: o.own_covered,
@@ -208,10 +191,7 @@ pub async fn list(
             "orgs",
             vec![("组织台账".into(), "/orgs".into())],
         ),
-        rows: items
-            .into_iter()
-            .map(|o| row(o, &region_names, filter.as_of))
-            .collect(),
+        rows: items.into_iter().map(|o| row(o, &region_names)).collect(),
         total: count(total),
         page,
         pages,
@@ -437,43 +417,4 @@ pub async fn detail(
         org,
     };
     Ok(render(&page)?.into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::model::OrgKind;
-
-    fn date(s: &str) -> chrono::NaiveDate {
-        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-    }
-
-    #[test]
-    fn a_list_of_a_past_date_shows_an_org_terminated_later_as_registered_then() {
-        let o = OrgListItem {
-            credit_code: "51140300MJY00001XM".into(),
-            name: "甲协会".into(),
-            kind: OrgKind::Association,
-            region: "140300".into(),
-            status: OrgStatus::Deregistered,
-            registered_on: date("2015-01-01"),
-            terminated_on: Some(date("2022-07-08")),
-            formal_members: 0,
-            responsible_unit: None,
-            covered: false,
-            own_covered: false,
-            work_covered: false,
-        };
-        // Before the termination date it was registered; on and after it, 注销; without a
-        // date (today's list) the current status.
-        assert_eq!(
-            status_at(&o, Some(date("2021-12-31"))),
-            ("在册（2022-07-08 注销）".to_string(), "badge-ok")
-        );
-        assert_eq!(
-            status_at(&o, Some(date("2022-07-08"))),
-            ("注销".to_string(), "badge-muted")
-        );
-        assert_eq!(status_at(&o, None), ("注销".to_string(), "badge-muted"));
-    }
 }
