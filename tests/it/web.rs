@@ -917,3 +917,38 @@ async fn a_list_of_a_past_date_gives_the_status_of_that_date() {
         "{gone:?}"
     );
 }
+
+#[tokio::test]
+async fn the_task_list_pages_and_keeps_its_filters() {
+    // A generated city of 2,500 orgs: more than 100 items once detected.
+    let t = crate::support::TestDb::new().await;
+    let today = chrono::Utc::now().date_naive();
+    let data = dangjian::demo::generate(11, 2500, today);
+    t.db.write_dataset(&dangjian::db::Scope::City, &data, "test", today)
+        .await
+        .expect("demo");
+    let raised =
+        t.db.detect(&dangjian::db::Scope::City, "test", today)
+            .await
+            .expect("detect")
+            .raised;
+    assert!(raised > 100, "{raised} items");
+    let app = TestApp::new(t);
+    let city = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let rows = |body: &str| body.matches("<tr class=").count();
+    let r = app.get(&city, "/ledger").await;
+    let pages = raised.div_ceil(100);
+    assert!(r.body.contains(&format!("第 1 / {pages} 页")), "{}", r.body);
+    assert_eq!(rows(&r.body), 100);
+    assert!(r.body.contains("href=\"/ledger?page=2\""), "next page link");
+    // The last page holds the rest; a page past the end shows the last one.
+    let r = app.get(&city, &format!("/ledger?page={}", pages + 5)).await;
+    assert_eq!(rows(&r.body), raised - (pages - 1) * 100);
+    // A filter is carried into the page links (every item is still 待办: as many pages).
+    let r = app.get(&city, "/ledger?state=open&page=1").await;
+    assert!(
+        r.body.contains("href=\"/ledger?state=open&#38;page=2\""),
+        "{}",
+        r.body
+    );
+}
