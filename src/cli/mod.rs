@@ -596,6 +596,24 @@ async fn import_command(
     Ok(())
 }
 
+/// Standard error for the log, with citizen IDs and mobile numbers masked in every line
+/// (`domain::codes::mask_personal_data`): an error message of the database may quote the value
+/// that failed, and the log must not collect it. The formatter writes each event in one call.
+struct MaskingStderr;
+
+impl std::io::Write for MaskingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let masked = crate::domain::codes::mask_personal_data(&text);
+        std::io::stderr().write_all(masked.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 /// The process entry point used by `main.rs`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -604,7 +622,7 @@ pub fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("DANGJIAN_LOG")
                 .unwrap_or_else(|_| "info,sqlx=error".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| MaskingStderr)
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -616,7 +634,7 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("{}", f.message);
+            eprintln!("{}", crate::domain::codes::mask_personal_data(&f.message));
             ExitCode::from(f.code)
         }
     }

@@ -294,6 +294,47 @@ impl fmt::Debug for CitizenId {
     }
 }
 
+/// Free text (a log line, a database's error message) with anything shaped like a citizen ID (18
+/// characters: 17 digits and a digit or X) or a mobile number (11 digits starting with 1) masked
+/// as `CitizenId::masked` and `Phone::masked` do. A run of digits that is part of a longer run of
+/// letters and digits (a credit code, a longer number) is left alone; an all-digit credit code is
+/// masked too, which costs a log nothing.
+pub fn mask_personal_data(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_alphanumeric() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // One run of ASCII letters and digits.
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let run = &chars[start..i];
+        let digits = |r: &[char]| r.iter().all(char::is_ascii_digit);
+        let is_id = run.len() == 18
+            && digits(&run[..17])
+            && (run[17].is_ascii_digit() || run[17] == 'X' || run[17] == 'x');
+        let is_phone = run.len() == 11 && run[0] == '1' && digits(run);
+        if is_id {
+            out.extend(&run[..6]);
+            out.push_str("********");
+            out.extend(&run[14..]);
+        } else if is_phone {
+            out.extend(&run[..3]);
+            out.push_str("****");
+            out.extend(&run[7..]);
+        } else {
+            out.extend(run);
+        }
+    }
+    out
+}
+
 /// A mainland mobile number. `Debug` prints it masked so that logs do not collect contact data.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Phone(String);
@@ -458,6 +499,20 @@ mod tests {
         assert_eq!(serde_json::to_string(&c).unwrap(), "\"52140302MJY000028G\"");
         let r = RegionCode::parse("140300").unwrap();
         assert_eq!(serde_json::to_string(&r).unwrap(), "\"140300\"");
+    }
+
+    #[test]
+    fn personal_data_in_free_text_is_masked() {
+        let line = "重复键 (citizen_id)=(11010519491231002X)，电话 13812341234；\
+                    信用代码 51140300MJY000010W 与编号 123456789012 不变";
+        assert_eq!(
+            mask_personal_data(line),
+            "重复键 (citizen_id)=(110105********002X)，电话 138****1234；\
+             信用代码 51140300MJY000010W 与编号 123456789012 不变"
+        );
+        // Parts of longer runs are not IDs or phones.
+        assert_eq!(mask_personal_data("A13812341234"), "A13812341234");
+        assert_eq!(mask_personal_data("x"), "x");
     }
 
     #[test]
