@@ -411,7 +411,20 @@ pub async fn rules(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let rules = s.db.rule_versions().await?;
+    let rules =
+        s.db.rule_versions()
+            .await?
+            .into_iter()
+            .map(|(key, value, source, from, note)| {
+                (
+                    key,
+                    value,
+                    source_in_words(&source),
+                    since_in_words(&from),
+                    note,
+                )
+            })
+            .collect();
     let view = RulesPage {
         layout: frame(
             &actor,
@@ -424,9 +437,42 @@ pub async fn rules(
     Ok(render(&view)?.into_response())
 }
 
+/// A rule's source with the spec's tags (rules.md) in words.
+fn source_in_words(source: &str) -> String {
+    source
+        .replace("[N]", "（全国性规定）")
+        .replace("[L]", "（地方通行做法）")
+        .replace("[?]", "（尚待确认，暂用默认值）")
+        .trim()
+        .to_string()
+}
+
+/// A version's start: the first version of a rule applies to any date.
+fn since_in_words(from: &str) -> String {
+    if from <= "1900-01-01" {
+        "一直适用".to_string()
+    } else {
+        from.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_sources_and_dates_read_in_words() {
+        assert_eq!(
+            source_in_words("党章第三十条 [N]"),
+            "党章第三十条 （全国性规定）"
+        );
+        assert_eq!(
+            source_in_words("产品默认 [?]"),
+            "产品默认 （尚待确认，暂用默认值）"
+        );
+        assert_eq!(since_in_words("1900-01-01"), "一直适用");
+        assert_eq!(since_in_words("2026-01-01"), "2026-01-01");
+    }
 
     #[test]
     fn audit_and_change_codes_read_in_chinese() {
