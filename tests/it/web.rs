@@ -49,6 +49,11 @@ async fn sign_in_shows_the_dashboard_and_sign_out_ends_the_session() {
         "organizational coverage rate shown"
     );
     assert!(r.body.contains("66.7%"), "work coverage rate shown");
+    // The to-dos separate the items whose gap the data already closed (waiting for 销号).
+    assert!(
+        r.body.contains("href=\"/ledger?closable=true\"") && r.body.contains("数据已满足销号条件"),
+        "to-do card of satisfied items"
+    );
     assert!(
         r.body
             .contains("href=\"/orgs?as_of=2021-12-31&#38;covered=false\""),

@@ -349,6 +349,13 @@ pub async fn show(
             active.iter().filter(|i| i.overdue).count(),
             "/ledger?overdue=true".into(),
         ),
+        (
+            // Open items whose gap the data no longer shows: they wait for evidence and a
+            // verifier's 销号, not for more work on the gap.
+            "数据已满足销号条件".to_string(),
+            active.iter().filter(|i| i.condition_met).count(),
+            "/ledger?closable=true".into(),
+        ),
     ];
     // Census returns: those still to fill in the open campaigns, and (for the responsible
     // units) those waiting for confirmation.
