@@ -97,9 +97,15 @@ class Browser:
         self.cmd("POST", f"/element/{el}/clear", {})
         self.cmd("POST", f"/element/{el}/value", {"text": text})
 
-    def click(self, css):
+    def click(self, css, accept_dialog=False):
         el = self.find(css)
         self.cmd("POST", f"/element/{el}/click", {})
+        if accept_dialog:
+            # A button that asks first (confirm()): answer yes; without a dialog there is none.
+            try:
+                self.cmd("POST", "/alert/accept", {})
+            except RuntimeError:
+                pass
         # Every click here submits a form or follows a link: wait until the clicked element's page
         # is gone (its element turns stale), so that the next step never acts on the old page,
         # then until the new one is loaded.
@@ -273,7 +279,7 @@ def main():
         browser.type("#evidence", "已召开党员大会成立党支部，上级党委批复文号 阳社党〔2026〕12号")
         browser.click("#act-submit")
         check("submitted with evidence", "待销号" in browser.text(".detail-header"), browser.text(".detail-header"))
-        browser.click("#act-close")
+        browser.click("#act-close", accept_dialog=True)
         check("the verifier closes the item", "已销号" in browser.text(".detail-header"))
         check("the history records each step", browser.text().count("tester") >= 3)
         browser.screenshot("15-ledger-item-closed")

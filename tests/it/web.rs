@@ -957,3 +957,64 @@ async fn the_task_list_pages_and_keeps_its_filters() {
         r.body
     );
 }
+
+#[tokio::test]
+async fn a_department_sees_but_does_not_work_another_units_items() {
+    let t = crate::stats::golden_db().await;
+    t.db.detect(
+        &dangjian::db::Scope::City,
+        "test",
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .expect("detect");
+    let app = TestApp::new(t);
+    // 丙 (C) is supervised by 阳泉市体育局, which carries no party building: its items belong to
+    // 城区工委. The 体育局 user sees them (C is in its scope) but may not work them.
+    let sports = app
+        .t
+        .db
+        .unit_id("阳泉市体育局")
+        .await
+        .expect("db")
+        .expect("unit");
+    app.user("sports", Role::Department, ScopeTarget::Unit(sports))
+        .await;
+    let cookie = session_cookie(&app.sign_in("sports", "pass1234").await).expect("cookie");
+    let c = crate::fixture::codes()[2].clone();
+    let item = app
+        .t
+        .db
+        .ledger_items(&dangjian::db::Scope::City, chrono::Utc::now().date_naive())
+        .await
+        .expect("items")
+        .into_iter()
+        .find(|i| i.subject == c && i.state == dangjian::domain::ledger::ItemState::Open)
+        .expect("an open item of C");
+    assert_eq!(item.responsible_unit.as_deref(), Some("城区工委"));
+    let page = app
+        .get_with_cookie(&cookie, &format!("/ledger/{}", item.id))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("由责任单位办理"), "{}", page.body);
+    assert!(!page.body.contains("value=\"start\""), "no actions offered");
+    // Posting the action anyway changes nothing.
+    let r = app
+        .post_form(
+            Some(&cookie),
+            &format!("/ledger/{}", item.id),
+            &[("csrf", csrf_of(&page.body).as_str()), ("action", "start")],
+        )
+        .await;
+    assert!(r.body.contains("由责任单位办理"), "{}", r.body);
+    let after = app
+        .t
+        .db
+        .ledger_items(&dangjian::db::Scope::City, chrono::Utc::now().date_naive())
+        .await
+        .expect("items")
+        .into_iter()
+        .find(|i| i.id == item.id)
+        .expect("item");
+    assert_eq!(after.state, dangjian::domain::ledger::ItemState::Open);
+}

@@ -499,6 +499,8 @@ pub struct ItemPage {
     /// The responsible unit's users to choose the responsible person from: (id, name, current);
     /// empty when the actor may not assign.
     pub assignees: Vec<(i64, String, bool)>,
+    /// Asked before 销号 when the data does not yet satisfy the item's closing condition.
+    pub close_warning: Option<String>,
 }
 
 /// A history row as the page shows it: the action and states in words, the time in Beijing
@@ -549,12 +551,40 @@ async fn find(s: &AppState, actor: &Actor, id: i64) -> Result<LedgerItem, PageEr
         .ok_or(WebError::NotFound)?)
 }
 
+/// A department sees the items of the orgs it supervises, but works only those it is the
+/// responsible unit of: an item belongs to its responsible unit (domain.md §5.1). Other roles
+/// work what their scope holds (verifiers; instructors and orgs for their own orgs).
+async fn works_for_another_unit(
+    s: &AppState,
+    actor: &Actor,
+    item: &LedgerItem,
+) -> Result<bool, PageError> {
+    if actor.role() != crate::domain::role::Role::Department {
+        return Ok(false);
+    }
+    let Some(unit) = &item.responsible_unit else {
+        return Ok(true);
+    };
+    let users = s.db.unit_users(unit).await?;
+    Ok(!users.iter().any(|(id, _)| *id == actor.user.id))
+}
+
+/// Why a department may not work an item of another responsible unit.
+fn another_unit_message(item: &LedgerItem) -> String {
+    format!(
+        "该事项的责任单位是{}，由责任单位办理；本单位可以查看",
+        item.responsible_unit.as_deref().unwrap_or("（无法确定）")
+    )
+}
+
 async fn item_page(
     s: &AppState,
     actor: &Actor,
     item: &LedgerItem,
     error: Option<String>,
 ) -> Result<Response, PageError> {
+    let foreign = works_for_another_unit(s, actor, item).await?;
+    let error = error.or_else(|| foreign.then(|| another_unit_message(item)));
     // Offer the actions the table would allow with their inputs filled in.
     let full = Input {
         has_comment: true,
@@ -563,6 +593,7 @@ async fn item_page(
     };
     let actions = Action::ALL
         .iter()
+        .filter(|_| !foreign)
         .filter(|a| transition(item.state, **a, actor.role(), full).is_ok())
         .map(|a| (action_code(*a), a.label()))
         .collect();
@@ -585,9 +616,15 @@ async fn item_page(
             .collect(),
         actions,
         error,
+        close_warning: (!item.condition_met
+            && !matches!(item.kind, ItemKind::Supervision | ItemKind::Manual))
+        .then(|| {
+            "登记数据尚未满足该事项的销号条件。销号后，下次“按数据检查”会为仍存在的问题生成新事项。确定销号吗？"
+                .to_string()
+        }),
         attachments: s.db.attachments(item.id).await?,
-        may_attach: is_worker(actor.role()) && item.state.is_active(),
-        assignees: match (&item.responsible_unit, may_assign(actor, item)) {
+        may_attach: is_worker(actor.role()) && item.state.is_active() && !foreign,
+        assignees: match (&item.responsible_unit, may_assign(actor, item) && !foreign) {
             (Some(unit), true) => {
                 s.db.unit_users(unit)
                     .await?
@@ -627,6 +664,9 @@ pub async fn assign(
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
     let item = find(&s, &actor, id).await?;
+    if works_for_another_unit(&s, &actor, &item).await? {
+        return item_page(&s, &actor, &item, Some(another_unit_message(&item))).await;
+    }
     if !may_assign(&actor, &item) {
         return item_page(&s, &actor, &item, Some("该事项不能再指定责任人".into())).await;
     }
@@ -686,6 +726,9 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
     let item = find(&s, &actor, id).await?;
+    if works_for_another_unit(&s, &actor, &item).await? {
+        return item_page(&s, &actor, &item, Some(another_unit_message(&item))).await;
+    }
     let action = Action::ALL
         .iter()
         .copied()
@@ -738,6 +781,9 @@ pub async fn attach(
     let (csrf, file) = read_upload(&mut multipart, "佐证材料").await?;
     actor.check_csrf(&csrf)?;
     let item = find(&s, &actor, id).await?;
+    if works_for_another_unit(&s, &actor, &item).await? {
+        return item_page(&s, &actor, &item, Some(another_unit_message(&item))).await;
+    }
     if !(is_worker(actor.role()) && item.state.is_active()) {
         return item_page(&s, &actor, &item, Some("该事项不能再添加佐证材料".into())).await;
     }
