@@ -865,6 +865,16 @@ async fn a_census_campaign_through_the_pages() {
         "{}",
         org.body
     );
+    // Its edit form says that the confirmed return, not the registered count, is counted.
+    let edit = app
+        .get_with_cookie(&county, &format!("/orgs/{b}/edit"))
+        .await;
+    assert!(
+        edit.body
+            .contains("统计自 2026-10-31 起采用摸排“城区摸排”确认的 3 名"),
+        "{}",
+        edit.body
+    );
 }
 
 #[tokio::test]

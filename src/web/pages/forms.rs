@@ -206,15 +206,18 @@ pub async fn edit_org(
         s.db.org_record(&actor.scope, &code)
             .await?
             .ok_or(WebError::NotFound)?;
-    page(
-        &actor,
-        "org",
-        "社会组织",
-        true,
-        fields(&columns::ORGS, &org_values(&org)),
-        Vec::new(),
-        None,
-    )
+    let mut fields = fields(&columns::ORGS, &org_values(&org));
+    // A confirmed census return outranks the registered count from its reference date on
+    // (statistics.md §3): say so where the count is edited.
+    if let Some(id) = s.db.org_id(&code).await?
+        && let Some((campaign, date, n)) = s.db.latest_confirmed_return(id, today()).await?
+        && let Some(f) = fields.iter_mut().find(|f| f.label == "正式党员数")
+    {
+        f.warnings.push(format!(
+            "统计自 {date} 起采用摸排“{campaign}”确认的 {n} 名；这里修改的是登记的党员数，只影响该日期之前的统计。当前人数有变化，请在摸排中修改并确认"
+        ));
+    }
+    page(&actor, "org", "社会组织", true, fields, Vec::new(), None)
 }
 
 /// A short fingerprint of the warnings a confirmation confirms.
