@@ -26,6 +26,9 @@ pub struct Quality {
     pub duplicate_names: Vec<Finding>,
     pub covering_terminated: Vec<Finding>,
     pub persons_without_id: Vec<Finding>,
+    /// Confirmed census returns whose 党组织状况 the registry's coverage at the campaign's
+    /// reference date contradicts (the point of 四清: one of the two is wrong).
+    pub census_contradictions: Vec<Finding>,
 }
 
 /// Collapses a name for duplicate detection: no spaces, brackets unified.
@@ -121,6 +124,46 @@ impl Db {
                 detail: format!("{party} 仍覆盖已于 {terminated} 注销或撤销的组织 {code}"),
                 href: org_href(&code),
             });
+        }
+        // Each org's latest confirmed return against its coverage span at the reference date.
+        type ReturnVsSpan = (String, String, String, String, String, i64, i64);
+        let returns: Vec<ReturnVsSpan> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT o.credit_code, o.name, c.name, c.reference_date, r.party_org_status, \
+             s.covered, s.own_covered FROM census_returns r \
+             JOIN census_campaigns c ON c.id = r.campaign_id JOIN social_orgs o ON o.id = r.org_id \
+             JOIN coverage_spans s ON s.org_id = r.org_id AND s.valid_from <= c.reference_date \
+             AND c.reference_date < s.valid_to \
+             WHERE r.confirmed_at IS NOT NULL AND {cond} AND NOT EXISTS (\
+             SELECT 1 FROM census_returns r2 JOIN census_campaigns c2 ON c2.id = r2.campaign_id \
+             WHERE r2.org_id = r.org_id AND r2.confirmed_at IS NOT NULL \
+             AND c2.reference_date > c.reference_date) ORDER BY o.credit_code"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        for (code, name, campaign, date, status, covered, own) in returns {
+            let records = match (covered == 1, own == 1) {
+                (true, true) => "已单独组建党组织",
+                (true, false) => "已纳入联合党组织",
+                _ => "没有覆盖的党组织",
+            };
+            let contradicts = match status.as_str() {
+                "none" => covered == 1,
+                "own" => own != 1,
+                "joint" => covered != 1 || own == 1,
+                _ => false,
+            };
+            if contradicts {
+                let said = crate::domain::model::PartyOrgStatus::from_code(&status)
+                    .map_or(status.as_str(), |s| s.label());
+                q.census_contradictions.push(Finding {
+                    key: code.clone(),
+                    name,
+                    detail: format!(
+                        "摸排“{campaign}”确认为“{said}”，而登记数据显示基准日 {date} {records}"
+                    ),
+                    href: org_href(&code),
+                });
+            }
         }
         let persons: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT pe.name, p.title, COALESCE(o.credit_code, '') FROM positions p \

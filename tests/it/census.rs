@@ -536,3 +536,55 @@ async fn progress_lists_the_city_committee_then_the_counties_in_region_order_the
         ]
     );
 }
+
+#[tokio::test]
+async fn a_confirmed_return_contradicting_the_coverage_is_a_quality_finding() {
+    let t = crate::stats::golden_db().await;
+    let db = &t.db;
+    let campaign = open(db).await;
+    let codes = crate::fixture::codes();
+    // At the reference date 2026-10-31: B and C are covered by the joint J1; F is not covered.
+    // Returns: B says 联合组建 (true), C says 未建立党组织 (contradicts), F says 单独组建
+    // (contradicts). All three confirmed by the city.
+    let statuses = [
+        (&codes[1], PartyOrgStatus::Joint),
+        (&codes[2], PartyOrgStatus::None),
+        (&codes[5], PartyOrgStatus::Own),
+    ];
+    for (code, status) in statuses {
+        let r = CensusReturn {
+            party_org_status: status,
+            ..ret(OperatingState::Running, 5, 1)
+        };
+        let id = org_id(db, code).await;
+        db.save_return(
+            &ReturnWrite {
+                campaign_id: campaign.id,
+                org_id: id,
+                ret: &r,
+                confirmed: true,
+            },
+            "市管理员",
+        )
+        .await
+        .expect("save");
+    }
+    let q = db
+        .quality(&Scope::City, date("2026-11-28"))
+        .await
+        .expect("quality");
+    let found: Vec<&str> = q
+        .census_contradictions
+        .iter()
+        .map(|f| f.key.as_str())
+        .collect();
+    // In credit-code order: F (51…) then C (52…).
+    assert_eq!(found, [codes[5].as_str(), codes[2].as_str()]);
+    assert!(
+        q.census_contradictions[1]
+            .detail
+            .contains("确认为“未建立党组织”，而登记数据显示基准日 2026-10-31 已纳入联合党组织"),
+        "{:?}",
+        q.census_contradictions
+    );
+}

@@ -57,6 +57,11 @@ pub async fn quality(
             findings: q.covering_terminated,
         },
         Check {
+            title: "摸排结果与登记数据不一致",
+            why: "已确认的摸排表所填党组织状况与基准日的覆盖关系不符：请核实后更正覆盖关系，或重新填报并确认摸排表",
+            findings: q.census_contradictions,
+        },
+        Check {
             title: "人员没有身份证号",
             why: "同一人员在社会组织和党组织中的任职只能按姓名匹配（交叉任职统计的近似规则）",
             findings: q.persons_without_id,
