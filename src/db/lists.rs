@@ -252,8 +252,11 @@ impl Db {
              (SELECT COUNT(*) FROM social_orgs o WHERE o.supervising_unit_id = u.id AND {cond}), \
              (SELECT COUNT(*) FROM org_responsible_units ru JOIN social_orgs o ON o.id = ru.org_id \
               WHERE ru.unit_id = u.id AND {cond}), \
-             (SELECT COUNT(*) FROM instructors i WHERE i.home_unit_id = u.id) \
-             FROM units u ORDER BY u.kind, u.name"
+             (SELECT COUNT(*) FROM instructors i WHERE i.home_unit_id = u.id AND {instructors}) \
+             FROM units u ORDER BY u.kind, u.name",
+            // The instructors the reader may see (those stationed in its orgs), as the unit's
+            // page lists them.
+            instructors = instructor_scope(scope)
         );
         type Tuple = (i64, String, String, String, i64, i64, i64, i64);
         let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))

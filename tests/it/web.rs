@@ -1028,3 +1028,24 @@ async fn a_department_sees_but_does_not_work_another_units_items() {
         .expect("item");
     assert_eq!(after.state, dangjian::domain::ledger::ItemState::Open);
 }
+
+#[tokio::test]
+async fn a_units_instructor_count_is_the_readers_share() {
+    // 张三 of 阳泉市总工会 is stationed in D (矿区): the city counts him, 城区 does not, as the
+    // unit's page (which lists the instructors the reader may see) would not list him.
+    let t = crate::stats::golden_db().await;
+    let count = |rows: Vec<dangjian::db::UnitRow>| {
+        rows.into_iter()
+            .find(|u| u.name == "阳泉市总工会")
+            .expect("unit")
+            .instructors
+    };
+    let city =
+        t.db.unit_rows(&dangjian::db::Scope::City)
+            .await
+            .expect("rows");
+    assert_eq!(count(city), 1);
+    let chengqu = dangjian::db::Scope::Regions(vec![RegionCode::parse("140302").expect("code")]);
+    let county = t.db.unit_rows(&chengqu).await.expect("rows");
+    assert_eq!(count(county), 0);
+}
