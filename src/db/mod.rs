@@ -26,7 +26,7 @@ pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
     GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
-    TimelineEntry,
+    TimelineEntry, change_text, fields_text,
 };
 pub use quality::{Finding, Quality};
 pub use regions::{Region, Unit, subtree};

@@ -185,6 +185,52 @@ pub struct TimelineEntry {
     pub detail: String,
 }
 
+/// A change of an org's fields in words: "正式党员数 0 → 4；住所 甲 → 乙" (the change log keeps
+/// them as JSON objects of the changed fields, before and after). Anything else is shown as
+/// "before → after".
+pub fn change_text(before: &str, after: &str) -> String {
+    let object = |s: &str| match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(m)) => Some(m),
+        _ => None,
+    };
+    let text = |v: Option<&serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) if s.is_empty() => "（空）".to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => "（空）".to_string(),
+    };
+    match (object(before), object(after)) {
+        (Some(a), Some(b)) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.dedup();
+            let mut seen = std::collections::HashSet::new();
+            keys.retain(|k| seen.insert(*k));
+            keys.iter()
+                .map(|k| format!("{k} {} → {}", text(a.get(*k)), text(b.get(*k))))
+                .collect::<Vec<_>>()
+                .join("；")
+        }
+        _ => format!("{before} → {after}"),
+    }
+}
+
+/// One side of a change of fields in words ("正式党员数 4；住所 乙"), or the text as stored when
+/// it is not a JSON object of fields.
+pub fn fields_text(stored: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(stored) {
+        Ok(serde_json::Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) if s.is_empty() => format!("{k}（空）"),
+                serde_json::Value::String(s) => format!("{k} {s}"),
+                v => format!("{k} {v}"),
+            })
+            .collect::<Vec<_>>()
+            .join("；"),
+        _ => stored.to_string(),
+    }
+}
+
 /// A dated relation of an org: a covering party org, a station, a position.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Relation {
@@ -533,9 +579,11 @@ impl Db {
         .await?;
         for (at, actor, _action, before, after) in changes {
             let detail = format!(
-                "{actor}：{} → {}",
-                before.unwrap_or_default(),
-                after.unwrap_or_default()
+                "{actor}：{}",
+                change_text(
+                    before.as_deref().unwrap_or_default(),
+                    after.as_deref().unwrap_or_default()
+                )
             );
             out.push(entry(at.chars().take(10).collect(), "信息变更", detail));
         }
@@ -760,5 +808,25 @@ impl Db {
             None => 0,
         };
         Ok((items, total))
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+
+    #[test]
+    fn a_change_of_fields_reads_in_words() {
+        let before = r#"{"住所":"","正式党员数":"0"}"#;
+        let after = r#"{"住所":"城区南大街1号","正式党员数":"4"}"#;
+        assert_eq!(
+            change_text(before, after),
+            "住所 （空） → 城区南大街1号；正式党员数 0 → 4"
+        );
+        assert_eq!(fields_text(after), "住所 城区南大街1号；正式党员数 4");
+        assert_eq!(fields_text(before), "住所（空）；正式党员数 0");
+        // Not a JSON object: shown as stored.
+        assert_eq!(change_text("甲", "乙"), "甲 → 乙");
+        assert_eq!(fields_text("确认 3 份摸排表"), "确认 3 份摸排表");
     }
 }

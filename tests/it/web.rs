@@ -409,6 +409,11 @@ async fn forms_validate_like_the_import_and_keep_history() {
         .await;
     assert!(detail.body.contains("信息变更"));
     assert!(
+        detail.body.contains("正式党员数 1 → 3"),
+        "the change in words: {}",
+        detail.body
+    );
+    assert!(
         detail.body.contains("正式党员数"),
         "the change log names the field"
     );

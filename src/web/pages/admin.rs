@@ -335,6 +335,8 @@ pub async fn audit(
                 at: super::beijing_time(&c.at),
                 entity: change_entity_label(&c.entity).to_string(),
                 action: change_action_label(&c.action).to_string(),
+                before: crate::db::fields_text(&c.before),
+                after: crate::db::fields_text(&c.after),
                 ..c
             })
             .collect();

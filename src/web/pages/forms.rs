@@ -337,11 +337,18 @@ pub async fn submit(
     }
     s.db.write_dataset(&Scope::City, &data, &actor.user.username, today())
         .await?;
+    // The record by its key (the form's first field: a credit code, a name), so that the audit
+    // log says which record was written.
+    let key = form.get("f0").map(|v| v.trim()).unwrap_or_default();
     s.db.audit(
         &actor.user.username,
         &format!("form_{kind}"),
-        what,
-        "",
+        &format!("{what} {key}"),
+        if editing {
+            "修改"
+        } else {
+            "新增或按键更新"
+        },
         &actor.client,
     )
     .await?;
