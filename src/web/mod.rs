@@ -210,6 +210,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/census/{campaign}/orgs/{code}", Signed, "一个社会组织的摸排表", get(pages::census::return_form)),
         r("POST", "/census/{campaign}/orgs/{code}", Workers, "填报、确认摸排表", post(pages::census::save_return)),
         r("GET",  "/stats",                   Signed, "覆盖统计表", get(pages::stats::show)),
+        r("GET",  "/stats.xlsx",              Signed, "覆盖统计表（Excel）", get(pages::stats::export)),
         r("GET",  "/quality",                 Signed, "数据质量", get(pages::admin::quality)),
         r("GET",  "/admin/users",             CityAdmin, "用户管理", get(pages::admin::users)),
         r("POST", "/admin/users",             CityAdmin, "新增用户", post(pages::admin::create_user)),

@@ -485,18 +485,25 @@ async fn lists_export_to_xlsx_exactly_as_filtered() {
         r.headers["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
-    let req = axum::http::Request::get("/orgs/export.xlsx?as_of=2021-12-31&covered=false")
-        .header("authorization", format!("Bearer {token}"))
-        .body(axum::body::Body::empty())
-        .expect("request");
-    let res = tower::ServiceExt::oneshot(app.router.clone(), req)
-        .await
-        .expect("response");
-    let bytes = http_body_util::BodyExt::collect(res.into_body())
-        .await
-        .expect("body")
-        .to_bytes();
-    let wb = dangjian::excel::source::read_bytes("orgs.xlsx", &bytes).expect("a workbook");
+    let workbook = |path: &'static str| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let req = axum::http::Request::get(path)
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let res = tower::ServiceExt::oneshot(app.router.clone(), req)
+                .await
+                .expect("response");
+            let bytes = http_body_util::BodyExt::collect(res.into_body())
+                .await
+                .expect("body")
+                .to_bytes();
+            dangjian::excel::source::read_bytes("x.xlsx", &bytes).expect("a workbook")
+        }
+    };
+    let wb = workbook("/orgs/export.xlsx?as_of=2021-12-31&covered=false").await;
     let sheet = wb.sheet("社会组织").expect("sheet");
     let mut names: Vec<String> = sheet
         .rows
@@ -505,6 +512,25 @@ async fn lists_export_to_xlsx_exactly_as_filtered() {
         .collect();
     names.sort();
     assert_eq!(names, ["丁研究会", "壬促进会", "庚养老院"]);
+    // The statistics table as a workbook: the total row of 2021-12-31 by region holds the
+    // golden figures (6 in scope, 3 covered, 3 not), counts as numbers.
+    let wb = workbook("/stats.xlsx?as_of=2021-12-31&by=region").await;
+    let sheet = &wb.sheets[0];
+    assert_eq!(
+        dangjian::excel::cells::text(&sheet.header[1]).as_deref(),
+        Some("纳入统计")
+    );
+    let total = sheet.rows.last().expect("total row");
+    assert!(
+        dangjian::excel::cells::text(&total.cells[0]).is_some_and(|t| t.starts_with("合计")),
+        "{total:?}"
+    );
+    assert_eq!(
+        total.cells[1..4].to_vec(),
+        [6.0, 3.0, 3.0]
+            .map(dangjian::excel::source::Cell::Number)
+            .to_vec()
+    );
     for path in [
         "/party-orgs/export.xlsx",
         "/instructors/export.xlsx",

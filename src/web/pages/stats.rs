@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::dashboard::{self, TableRow, base_href, region_rows, table_row};
-use super::{PageError, frame, render};
+use super::{PageError, frame, render, xlsx_download};
 use crate::cli::today;
 use crate::stats::{self, By};
 use crate::web::auth::{Actor, url_encode};
@@ -114,4 +114,78 @@ pub async fn show(
         },
     };
     Ok(render(&page)?.into_response())
+}
+
+/// The statistics table as a workbook: the rows of the page (same date, same grouping, same
+/// scope), counts as numbers, rates as the page shows them, and the total.
+pub async fn export(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, PageError> {
+    use crate::excel::writer::{OutCell, OutSheet};
+    let as_of = match q.as_of.as_deref().filter(|v| !v.is_empty()) {
+        None => today(),
+        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD")))?,
+    };
+    let by = q.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
+    let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
+    let shown = |r: &&stats::Row| match by {
+        By::Region => actor.scope.is_city() || r.counts.in_scope > 0,
+        By::ResponsibleUnit => r.counts.in_scope > 0,
+        By::Kind => true,
+    };
+    let line = |name: String, r: &stats::Row| {
+        let c = &r.counts;
+        let mut cells = vec![OutCell::Text(name)];
+        cells.extend(
+            [
+                c.in_scope,
+                c.covered,
+                c.in_scope - c.covered,
+                c.own_covered,
+                c.work_covered,
+                c.should_establish_own,
+                c.should_establish_none,
+                c.abnormal,
+            ]
+            .map(OutCell::Int),
+        );
+        cells.push(OutCell::Text(format!("{}%", r.covered_rate)));
+        cells.push(OutCell::Text(format!("{}%", r.work_covered_rate)));
+        cells
+    };
+    let mut rows: Vec<Vec<OutCell>> = report
+        .rows
+        .iter()
+        .filter(shown)
+        .map(|r| line(r.name.clone(), r))
+        .collect();
+    rows.push(line(
+        format!("合计（{}）", actor.user.scope_label),
+        &report.total,
+    ));
+    let by_label = match by {
+        By::Region => "区划",
+        By::ResponsibleUnit => "责任单位",
+        By::Kind => "类型",
+    };
+    let mut headers = vec![by_label.to_string()];
+    headers.extend(dashboard::headers().iter().map(|(h, _)| h.to_string()));
+    headers.push("组织覆盖率".into());
+    headers.push("工作覆盖率".into());
+    let sheet = OutSheet {
+        name: format!("覆盖统计（{as_of}）"),
+        headers,
+        required: Vec::new(),
+        rows,
+        notes: Vec::new(),
+        choices: Vec::new(),
+    };
+    xlsx_download(
+        &[sheet],
+        &format!("coverage-{as_of}.xlsx"),
+        &format!("覆盖统计{as_of}.xlsx"),
+    )
 }
