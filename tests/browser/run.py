@@ -286,6 +286,12 @@ def main():
         browser.go(base + "/battle-map")
         closed_after = int(re.search(r"已销号 (\d+) 项", browser.text()).group(1))
         check("the battle map counts the closed item", closed_after == closed_before + 1, f"{closed_before} -> {closed_after}")
+        # It prints on one A3 landscape sheet (domain.md §5.4).
+        pdf = base64.b64decode(browser.cmd("POST", "/print", {
+            "orientation": "landscape", "page": {"width": 42.0, "height": 29.7},
+            "margin": {"top": 1.0, "bottom": 1.0, "left": 1.0, "right": 1.0}}))
+        pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+        check("the battle map prints on one A3 landscape sheet", pages == 1, f"{pages} pages")
         browser.screenshot("16-battle-map-after")
 
         # The census: the demo campaign's progress, one return filled and confirmed.

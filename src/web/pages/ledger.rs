@@ -34,7 +34,7 @@ pub fn state_view(item: &LedgerItem) -> (&'static str, &'static str, &'static st
     match item.state {
         ItemState::Open => (label, "state-open", "○"),
         ItemState::InProgress => (label, "state-in_progress", "◐"),
-        ItemState::Submitted => (label, "state-submitted", "◑"),
+        ItemState::Submitted => (label, "state-submitted", "◆"),
         ItemState::Closed => (label, "state-closed", "✓"),
         ItemState::Cancelled => (label, "state-closed", "✕"),
     }
@@ -1025,7 +1025,7 @@ pub async fn battle_map(
             ("⚠", "state-overdue", "逾期"),
             ("○", "state-open", "待办"),
             ("◐", "state-in_progress", "办理中"),
-            ("◑", "state-submitted", "待销号"),
+            ("◆", "state-submitted", "待销号"),
             ("✓", "state-closed", "已销号"),
         ],
         totals: (
