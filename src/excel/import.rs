@@ -552,7 +552,7 @@ impl Validator<'_> {
                 && self.implicit_unit(unit, UnitKind::Department, &region)
             {
                 let mut cx = Cx::new(&m, row, &mut self.report);
-                cx.warning("业务主管单位", "系统中没有该单位，已按“行业主管部门”新建（不承担党建工作）；如有误请在“单位”表中补充".into());
+                cx.warning("业务主管单位", "系统中没有该单位，保存时将按“行业主管部门”新建（不承担党建工作）；如有误请改正，或先在“单位”中添加".into());
             }
             if failed {
                 continue;
@@ -754,7 +754,7 @@ impl Validator<'_> {
                 let mut cx = Cx::new(&m, row, &mut self.report);
                 cx.warning(
                     "派出单位",
-                    "系统中没有该单位，已按“其他委员单位”新建；如有误请在“单位”表中补充".into(),
+                    "系统中没有该单位，保存时将按“其他委员单位”新建；如有误请改正，或先在“单位”中添加".into(),
                 );
             }
             let (false, Some(name), Some(home_unit), Some(from)) = (failed, name, home, from)

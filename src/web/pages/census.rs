@@ -233,6 +233,7 @@ pub struct UnitView {
     pub progress: ProgressView,
     pub missing_href: String,
     pub waiting_href: String,
+    pub confirmed_href: String,
 }
 
 pub struct ReturnView {
@@ -436,6 +437,7 @@ async fn campaign_page(
                 progress: ProgressView::new(&u.progress),
                 missing_href: link("missing", &unit_key(u.unit_id), 1),
                 waiting_href: link("returned", &unit_key(u.unit_id), 1),
+                confirmed_href: link("confirmed", &unit_key(u.unit_id), 1),
             })
             .collect(),
         rows: rows.iter().map(|r| return_view(&c, r)).collect(),
@@ -579,7 +581,8 @@ impl ReturnForm {
                     None
                 }
                 "" => None,
-                t => match t.parse::<i64>() {
+                // Full-width digits (３) as typed with a Chinese input method are digits.
+                t => match crate::domain::codes::to_half_width(t).trim().parse::<i64>() {
                     Ok(n) => Some(n),
                     Err(_) => {
                         problems.push((field, format!("{label}“{t}”应为整数")));
@@ -1008,4 +1011,32 @@ pub async fn upload(
         ));
     }
     Ok(Redirect::to(&format!("/census/{id}?notice={}", url_encode(&notice))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_digits_are_digits() {
+        let form = ReturnForm {
+            operating_state: "running".into(),
+            staff_count: "１２".into(),
+            formal_members: "３".into(),
+            party_org_status: "joint".into(),
+            ..ReturnForm::default()
+        };
+        let r = form.parse().expect("a valid return");
+        assert_eq!((r.staff_count, r.formal_members), (Some(12), 3));
+        // Letters are still refused, with the field named.
+        let bad = ReturnForm {
+            formal_members: "三".into(),
+            ..form
+        };
+        let problems = bad.parse().expect_err("refused");
+        assert_eq!(
+            problems,
+            [("formal_members", "正式党员数“三”应为整数".to_string())]
+        );
+    }
 }

@@ -107,7 +107,12 @@ fn fields(spec: &SheetSpec, values: &HashMap<String, String>) -> Vec<Field> {
             name: format!("f{i}"),
             label: c.header,
             required: c.required,
-            help: c.help,
+            // The date picker takes one form; the workbook's other forms are for the import.
+            help: if input_kind(c.header) == "date" {
+                "点选日期，或按“年-月-日”输入"
+            } else {
+                c.help
+            },
             value: values.get(&format!("f{i}")).cloned().unwrap_or_default(),
             kind: input_kind(c.header),
             options: options(c.header),

@@ -503,6 +503,13 @@ pub struct ItemPage {
     pub close_warning: Option<String>,
 }
 
+impl ItemPage {
+    /// A stored time (an attachment's upload) in Beijing time, as the history shows times.
+    pub fn beijing(&self, at: &str) -> String {
+        super::beijing_time(at)
+    }
+}
+
 /// A history row as the page shows it: the action and states in words, the time in Beijing
 /// time (UTC+8, the time of every office that uses the product).
 fn history_view(h: HistoryEntry) -> HistoryEntry {
