@@ -925,6 +925,11 @@ async fn the_statistics_page_says_when_a_date_cannot_give_real_figures() {
     // An ordinary past date: no notice.
     let r = app.get(&city, "/stats?as_of=2021-12-31").await;
     assert!(!r.body.contains("id=\"stats-notice\""));
+    // The dashboard says the same.
+    let r = app.get(&city, "/?as_of=1990-01-01").await;
+    assert!(r.body.contains("id=\"dashboard-notice\""), "{}", r.body);
+    let r = app.get(&city, "/?as_of=2021-12-31").await;
+    assert!(!r.body.contains("id=\"dashboard-notice\""));
 }
 
 #[tokio::test]

@@ -57,6 +57,8 @@ pub struct DashboardPage {
     pub todo: Vec<(String, usize, String)>,
     /// An org's own user sees its org, not city-style tables of one row.
     pub own_org: Option<OwnOrg>,
+    /// As on the statistics page: a date still to come, or one with nothing in scope.
+    pub notice: Option<String>,
 }
 
 /// The org of an org user, as its dashboard shows it.
@@ -397,6 +399,7 @@ pub async fn show(
     let page = DashboardPage {
         todo,
         own_org: own_org(&s, scope, as_of).await?,
+        notice: super::stats::date_notice(as_of, t.counts.in_scope),
         layout: frame(&actor, "工作台", "dashboard", Vec::new()),
         as_of: d.clone(),
         rate_figures,

@@ -101,19 +101,25 @@ pub async fn show(
         ),
         rows,
         cross: stats::cross_appointment(&s.db, &actor.scope, as_of).await?,
-        notice: if as_of > today() {
-            Some(format!(
-                "统计日期 {d} 晚于今天：数字按目前登记的数据推算（今后的注销、撤销和新建党组织尚未登记），不是实际情况。"
-            ))
-        } else if report.total.counts.in_scope == 0 {
-            Some(format!(
-                "统计日期 {d} 时，管理范围内没有纳入统计的社会组织（尚未成立登记，或均已注销、撤销），各项为 0。"
-            ))
-        } else {
-            None
-        },
+        notice: date_notice(as_of, report.total.counts.in_scope),
     };
     Ok(render(&page)?.into_response())
+}
+
+/// A word on a date that cannot give the figures a user expects: one still to come, or one at
+/// which nothing in the reader's scope was registered.
+pub(super) fn date_notice(as_of: NaiveDate, in_scope: i64) -> Option<String> {
+    if as_of > today() {
+        Some(format!(
+            "统计日期 {as_of} 晚于今天：数字按目前登记的数据推算（今后的注销、撤销和新建党组织尚未登记），不是实际情况。"
+        ))
+    } else if in_scope == 0 {
+        Some(format!(
+            "统计日期 {as_of} 时，管理范围内没有纳入统计的社会组织（尚未成立登记，或均已注销、撤销），各项为 0。"
+        ))
+    } else {
+        None
+    }
 }
 
 /// The statistics table as a workbook: the rows of the page (same date, same grouping, same
