@@ -433,6 +433,13 @@ impl Validator<'_> {
             return;
         };
         let mut seen: HashMap<String, u32> = HashMap::new();
+        // Names already used, by another org of the registry or an earlier row: a second org of
+        // the same name is allowed (names are not unique by law) but asked about.
+        let mut names: HashMap<String, String> = known
+            .org_places
+            .iter()
+            .map(|(code, p)| (p.name.clone(), code.clone()))
+            .collect();
         for row in &sheet.rows {
             let mut cx = Cx::new(&m, row, &mut self.report);
             let code =
@@ -472,6 +479,18 @@ impl Validator<'_> {
                 }
             }
             let name = cx.required_text("名称");
+            if let (Some(n), Some(c)) = (&name, &code) {
+                match names.get(n) {
+                    Some(other) if other != c.as_str() => cx.warning(
+                        "名称",
+                        format!("与统一社会信用代码为 {other} 的组织同名，请核实是否重复登记"),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        names.insert(n.clone(), c.as_str().to_string());
+                    }
+                }
+            }
             if let Some(n) = &name
                 && n.chars().count() > 100
             {
@@ -1261,6 +1280,85 @@ mod tests {
         // Changed to another unknown name, or given to another party org: an error.
         assert_eq!(parent_problems("甲协会党支部", "新上级"), [Severity::Error]);
         assert_eq!(parent_problems("乙协会党支部", "旧上级"), [Severity::Error]);
+    }
+
+    #[test]
+    fn a_second_org_of_the_same_name_is_asked_about() {
+        let existing = CreditCode::from_body("51140300MJY000010").unwrap();
+        let new = CreditCode::from_body("51140300MJY000020").unwrap();
+        let date = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let place = OrgPlace {
+            name: "甲协会".into(),
+            region: RegionCode::parse("140300").unwrap(),
+            registered_on: date,
+            terminated_on: None,
+        };
+        let known = Known {
+            regions: regions(),
+            units: HashSet::new(),
+            orgs: HashMap::from([(existing.as_str().to_string(), (date, None))]),
+            party_orgs: HashSet::new(),
+            party_org_parents: HashMap::new(),
+            org_places: HashMap::from([(existing.as_str().to_string(), place)]),
+            campaigns: HashMap::new(),
+        };
+        let text = |s: &str| Cell::Text(s.to_string());
+        let row = |number: u32, code: &CreditCode| Row {
+            number,
+            cells: [
+                "甲协会",
+                code.as_str(),
+                "社会团体",
+                "140300",
+                "2020-01-01",
+                "正常",
+                "0",
+            ]
+            .iter()
+            .map(|v| text(v))
+            .collect(),
+        };
+        let header = [
+            "名称",
+            "统一社会信用代码",
+            "类型",
+            "登记管理机关区划",
+            "成立登记日期",
+            "登记状态",
+            "正式党员数",
+        ]
+        .iter()
+        .map(|h| text(h))
+        .collect::<Vec<_>>();
+        let warnings = |rows: Vec<Row>| {
+            let wb = Workbook {
+                sheets: vec![Sheet {
+                    name: "社会组织".into(),
+                    header: header.clone(),
+                    rows,
+                }],
+            };
+            let (_, report) = validate(&wb, &known, NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
+            report
+                .problems
+                .into_iter()
+                .filter(|p| p.header == "名称")
+                .map(|p| (p.severity, p.message))
+                .collect::<Vec<_>>()
+        };
+        // The registry's own org again: nothing to ask.
+        assert!(warnings(vec![row(2, &existing)]).is_empty());
+        // Another code under the same name: a warning naming the other org.
+        assert_eq!(
+            warnings(vec![row(2, &new)]),
+            [(
+                Severity::Warning,
+                format!(
+                    "与统一社会信用代码为 {} 的组织同名，请核实是否重复登记",
+                    existing.as_str()
+                )
+            )]
+        );
     }
 
     #[test]
