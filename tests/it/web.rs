@@ -817,6 +817,12 @@ async fn a_census_campaign_through_the_pages() {
         .get_with_cookie(&own, &format!("{campaign}/orgs/{b}"))
         .await;
     assert_eq!(form_page.status, StatusCode::OK);
+    // Prefilled from the registry: B is covered by the joint J1 at the reference date.
+    assert!(
+        form_page.body.contains("<option value=\"joint\" selected>"),
+        "{}",
+        form_page.body
+    );
     let csrf_b = csrf_of(&form_page.body);
     let r = app
         .post_form(

@@ -689,6 +689,30 @@ async fn return_page(
         _ => None,
     };
     let prefilled = registry.is_some();
+    // …and its party organization as the registry has it at the reference date.
+    let recorded_status = if prefilled {
+        let rules = crate::db::RuleTable::load(&s.db, c.reference_date).await?;
+        let filter = crate::db::OrgFilter {
+            as_of: Some(c.reference_date),
+            limit: 1,
+            ..crate::db::OrgFilter::default()
+        };
+        let (items, _) =
+            s.db.list_orgs(
+                &crate::db::Scope::Org(row.org_id),
+                &filter,
+                rules.int("own_org_min_formal_members")?,
+                today(),
+            )
+            .await?;
+        items.first().map(|o| match (o.own_covered, o.covered) {
+            (true, _) => PartyOrgStatus::Own,
+            (false, true) => PartyOrgStatus::Joint,
+            _ => PartyOrgStatus::None,
+        })
+    } else {
+        None
+    };
     let form = form.unwrap_or_else(|| match (&row.ret, &registry) {
         (Some(r), _) => ReturnForm::from_return(r),
         (None, Some(o)) => {
@@ -699,6 +723,9 @@ async fn return_page(
                 member_count: opt(o.member_count),
                 formal_members: o.formal_members.to_string(),
                 probationary_members: opt(o.probationary_members),
+                party_org_status: recorded_status
+                    .map(|p| p.code().to_string())
+                    .unwrap_or_default(),
                 ..ReturnForm::default()
             }
         }
