@@ -941,13 +941,14 @@ pub struct BattleMapPage {
     pub totals: (usize, usize, usize),
 }
 
-fn groups(items: &[LedgerItem], key: impl Fn(&LedgerItem) -> String) -> Vec<Group> {
-    let mut by: BTreeMap<String, Vec<&LedgerItem>> = BTreeMap::new();
+/// The items grouped by `key`: (sort key, name shown), groups in sort-key order.
+fn groups(items: &[LedgerItem], key: impl Fn(&LedgerItem) -> (String, String)) -> Vec<Group> {
+    let mut by: BTreeMap<(String, String), Vec<&LedgerItem>> = BTreeMap::new();
     for i in items.iter().filter(|i| i.state != ItemState::Cancelled) {
         by.entry(key(i)).or_default().push(i);
     }
     by.into_iter()
-        .map(|(name, list)| {
+        .map(|((_, name), list)| {
             let done = list.iter().filter(|i| i.state == ItemState::Closed).count();
             Group {
                 name,
@@ -979,15 +980,20 @@ pub async fn battle_map(
             .map(|r| (r.code.as_str().to_string(), r.name))
             .collect();
     let by_unit = groups(&items, |i| {
-        i.responsible_unit
+        let name = i
+            .responsible_unit
             .clone()
-            .unwrap_or_else(|| "（无法确定）".into())
+            .unwrap_or_else(|| "（无法确定）".into());
+        (name.clone(), name)
     });
-    let by_region = groups(&items, |i| {
-        i.region
-            .as_ref()
-            .and_then(|r| regions.get(r).cloned())
-            .unwrap_or_else(|| "党组织事项".into())
+    // Regions in code order (the city's own level first); items about a party org have no
+    // region of their own and come last.
+    let by_region = groups(&items, |i| match i.region.as_ref() {
+        Some(r) => (
+            r.clone(),
+            regions.get(r).cloned().unwrap_or_else(|| r.clone()),
+        ),
+        None => ("~".into(), "党组织事项（不分区划）".into()),
     });
     // Burn-down: active items at the end of each week over the last 26 weeks, and today.
     let spans = s.db.ledger_spans(&actor.scope, now).await?;
@@ -1189,6 +1195,35 @@ mod tests {
             region: None,
             campaign_id: None,
         }
+    }
+
+    #[test]
+    fn battle_map_groups_follow_their_sort_key() {
+        let mut items = vec![
+            item(1, "矿区工委", None, ItemState::Open, false),
+            item(2, "城区工委", None, ItemState::Closed, false),
+            item(3, "城区工委", None, ItemState::Open, false),
+        ];
+        items[0].region = Some("140303".into());
+        items[1].region = Some("140302".into());
+        let names = |g: Vec<Group>| {
+            g.into_iter()
+                .map(|g| (g.name, g.done, g.total))
+                .collect::<Vec<_>>()
+        };
+        // By code, named by the region; the item without a region last.
+        let by_region = groups(&items, |i| match i.region.as_ref() {
+            Some(r) => (r.clone(), format!("区{r}")),
+            None => ("~".into(), "无区划".into()),
+        });
+        assert_eq!(
+            names(by_region),
+            [
+                ("区140302".to_string(), 1, 1),
+                ("区140303".to_string(), 0, 1),
+                ("无区划".to_string(), 0, 1)
+            ]
+        );
     }
 
     #[test]
