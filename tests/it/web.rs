@@ -396,6 +396,13 @@ async fn forms_validate_like_the_import_and_keep_history() {
         &r.body[..r.body.len().min(500)]
     );
     assert!(r.body.contains("field-error"));
+    // The cursor starts at the field in error, and its message is tied to it.
+    assert!(
+        r.body
+            .contains("aria-invalid=\"true\" aria-describedby=\"f12-notes\" autofocus"),
+        "{}",
+        r.body
+    );
     // A valid change is saved and appears in the timeline as a change, before → after.
     let r = send(with(&[("f12", "3")])).await;
     assert_eq!(

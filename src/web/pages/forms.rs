@@ -68,6 +68,8 @@ pub struct FormPage {
     /// The entries passed the checks with warnings: the user confirms them (this fingerprint of
     /// them) before saving.
     pub confirming: Option<String>,
+    /// The first field with an error: the cursor starts there.
+    pub first_error: Option<String>,
 }
 
 fn input_kind(header: &str) -> &'static str {
@@ -133,6 +135,10 @@ fn page(
 ) -> Result<Response, PageError> {
     let heading = format!("{}{what}", if editing { "修改" } else { "新增" });
     let crumbs = vec![("组织台账".into(), "/orgs".into())];
+    let first_error = fields
+        .iter()
+        .find(|f| !f.errors.is_empty())
+        .map(|f| f.name.clone());
     let page = FormPage {
         layout: frame(actor, &heading, "orgs", crumbs),
         kind: kind.to_string(),
@@ -140,6 +146,7 @@ fn page(
         fields,
         general,
         editing,
+        first_error,
         confirming,
     };
     Ok(render(&page)?.into_response())
