@@ -1098,3 +1098,38 @@ async fn a_units_instructor_count_is_the_readers_share() {
     let county = t.db.unit_rows(&chengqu).await.expect("rows");
     assert_eq!(count(county), 0);
 }
+
+#[test]
+fn no_template_tag_repeats_an_attribute() {
+    // A repeated attribute is silently dropped by browsers (the first one wins): an upload field
+    // once became a text box that way. Every tag of every template, checked for repeats.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("templates") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        for tag in text.split('<').skip(1).filter_map(|t| t.split('>').next()) {
+            let Some(name) = tag.split_whitespace().next() else {
+                continue;
+            };
+            if !["input", "select", "textarea", "button", "form", "a"].contains(&name) {
+                continue;
+            }
+            checked += 1;
+            let mut seen = std::collections::HashSet::new();
+            for attr in tag.split_whitespace().skip(1) {
+                if let Some((key, _)) = attr.split_once('=')
+                    && !key.is_empty()
+                    && key.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+                {
+                    assert!(
+                        seen.insert(key.to_string()),
+                        "{}: <{tag}> repeats {key}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} tags checked");
+}
