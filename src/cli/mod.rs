@@ -604,14 +604,34 @@ struct MaskingStderr;
 impl std::io::Write for MaskingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        let masked = crate::domain::codes::mask_personal_data(&text);
-        std::io::stderr().write_all(masked.as_bytes())?;
+        std::io::stderr().write_all(mask_between_colours(&text).as_bytes())?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         std::io::stderr().flush()
     }
+}
+
+/// Masks personal data in a log line whose parts may be coloured: the terminal's colour codes
+/// (`ESC [ … m`) would otherwise glue onto a number (`0m138…`) and hide its shape.
+fn mask_between_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('\u{1b}') {
+        out.push_str(&crate::domain::codes::mask_personal_data(&rest[..start]));
+        let code = &rest[start..];
+        // The sequence runs to its final letter (an `m` for colours).
+        let end = code
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| c.is_ascii_alphabetic())
+            .map_or(code.len(), |(i, c)| i + c.len_utf8());
+        out.push_str(&code[..end]);
+        rest = &code[end..];
+    }
+    out.push_str(&crate::domain::codes::mask_personal_data(rest));
+    out
 }
 
 /// The process entry point used by `main.rs`.
@@ -637,5 +657,19 @@ pub fn main() -> ExitCode {
             eprintln!("{}", crate::domain::codes::mask_personal_data(&f.message));
             ExitCode::from(f.code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coloured_log_lines_are_masked_too() {
+        let line = "\u{1b}[3merror\u{1b}[0m\u{1b}[2m=\u{1b}[0m13812341234 键 11010519491231002X";
+        assert_eq!(
+            mask_between_colours(line),
+            "\u{1b}[3merror\u{1b}[0m\u{1b}[2m=\u{1b}[0m138****1234 键 110105********002X"
+        );
     }
 }

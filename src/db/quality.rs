@@ -136,7 +136,9 @@ impl Db {
              WHERE r.confirmed_at IS NOT NULL AND {cond} AND NOT EXISTS (\
              SELECT 1 FROM census_returns r2 JOIN census_campaigns c2 ON c2.id = r2.campaign_id \
              WHERE r2.org_id = r.org_id AND r2.confirmed_at IS NOT NULL \
-             AND c2.reference_date > c.reference_date) ORDER BY o.credit_code"
+             AND (c2.reference_date > c.reference_date OR (c2.reference_date = c.reference_date \
+             AND (r2.confirmed_at > r.confirmed_at OR (r2.confirmed_at = r.confirmed_at AND r2.id > r.id))))) \
+             ORDER BY o.credit_code"
         )))
         .fetch_all(self.pool())
         .await?;

@@ -435,11 +435,15 @@ impl Validator<'_> {
         let mut seen: HashMap<String, u32> = HashMap::new();
         // Names already used, by another org of the registry or an earlier row: a second org of
         // the same name is allowed (names are not unique by law) but asked about.
-        let mut names: HashMap<String, String> = known
-            .org_places
-            .iter()
-            .map(|(code, p)| (p.name.clone(), code.clone()))
-            .collect();
+        // (The smallest code of a name shared already, so that the same workbook always gets
+        // the same warnings.)
+        let mut names: HashMap<String, String> = HashMap::new();
+        for (code, p) in &known.org_places {
+            let entry = names.entry(p.name.clone()).or_insert_with(|| code.clone());
+            if code < entry {
+                *entry = code.clone();
+            }
+        }
         for row in &sheet.rows {
             let mut cx = Cx::new(&m, row, &mut self.report);
             let code =
@@ -481,9 +485,11 @@ impl Validator<'_> {
             let name = cx.required_text("名称");
             if let (Some(n), Some(c)) = (&name, &code) {
                 match names.get(n) {
+                    // The other org is not named: a county's form must not reveal an org
+                    // outside its scope (the data-quality page lists the pairs in scope).
                     Some(other) if other != c.as_str() => cx.warning(
                         "名称",
-                        format!("与统一社会信用代码为 {other} 的组织同名，请核实是否重复登记"),
+                        "与系统或本表中的另一个社会组织同名，请核实是否重复登记".into(),
                     ),
                     Some(_) => {}
                     None => {
@@ -1348,15 +1354,13 @@ mod tests {
         };
         // The registry's own org again: nothing to ask.
         assert!(warnings(vec![row(2, &existing)]).is_empty());
-        // Another code under the same name: a warning naming the other org.
+        // Another code under the same name: a warning, not naming the other org (a county's
+        // form must not reveal orgs outside its scope).
         assert_eq!(
             warnings(vec![row(2, &new)]),
             [(
                 Severity::Warning,
-                format!(
-                    "与统一社会信用代码为 {} 的组织同名，请核实是否重复登记",
-                    existing.as_str()
-                )
+                "与系统或本表中的另一个社会组织同名，请核实是否重复登记".to_string()
             )]
         );
     }

@@ -288,10 +288,13 @@ def main():
         check("the battle map counts the closed item", closed_after == closed_before + 1, f"{closed_before} -> {closed_after}")
         # It prints on one A3 landscape sheet (domain.md §5.4).
         pdf = base64.b64decode(browser.cmd("POST", "/print", {
-            "orientation": "landscape", "page": {"width": 42.0, "height": 29.7},
+            "orientation": "landscape", "page": {"width": 29.7, "height": 42.0},  # A3, turned
             "margin": {"top": 1.0, "bottom": 1.0, "left": 1.0, "right": 1.0}}))
         pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
-        check("the battle map prints on one A3 landscape sheet", pages == 1, f"{pages} pages")
+        box = re.search(rb"/MediaBox\s*\[\s*[\d.]+\s+[\d.]+\s+([\d.]+)\s+([\d.]+)", pdf)
+        wide = box is not None and float(box.group(1)) > float(box.group(2))
+        check("the battle map prints on one A3 landscape sheet", pages == 1 and wide,
+              f"{pages} pages, media box {box.group(0) if box else None}")
         browser.screenshot("16-battle-map-after")
 
         # The census: the demo campaign's progress, one return filled and confirmed.

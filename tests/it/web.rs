@@ -1076,6 +1076,49 @@ async fn a_department_sees_but_does_not_work_another_units_items() {
         .find(|i| i.id == item.id)
         .expect("item");
     assert_eq!(after.state, dangjian::domain::ledger::ItemState::Open);
+    // Likewise in a census: it sees C's return but does not fill it.
+    let campaign = app
+        .t
+        .db
+        .create_campaign(
+            &dangjian::domain::census::CampaignInput {
+                name: "城区摸排".into(),
+                reference_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
+                end_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+            },
+            &RegionCode::parse("140302").expect("code"),
+            "test",
+        )
+        .await
+        .expect("db")
+        .expect("opened");
+    let form = app
+        .get_with_cookie(&cookie, &format!("/census/{campaign}/orgs/{c}"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("<fieldset class=\"plain\" disabled>"),
+        "read-only"
+    );
+    let r = app
+        .post_form(
+            Some(&cookie),
+            &format!("/census/{campaign}/orgs/{c}"),
+            &[
+                ("csrf", csrf_of(&form.body).as_str()),
+                ("action", "save"),
+                ("operating_state", "running"),
+                ("formal_members", "1"),
+                ("party_org_status", "joint"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("由本组织、其党建指导员或其责任单位填报"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]

@@ -772,7 +772,7 @@ async fn return_page(
             .iter()
             .map(|o| (o.code(), o.label()))
             .collect(),
-        may_fill: is_worker(actor.role()),
+        may_fill: fills(actor, may_confirm),
         may_confirm,
         can_confirm_now: may_confirm && row.state == ReturnState::Returned,
         prefilled,
@@ -786,6 +786,13 @@ pub async fn return_form(
     Path((id, code)): Path<(i64, String)>,
 ) -> Result<Response, PageError> {
     return_page(&s, &actor, id, &code, None, Vec::new()).await
+}
+
+/// Whether the actor fills (and changes) a return of an org in its scope: the org's own user,
+/// its instructors, and verifiers do; a department only for the orgs it is the responsible unit
+/// of (`confirms`) — it sees those it merely supervises, as in the ledger.
+fn fills(actor: &Actor, confirms: bool) -> bool {
+    is_worker(actor.role()) && (actor.role() != crate::domain::role::Role::Department || confirms)
 }
 
 /// Saves a return (workers in scope), saves and confirms it, or confirms it as it stands
@@ -804,6 +811,12 @@ pub async fn save_return(
             .await?
             .ok_or(WebError::NotFound)?;
     let confirmer = is_confirmer(actor.role()) && s.db.confirms(&actor.scope, row.org_id).await?;
+    if matches!(f.action.as_str(), "save" | "save_confirm") && !fills(&actor, confirmer) {
+        return Err(WebError::BadRequest(
+            "这个社会组织的摸排表由本组织、其党建指导员或其责任单位填报；本单位可以查看".into(),
+        )
+        .into());
+    }
     let notice = match f.action.as_str() {
         "confirm" if !confirmer => {
             return Err(WebError::BadRequest(
@@ -964,7 +977,14 @@ pub async fn upload(
             .await;
         }
     };
-    let mine = s.db.campaign_codes(&actor.scope, &c, false).await?;
+    // A department fills the returns of the orgs it is responsible for (see `fills`).
+    let mine =
+        s.db.campaign_codes(
+            &actor.scope,
+            &c,
+            actor.role() == crate::domain::role::Role::Department,
+        )
+        .await?;
     let known = Known::load(&s.db).await?;
     let (mut records, mut report) =
         validate_census(&wb, &known, &|code| mine.contains(code), today());

@@ -578,10 +578,10 @@ async fn works_for_another_unit(
 
 /// Why a department may not work an item of another responsible unit.
 fn another_unit_message(item: &LedgerItem) -> String {
-    format!(
-        "该事项的责任单位是{}，由责任单位办理；本单位可以查看",
-        item.responsible_unit.as_deref().unwrap_or("（无法确定）")
-    )
+    match item.responsible_unit.as_deref() {
+        Some(unit) => format!("该事项的责任单位是{unit}，由责任单位办理；本单位可以查看"),
+        None => "该事项尚未确定责任单位，本单位只能查看".to_string(),
+    }
 }
 
 async fn item_page(
