@@ -13,10 +13,10 @@ use super::{PageError, count, frame, render};
 use crate::cli::today;
 use crate::domain::coverage::Counts;
 use crate::stats::{self, By, CoverageReport};
+use crate::web::AppState;
 use crate::web::auth::{Actor, url_encode};
 use crate::web::charts::{self, Bar, Point, Series};
 use crate::web::layout::Layout;
-use crate::web::{AppState, WebError};
 
 /// A figure: its value as shown, the link to its records, and its definition.
 pub struct Figure {
@@ -177,11 +177,7 @@ pub async fn show(
     Extension(actor): Extension<Actor>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let as_of = match q.as_of.as_deref().filter(|v| !v.is_empty()) {
-        None => today(),
-        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD")))?,
-    };
+    let as_of = super::as_of_date(q.as_of.as_deref())?;
     let d = as_of.to_string();
     let scope = &actor.scope;
     let regions = stats::coverage(&s.db, scope, as_of, By::Region).await?;

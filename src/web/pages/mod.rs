@@ -49,6 +49,15 @@ pub fn frame(
     }
 }
 
+/// The date of a page's figures: `as_of=YYYY-MM-DD`, today when absent or empty.
+pub fn as_of_date(value: Option<&str>) -> Result<chrono::NaiveDate, WebError> {
+    match value.filter(|v| !v.is_empty()) {
+        None => Ok(crate::cli::today()),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD"))),
+    }
+}
+
 /// An error page.
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -12,9 +12,9 @@ use super::dashboard::{self, TableRow, base_href, region_rows, table_row};
 use super::{PageError, frame, render, xlsx_download};
 use crate::cli::today;
 use crate::stats::{self, By};
+use crate::web::AppState;
 use crate::web::auth::{Actor, url_encode};
 use crate::web::layout::Layout;
-use crate::web::{AppState, WebError};
 
 #[derive(Template)]
 #[template(path = "stats.html")]
@@ -44,11 +44,7 @@ pub async fn show(
     Extension(actor): Extension<Actor>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, PageError> {
-    let as_of = match q.as_of.as_deref().filter(|v| !v.is_empty()) {
-        None => today(),
-        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD")))?,
-    };
+    let as_of = super::as_of_date(q.as_of.as_deref())?;
     let by = q.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
     let d = as_of.to_string();
     let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
@@ -130,11 +126,7 @@ pub async fn export(
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, PageError> {
     use crate::excel::writer::{OutCell, OutSheet};
-    let as_of = match q.as_of.as_deref().filter(|v| !v.is_empty()) {
-        None => today(),
-        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD")))?,
-    };
+    let as_of = super::as_of_date(q.as_of.as_deref())?;
     let by = q.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
     let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
     let shown = |r: &&stats::Row| match by {
