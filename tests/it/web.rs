@@ -1176,3 +1176,32 @@ fn no_template_tag_repeats_an_attribute() {
     }
     assert!(checked > 100, "{checked} tags checked");
 }
+
+#[tokio::test]
+async fn an_instructors_dashboard_lists_the_orgs_in_the_instructors_care() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    // 张三 (阳泉市总工会) has been stationed in 丁研究会 (D) since 2021-06-01; D has no party org
+    // then: work-covered only.
+    let zhang = app
+        .t
+        .db
+        .instructor_rows(&dangjian::db::Scope::City)
+        .await
+        .expect("rows")
+        .into_iter()
+        .find(|i| i.name == "张三")
+        .expect("张三");
+    let token = app
+        .user("zhang", Role::Instructor, ScopeTarget::Instructor(zhang.id))
+        .await;
+    let r = app.get(&token, "/?as_of=2021-12-31").await;
+    assert!(
+        r.body.contains("我指导联系的社会组织")
+            && r.body.contains("丁研究会")
+            && r.body
+                .contains("尚未建立党组织，已派驻党建指导员或联络员（工作覆盖）"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("按区划"), "no region table");
+}

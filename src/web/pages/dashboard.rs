@@ -56,12 +56,21 @@ pub struct DashboardPage {
     /// 待办: (label, count, link) for the actor's scope and the actor.
     pub todo: Vec<(String, usize, String)>,
     /// An org's own user sees its org, not city-style tables of one row.
-    pub own_org: Option<OwnOrg>,
+    pub own_org: Option<OwnOrgs>,
     /// As on the statistics page: a date still to come, or one with nothing in scope.
     pub notice: Option<String>,
 }
 
-/// The org of an org user, as its dashboard shows it.
+/// The orgs of an org user (its own) or of an instructor (those he or she is stationed in), as
+/// their dashboard shows them instead of city-style tables.
+pub struct OwnOrgs {
+    pub heading: &'static str,
+    pub orgs: Vec<OwnOrg>,
+    /// More orgs than shown (the org list has them all).
+    pub more: i64,
+}
+
+/// One such org.
 pub struct OwnOrg {
     pub name: String,
     pub href: String,
@@ -415,33 +424,45 @@ pub async fn show(
     Ok(render(&page)?.into_response())
 }
 
-/// The org of an org user (scope of one org), with its state at `as_of`.
+/// The orgs of an org user or an instructor, with their state at `as_of`.
 async fn own_org(
     s: &AppState,
     scope: &crate::db::Scope,
     as_of: NaiveDate,
-) -> Result<Option<OwnOrg>, PageError> {
-    if !matches!(scope, crate::db::Scope::Org(_)) {
-        return Ok(None);
-    }
+) -> Result<Option<OwnOrgs>, PageError> {
+    /// Orgs listed on an instructor's dashboard.
+    const SHOWN: i64 = 24;
+    let heading = match scope {
+        crate::db::Scope::Org(_) => "本组织",
+        crate::db::Scope::Instructor(_) => "我指导联系的社会组织",
+        _ => return Ok(None),
+    };
     let rules = crate::db::RuleTable::load(&s.db, as_of).await?;
     let own_min = rules.int("own_org_min_formal_members")?;
     let filter = crate::db::OrgFilter {
         as_of: Some(as_of),
-        limit: 1,
+        limit: SHOWN,
         ..crate::db::OrgFilter::default()
     };
-    let (items, _) = s.db.list_orgs(scope, &filter, own_min, today()).await?;
-    Ok(items.into_iter().next().map(|o| OwnOrg {
-        href: format!("/orgs/{}", o.credit_code),
-        state: match (o.own_covered, o.covered, o.work_covered) {
-            (true, _, _) => "党组织已覆盖（单独组建）",
-            (false, true, _) => "党组织已覆盖（联合组建）",
-            (false, false, true) => "尚未建立党组织，已派驻党建指导员或联络员（工作覆盖）",
-            _ => "尚未覆盖：没有党组织，也没有党建指导员或联络员",
-        },
-        formal_members: o.formal_members,
-        name: o.name,
+    let (items, total) = s.db.list_orgs(scope, &filter, own_min, today()).await?;
+    let orgs: Vec<OwnOrg> = items
+        .into_iter()
+        .map(|o| OwnOrg {
+            href: format!("/orgs/{}", o.credit_code),
+            state: match (o.own_covered, o.covered, o.work_covered) {
+                (true, _, _) => "党组织已覆盖（单独组建）",
+                (false, true, _) => "党组织已覆盖（联合组建）",
+                (false, false, true) => "尚未建立党组织，已派驻党建指导员或联络员（工作覆盖）",
+                _ => "尚未覆盖：没有党组织，也没有党建指导员或联络员",
+            },
+            formal_members: o.formal_members,
+            name: o.name,
+        })
+        .collect();
+    Ok(Some(OwnOrgs {
+        heading,
+        more: total - orgs.len() as i64,
+        orgs,
     }))
 }
 
