@@ -938,6 +938,13 @@ async fn the_statistics_page_says_when_a_date_cannot_give_real_figures() {
     // An ordinary past date: no notice.
     let r = app.get(&city, "/stats?as_of=2021-12-31").await;
     assert!(!r.body.contains("id=\"stats-notice\""));
+    // The denominator of the cross-appointment rates links to its orgs.
+    assert!(
+        r.body
+            .contains("href=\"/orgs?as_of=2021-12-31&amp;covered=true\" id=\"cross-covered\""),
+        "{}",
+        r.body
+    );
     // The dashboard says the same.
     let r = app.get(&city, "/?as_of=1990-01-01").await;
     assert!(r.body.contains("id=\"dashboard-notice\""), "{}", r.body);
