@@ -12,9 +12,9 @@ use super::dashboard::{self, TableRow, base_href, region_rows, table_row};
 use super::{PageError, frame, render, xlsx_download};
 use crate::cli::today;
 use crate::stats::{self, By};
-use crate::web::AppState;
 use crate::web::auth::{Actor, url_encode};
 use crate::web::layout::Layout;
+use crate::web::{AppState, WebError};
 
 #[derive(Template)]
 #[template(path = "stats.html")]
@@ -39,13 +39,40 @@ pub struct StatsQuery {
     pub by: Option<String>,
 }
 
+impl StatsQuery {
+    /// The date (today when absent) and the grouping (by region when absent or unknown).
+    fn read(&self) -> Result<(NaiveDate, By), WebError> {
+        let as_of = super::as_of_date(self.as_of.as_deref())?;
+        let by = self.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
+        Ok((as_of, by))
+    }
+}
+
+/// The grouping's code (as in the URL) and its name.
+fn by_names(by: By) -> (&'static str, &'static str) {
+    match by {
+        By::Region => ("region", "区划"),
+        By::ResponsibleUnit => ("responsible-unit", "责任单位"),
+        By::Kind => ("kind", "类型"),
+    }
+}
+
+/// Whether the table shows a row: every kind; every region to a whole-city reader, else the
+/// regions with orgs in scope; the responsible units with orgs in scope.
+fn shown(by: By, whole_city: bool, r: &stats::Row) -> bool {
+    match by {
+        By::Region => whole_city || r.counts.in_scope > 0,
+        By::ResponsibleUnit => r.counts.in_scope > 0,
+        By::Kind => true,
+    }
+}
+
 pub async fn show(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, PageError> {
-    let as_of = super::as_of_date(q.as_of.as_deref())?;
-    let by = q.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
+    let (as_of, by) = q.read()?;
     let d = as_of.to_string();
     let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
     let href = base_href(&d);
@@ -54,7 +81,7 @@ pub async fn show(
         By::ResponsibleUnit => report
             .rows
             .iter()
-            .filter(|r| r.counts.in_scope > 0)
+            .filter(|r| shown(by, actor.scope.is_city(), r))
             .map(|r| {
                 table_row(
                     r.name.clone(),
@@ -69,11 +96,7 @@ pub async fn show(
             .map(|r| table_row(r.name.clone(), r, &format!("{href}&kind={}", r.key)))
             .collect(),
     };
-    let (by_code, by_label) = match by {
-        By::Region => ("region", "区划"),
-        By::ResponsibleUnit => ("responsible-unit", "责任单位"),
-        By::Kind => ("kind", "类型"),
-    };
+    let (by_code, by_label) = by_names(by);
     let page = StatsPage {
         layout: frame(
             &actor,
@@ -126,14 +149,8 @@ pub async fn export(
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, PageError> {
     use crate::excel::writer::{OutCell, OutSheet};
-    let as_of = super::as_of_date(q.as_of.as_deref())?;
-    let by = q.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
+    let (as_of, by) = q.read()?;
     let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
-    let shown = |r: &&stats::Row| match by {
-        By::Region => actor.scope.is_city() || r.counts.in_scope > 0,
-        By::ResponsibleUnit => r.counts.in_scope > 0,
-        By::Kind => true,
-    };
     let line = |name: String, r: &stats::Row| {
         let c = &r.counts;
         let mut cells = vec![OutCell::Text(name)];
@@ -157,18 +174,14 @@ pub async fn export(
     let mut rows: Vec<Vec<OutCell>> = report
         .rows
         .iter()
-        .filter(shown)
+        .filter(|r| shown(by, actor.scope.is_city(), r))
         .map(|r| line(r.name.clone(), r))
         .collect();
     rows.push(line(
         format!("合计（{}）", actor.user.scope_label),
         &report.total,
     ));
-    let by_label = match by {
-        By::Region => "区划",
-        By::ResponsibleUnit => "责任单位",
-        By::Kind => "类型",
-    };
+    let (_, by_label) = by_names(by);
     let mut headers = vec![by_label.to_string()];
     headers.extend(dashboard::headers().iter().map(|(h, _)| h.to_string()));
     headers.push("组织覆盖率".into());
