@@ -91,6 +91,20 @@ pub(crate) async fn refresh(
     Ok(written)
 }
 
+/// Runs `handle` on each row of a query as the rows arrive (decoded while SQLite produces the
+/// next, instead of collected first).
+async fn each_row(
+    conn: &mut AnyConnection,
+    sql: String,
+    mut handle: impl FnMut(sqlx::any::AnyRow) -> DbResult<()>,
+) -> DbResult<()> {
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(conn);
+    while let Some(r) = rows.try_next().await? {
+        handle(r)?;
+    }
+    Ok(())
+}
+
 /// Recomputes the spans of the orgs whose id satisfies `id_condition` (`IN (…)` or
 /// `BETWEEN a AND b`, built from integers by [`refresh`]).
 async fn refresh_where(
@@ -104,8 +118,7 @@ async fn refresh_where(
          supervising_unit_id, credit_code FROM social_orgs WHERE id {id_condition}"
     );
     let mut orgs = Vec::new();
-    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
-    while let Some(r) = stream.try_next().await? {
+    each_row(conn, sql, |r| {
         orgs.push(OrgRow {
             id: r.try_get(0)?,
             credit_code: r.try_get(8)?,
@@ -121,15 +134,15 @@ async fn refresh_where(
                 parse_opt_date(r.try_get(6)?)?,
             ),
         });
-    }
-    drop(stream);
+        Ok(())
+    })
+    .await?;
     let sql = format!(
         "SELECT l.org_id, l.valid_from, l.valid_to, p.founded_on, p.dissolved_on, p.formation \
          FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id WHERE l.org_id {id_condition}"
     );
     let mut links: HashMap<i64, Vec<LinkSpan>> = HashMap::new();
-    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
-    while let Some(r) = stream.try_next().await? {
+    each_row(conn, sql, |r| {
         links.entry(r.try_get(0)?).or_default().push(LinkSpan {
             link: Interval::new(
                 parse_date(&r.try_get::<String, _>(1)?)?,
@@ -141,13 +154,13 @@ async fn refresh_where(
             ),
             own: r.try_get::<String, _>(5)? == "own",
         });
-    }
-    drop(stream);
+        Ok(())
+    })
+    .await?;
     let sql =
         format!("SELECT org_id, valid_from, valid_to FROM stations WHERE org_id {id_condition}");
     let mut stations: HashMap<i64, Vec<Interval>> = HashMap::new();
-    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
-    while let Some(r) = stream.try_next().await? {
+    each_row(conn, sql, |r| {
         stations
             .entry(r.try_get(0)?)
             .or_default()
@@ -155,8 +168,9 @@ async fn refresh_where(
                 parse_date(&r.try_get::<String, _>(1)?)?,
                 parse_opt_date(r.try_get(2)?)?,
             ));
-    }
-    drop(stream);
+        Ok(())
+    })
+    .await?;
     // Confirmed census returns: the formal members as of their campaign's reference date.
     let sql = format!(
         "SELECT r.org_id, c.reference_date, r.formal_members FROM census_returns r \
@@ -164,14 +178,14 @@ async fn refresh_where(
          WHERE r.confirmed_at IS NOT NULL AND r.org_id {id_condition} ORDER BY r.confirmed_at, r.id"
     );
     let mut returns: HashMap<i64, Vec<(chrono::NaiveDate, i64)>> = HashMap::new();
-    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
-    while let Some(r) = stream.try_next().await? {
+    each_row(conn, sql, |r| {
         returns
             .entry(r.try_get(0)?)
             .or_default()
             .push((parse_date(&r.try_get::<String, _>(1)?)?, r.try_get(2)?));
-    }
-    drop(stream);
+        Ok(())
+    })
+    .await?;
     // Earlier registration attributes, oldest first: version i is history[i], the last version
     // the org row's current values.
     let sql = format!(
@@ -179,8 +193,7 @@ async fn refresh_where(
          WHERE org_id {id_condition} ORDER BY org_id, valid_to, id"
     );
     let mut history: HashMap<i64, Vec<(chrono::NaiveDate, Attributes)>> = HashMap::new();
-    let mut stream = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *conn);
-    while let Some(r) = stream.try_next().await? {
+    each_row(conn, sql, |r| {
         history.entry(r.try_get(0)?).or_default().push((
             parse_date(&r.try_get::<String, _>(1)?)?,
             Attributes {
@@ -190,8 +203,9 @@ async fn refresh_where(
                 supervising_unit: r.try_get(5)?,
             },
         ));
-    }
-    drop(stream);
+        Ok(())
+    })
+    .await?;
     let read = started.elapsed();
     // On PostgreSQL two transactions refreshing the same org would both delete its spans and
     // the second would then collide with the first's new ones: take the orgs' row locks first,
