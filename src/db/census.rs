@@ -594,7 +594,8 @@ impl Db {
         actor: &str,
     ) -> DbResult<usize> {
         let mut tx = self.write_tx().await?;
-        let org_ids = super::read::org_ids(&mut tx).await?;
+        let codes = super::read::text_keys(records.iter().map(|r| r.credit_code.as_str()));
+        let org_ids = super::read::org_ids_for(&mut tx, &codes).await?;
         let mut changed = BTreeSet::new();
         for r in records {
             let org_id = *org_ids.get(r.credit_code.as_str()).ok_or_else(|| {

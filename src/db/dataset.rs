@@ -81,41 +81,32 @@ impl Db {
         actor: &str,
         today: NaiveDate,
     ) -> DbResult<WriteSummary> {
+        let mut w = self.begin_dataset_write(scope, actor, today).await?;
+        w.write(data).await?;
+        w.finish().await
+    }
+
+    /// Starts a write of a dataset in parts (see [`DatasetWrite`]). Only a whole-city scope may
+    /// write the registry for now.
+    pub async fn begin_dataset_write(
+        &self,
+        scope: &Scope,
+        actor: &str,
+        today: NaiveDate,
+    ) -> DbResult<DatasetWrite> {
         if *scope != Scope::City {
             return Err(DbError::Inconsistent("仅市级范围可以导入登记台账".into()));
         }
-        let mut tx = self.write_tx().await?;
-        let mut w = Writer {
-            conn: &mut tx,
+        Ok(DatasetWrite {
+            tx: self.write_tx().await?,
             backend: self.backend(),
-            actor,
+            actor: actor.to_string(),
             today,
             at: now_text(),
             summary: WriteSummary::default(),
-            touched: Touched::default(),
-        };
-        let started = std::time::Instant::now();
-        w.units(data).await?;
-        w.orgs(data).await?;
-        tracing::debug!(elapsed = ?started.elapsed(), "units and orgs written");
-        w.party_orgs(data).await?;
-        tracing::debug!(elapsed = ?started.elapsed(), "party orgs and links written");
-        w.instructors(data).await?;
-        tracing::debug!(elapsed = ?started.elapsed(), "instructors and stations written");
-        w.positions(data).await?;
-        tracing::debug!(elapsed = ?started.elapsed(), "positions written");
-        w.census(data).await?;
-        tracing::debug!(elapsed = ?started.elapsed(), "census returns written");
-        let orgs = w.touched_orgs().await?;
-        tracing::debug!(elapsed = ?started.elapsed(), orgs = orgs.len(), "touched orgs found");
-        if !orgs.is_empty() {
-            let n = spans::refresh(w.conn, w.backend, spans::Which::Orgs(&orgs)).await?;
-            tracing::debug!(elapsed = ?started.elapsed(), orgs = orgs.len(), spans = n, "coverage spans refreshed");
-        }
-        let summary = w.summary;
-        tx.commit().await?;
-        tracing::debug!(elapsed = ?started.elapsed(), "committed");
-        Ok(summary)
+            touched: BTreeSet::new(),
+            started: std::time::Instant::now(),
+        })
     }
 
     /// One org as a record, if in scope (for the edit form).
@@ -137,6 +128,67 @@ impl Db {
 
 /// New rows held before they are written (see [`Writer::insert_orgs`]).
 const FLUSH_ROWS: usize = 10_000;
+
+/// An upsert of a dataset given in parts, in one transaction: [`write`](Self::write) the parts
+/// in order (each part's records may refer to the registry and to earlier parts), then
+/// [`finish`](Self::finish), which refreshes the coverage spans of the orgs touched and commits.
+/// Dropped without `finish` (an error, or a workbook found invalid on the way), nothing is saved.
+/// A large workbook is thus streamed into the registry without being held whole.
+pub struct DatasetWrite {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    backend: super::Backend,
+    actor: String,
+    today: NaiveDate,
+    at: String,
+    summary: WriteSummary,
+    /// Orgs whose coverage spans the parts written may have changed.
+    touched: BTreeSet<i64>,
+    started: std::time::Instant,
+}
+
+impl DatasetWrite {
+    /// Upserts one part.
+    pub async fn write(&mut self, data: &Dataset) -> DbResult<()> {
+        let mut w = Writer {
+            conn: &mut self.tx,
+            backend: self.backend,
+            actor: &self.actor,
+            today: self.today,
+            at: self.at.clone(),
+            summary: std::mem::take(&mut self.summary),
+            touched: Touched::default(),
+        };
+        w.units(data).await?;
+        w.orgs(data).await?;
+        w.party_orgs(data).await?;
+        w.instructors(data).await?;
+        w.positions(data).await?;
+        w.census(data).await?;
+        let touched = w.touched_orgs().await?;
+        self.summary = w.summary;
+        self.touched.extend(touched);
+        tracing::trace!(elapsed = ?self.started.elapsed(), orgs = data.orgs.len(), party_orgs = data.party_orgs.len(), positions = data.positions.len(), "part written");
+        Ok(())
+    }
+
+    /// Refreshes the coverage spans of the orgs touched and commits; returns what changed.
+    pub async fn finish(mut self) -> DbResult<WriteSummary> {
+        let started = self.started;
+        tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), "parts written");
+        if !self.touched.is_empty() {
+            let n = spans::refresh(
+                &mut self.tx,
+                self.backend,
+                spans::Which::Orgs(&self.touched),
+            )
+            .await?;
+            tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), spans = n, "coverage spans refreshed");
+        }
+        self.tx.commit().await?;
+        tracing::debug!(elapsed = ?started.elapsed(), "committed");
+        Ok(self.summary)
+    }
+}
 
 struct Writer<'a> {
     conn: &'a mut AnyConnection,
@@ -164,11 +216,14 @@ impl Writer<'_> {
     async fn touched_orgs(&mut self) -> DbResult<BTreeSet<i64>> {
         let mut orgs = std::mem::take(&mut self.touched.orgs);
         if !self.touched.org_codes.is_empty() {
-            let ids = read::org_ids(self.conn).await?;
-            orgs.extend(self.touched.org_codes.iter().filter_map(|c| ids.get(c)));
+            let codes = std::mem::take(&mut self.touched.org_codes);
+            let keys = read::text_keys(codes.iter().map(String::as_str));
+            let ids = read::org_ids_for(self.conn, &keys).await?;
+            orgs.extend(ids.into_values());
         }
         if !self.touched.party_orgs.is_empty() {
-            let ids = read::party_org_ids(self.conn).await?;
+            let keys = read::text_keys(self.touched.party_orgs.iter().map(String::as_str));
+            let ids = read::party_org_ids_for(self.conn, &keys).await?;
             let party: Vec<String> = self
                 .touched
                 .party_orgs
@@ -256,7 +311,8 @@ impl Writer<'_> {
 
     async fn orgs(&mut self, data: &Dataset) -> DbResult<()> {
         let unit_ids = read::unit_ids(self.conn).await?;
-        let existing = read::orgs(self.conn, &Scope::City).await?;
+        let keys = read::text_keys(data.orgs.iter().map(|o| o.credit_code.as_str()));
+        let existing = read::orgs_for(self.conn, &keys).await?;
         let by_code: HashMap<&str, _> = existing
             .iter()
             .map(|o| (o.credit_code.as_str(), o))
@@ -374,7 +430,8 @@ impl Writer<'_> {
     }
 
     async fn party_orgs(&mut self, data: &Dataset) -> DbResult<()> {
-        let existing = read::party_orgs(self.conn, &Scope::City, ReadOptions::default()).await?;
+        let names = read::text_keys(data.party_orgs.iter().map(|p| p.name.as_str()));
+        let existing = read::party_org_fields_for(self.conn, &names).await?;
         let by_name: HashMap<&str, _> = existing.iter().map(|p| (p.name.as_str(), p)).collect();
         let mut new = Vec::new();
         for p in &data.party_orgs {
@@ -458,13 +515,24 @@ impl Writer<'_> {
 
     /// Reconciles each listed party org's coverage links with the record: a link matching
     /// (party org, org, from) gets the record's end; an open link to a listed org takes the
-    /// record's start; other open links of the party org are closed today (the org was removed
-    /// from its list), or deleted when they had not started yet.
+    /// record's start and end (a dissolved party org's links end with it); other open links of
+    /// the party org are closed today (the org was removed from its list), or deleted when they
+    /// had not started yet.
     async fn links(&mut self, data: &Dataset) -> DbResult<()> {
-        let org_ids = read::org_ids(self.conn).await?;
-        let party_ids = read::party_org_ids(self.conn).await?;
+        if data.party_orgs.is_empty() {
+            return Ok(());
+        }
+        let codes = read::text_keys(
+            data.party_orgs
+                .iter()
+                .flat_map(|p| p.covers.iter().map(|c| c.credit_code.as_str())),
+        );
+        let org_ids = read::org_ids_for(self.conn, &codes).await?;
+        let names = read::text_keys(data.party_orgs.iter().map(|p| p.name.as_str()));
+        let party_ids = read::party_org_ids_for(self.conn, &names).await?;
+        let pids = read::int_keys(party_ids.values().copied());
         let mut existing: HashMap<i64, Vec<read::LinkRow>> = HashMap::new();
-        for l in read::link_rows(self.conn).await? {
+        for l in read::link_rows_for(self.conn, &pids).await? {
             existing.entry(l.party_org_id).or_default().push(l);
         }
         let mut new = Vec::new();
@@ -493,11 +561,11 @@ impl Writer<'_> {
                             self.summary.links_updated += 1;
                         }
                     }
-                    (None, None) if open.is_some() => {
+                    (None, to) if open.is_some() => {
                         let l = open.ok_or_else(|| DbError::Inconsistent("link".into()))?;
                         kept.insert(l.id);
                         self.touched.orgs.insert(oid);
-                        self.set_link(l.id, c.from, None).await?;
+                        self.set_link(l.id, c.from, to).await?;
                         self.summary.links_updated += 1;
                     }
                     _ => {
@@ -617,7 +685,12 @@ impl Writer<'_> {
         if !new.is_empty() {
             known = read::instructor_keys(self.conn).await?;
         }
-        let org_ids = read::org_ids(self.conn).await?;
+        let codes = read::text_keys(
+            data.instructors
+                .iter()
+                .flat_map(|i| i.stations.iter().map(|s| s.credit_code.as_str())),
+        );
+        let org_ids = read::org_ids_for(self.conn, &codes).await?;
         let stations = read::station_keys(self.conn).await?;
         let mut new = Vec::new();
         let mut seen = HashSet::new();
@@ -681,7 +754,8 @@ impl Writer<'_> {
                 .await?
                 .into_iter()
                 .collect();
-        let org_ids = read::org_ids(self.conn).await?;
+        let codes = read::text_keys(data.census.iter().map(|r| r.credit_code.as_str()));
+        let org_ids = read::org_ids_for(self.conn, &codes).await?;
         for r in &data.census {
             let campaign_id = *campaigns
                 .get(&r.campaign)
@@ -704,7 +778,15 @@ impl Writer<'_> {
     }
 
     async fn positions(&mut self, data: &Dataset) -> DbResult<()> {
-        let mut persons = read::person_keys(self.conn).await?;
+        if data.positions.is_empty() {
+            return Ok(());
+        }
+        let lookup = read::person_lookup(
+            data.positions
+                .iter()
+                .map(|p| (p.citizen_id.as_ref().map(|c| c.as_str()), p.name.as_str())),
+        );
+        let mut persons = read::person_keys_for(self.conn, &lookup).await?;
         let mut new = Vec::new();
         let mut new_keys = HashSet::new();
         for p in &data.positions {
@@ -726,11 +808,20 @@ impl Writer<'_> {
         )
         .await?;
         if !new.is_empty() {
-            persons = read::person_keys(self.conn).await?;
+            persons = read::person_keys_for(self.conn, &lookup).await?;
         }
-        let org_ids = read::org_ids(self.conn).await?;
-        let party_ids = read::party_org_ids(self.conn).await?;
-        let existing = read::position_keys(self.conn).await?;
+        let codes = read::text_keys(data.positions.iter().filter_map(|p| match &p.target {
+            PositionTarget::Org(code) => Some(code.as_str()),
+            PositionTarget::PartyOrg(_) => None,
+        }));
+        let org_ids = read::org_ids_for(self.conn, &codes).await?;
+        let names = read::text_keys(data.positions.iter().filter_map(|p| match &p.target {
+            PositionTarget::Org(_) => None,
+            PositionTarget::PartyOrg(name) => Some(name.as_str()),
+        }));
+        let party_ids = read::party_org_ids_for(self.conn, &names).await?;
+        let person_ids = read::int_keys(persons.values().copied());
+        let existing = read::position_keys_for(self.conn, &person_ids).await?;
         let mut new = Vec::new();
         let mut seen = HashSet::new();
         for p in &data.positions {

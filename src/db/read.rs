@@ -1,13 +1,13 @@
 //! Reading registry records back as plain records (for the upsert's comparison and for exports).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::values::{flag, parse_date, parse_opt_date};
+use super::values::{Value, bind_all, flag, parse_date, parse_opt_date};
 use super::{DbError, DbResult, ReadOptions, Scope};
 use crate::domain::codes::{CitizenId, CreditCode, Phone, RegionCode};
 use crate::domain::dataset::{
@@ -49,18 +49,80 @@ pub(super) async fn unit_ids(conn: &mut AnyConnection) -> DbResult<HashMap<Strin
     Ok(rows.into_iter().collect())
 }
 
-pub(super) async fn org_ids(conn: &mut AnyConnection) -> DbResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT credit_code, id FROM social_orgs")
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
+/// Parameters per `IN (…)` list: far below every backend's limit on bound parameters.
+const KEYS_PER_QUERY: usize = 500;
+
+/// Distinct text keys, sorted, as bind values for [`rows_in`].
+pub(super) fn text_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> Vec<Value> {
+    let set: BTreeSet<&str> = keys.into_iter().collect();
+    set.into_iter().map(Value::text).collect()
 }
 
-pub(super) async fn party_org_ids(conn: &mut AnyConnection) -> DbResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, id FROM party_orgs")
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
+/// Distinct integer keys, sorted, as bind values for [`rows_in`].
+pub(super) fn int_keys(keys: impl IntoIterator<Item = i64>) -> Vec<Value> {
+    let set: BTreeSet<i64> = keys.into_iter().collect();
+    set.into_iter().map(Value::int).collect()
+}
+
+/// The rows of `select` (a query ending in `WHERE <column>`) whose column is one of `keys`:
+/// the rows a write touches, looked up by key in batches, instead of a whole table read.
+pub(super) async fn rows_in(
+    conn: &mut AnyConnection,
+    select: &str,
+    keys: &[Value],
+) -> DbResult<Vec<AnyRow>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(KEYS_PER_QUERY) {
+        let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{select} IN ({})", params.join(", "));
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), chunk)
+            .fetch_all(&mut *conn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// `credit code → id` of the given orgs that exist.
+/// (`codes`: from [`text_keys`]; keys are made before the call, as an iterator of borrowed
+/// records held across the query would not be `Send`.)
+pub(super) async fn org_ids_for(
+    conn: &mut AnyConnection,
+    codes: &[Value],
+) -> DbResult<HashMap<String, i64>> {
+    let rows = rows_in(
+        conn,
+        "SELECT credit_code, id FROM social_orgs WHERE credit_code",
+        codes,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// `name → id` of the given party orgs that exist.
+pub(super) async fn party_org_ids_for(
+    conn: &mut AnyConnection,
+    names: &[Value],
+) -> DbResult<HashMap<String, i64>> {
+    let rows = rows_in(conn, "SELECT name, id FROM party_orgs WHERE name", names).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// The stored records of the given orgs (those that exist).
+pub(super) async fn orgs_for(
+    conn: &mut AnyConnection,
+    codes: &[Value],
+) -> DbResult<Vec<OrgRecord>> {
+    let select = format!(
+        "SELECT {ORG_SELECT} FROM social_orgs o LEFT JOIN units u ON u.id = o.supervising_unit_id \
+         WHERE o.credit_code"
+    );
+    let rows = rows_in(conn, &select, codes).await?;
+    rows.iter().map(org_from_row).collect()
 }
 
 /// Columns for [`org_from_row`], with `o` the social org and `u` its supervising unit.
@@ -162,23 +224,73 @@ pub(super) struct LinkRow {
     pub to: Option<NaiveDate>,
 }
 
-pub(super) async fn link_rows(conn: &mut AnyConnection) -> DbResult<Vec<LinkRow>> {
-    let rows: Vec<(i64, i64, i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT id, party_org_id, org_id, valid_from, valid_to FROM coverage_links ORDER BY id",
+/// The coverage links of the given party orgs, in the order they were made.
+pub(super) async fn link_rows_for(
+    conn: &mut AnyConnection,
+    party_org_ids: &[Value],
+) -> DbResult<Vec<LinkRow>> {
+    let rows = rows_in(
+        conn,
+        "SELECT id, party_org_id, org_id, valid_from, valid_to FROM coverage_links WHERE party_org_id",
+        party_org_ids,
     )
-    .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|(id, party_org_id, org_id, from, to)| {
+    let mut out = rows
+        .iter()
+        .map(|r| {
             Ok(LinkRow {
-                id,
-                party_org_id,
-                org_id,
-                from: parse_date(&from)?,
-                to: parse_opt_date(to)?,
+                id: r.try_get(0)?,
+                party_org_id: r.try_get(1)?,
+                org_id: r.try_get(2)?,
+                from: parse_date(&r.try_get::<String, _>(3)?)?,
+                to: parse_opt_date(r.try_get(4)?)?,
+            })
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+    out.sort_by_key(|l| l.id);
+    Ok(out)
+}
+
+/// The stored fields of the given party orgs (those that exist), without their coverage.
+pub(super) async fn party_org_fields_for(
+    conn: &mut AnyConnection,
+    names: &[Value],
+) -> DbResult<Vec<PartyOrgRecord>> {
+    let rows = rows_in(
+        conn,
+        "SELECT name, kind, formation, parent_name, founded_on, dissolved_on, member_count, secretary \
+         FROM party_orgs WHERE name",
+        names,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PartyOrgRecord {
+                name: r.try_get(0)?,
+                kind: code("组织类别", r.try_get(1)?, PartyOrgKind::from_code)?,
+                formation: code("组建方式", r.try_get(2)?, Formation::from_code)?,
+                parent: r.try_get(3)?,
+                founded_on: parse_date(&r.try_get::<String, _>(4)?)?,
+                dissolved_on: parse_opt_date(r.try_get(5)?)?,
+                covers: Vec::new(),
+                member_count: r.try_get(6)?,
+                secretary: r.try_get(7)?,
             })
         })
         .collect()
+}
+
+/// A party org's current coverage, as a workbook lists it: its open links; for a dissolved
+/// party org with none, the links that ended last, which are the ones it had when it was
+/// dissolved. Its row thus still names the orgs it covered (覆盖社会组织 is required), and the
+/// exported workbook imports again.
+fn keep_current_links(list: &mut Vec<CoverageRecord>, dissolved: bool) {
+    let last = if list.iter().any(|c| c.to.is_none()) || !dissolved {
+        None
+    } else {
+        list.iter().filter_map(|c| c.to).max()
+    };
+    list.retain(|c| c.to == last);
 }
 
 pub(super) async fn party_orgs(
@@ -198,14 +310,10 @@ pub(super) async fn party_orgs(
             .await?;
     let mut covers: HashMap<i64, Vec<CoverageRecord>> = HashMap::new();
     for (pid, credit_code, from, to) in links {
-        let to = parse_opt_date(to)?;
-        if options.open_links_only && to.is_some() {
-            continue;
-        }
         covers.entry(pid).or_default().push(CoverageRecord {
             credit_code: code("信用代码", credit_code, |s| CreditCode::parse(s).ok())?,
             from: parse_date(&from)?,
-            to,
+            to: parse_opt_date(to)?,
         });
     }
     let rows = sqlx::query(
@@ -217,8 +325,12 @@ pub(super) async fn party_orgs(
     let mut out = Vec::new();
     for r in &rows {
         let id: i64 = r.try_get(0)?;
-        let has_links = covers.contains_key(&id);
-        if !has_links && *scope != Scope::City {
+        let dissolved_on = parse_opt_date(r.try_get(6)?)?;
+        let mut links = covers.remove(&id).unwrap_or_default();
+        if options.open_links_only {
+            keep_current_links(&mut links, dissolved_on.is_some());
+        }
+        if links.is_empty() && *scope != Scope::City {
             continue;
         }
         out.push(PartyOrgRecord {
@@ -227,8 +339,8 @@ pub(super) async fn party_orgs(
             formation: code("组建方式", r.try_get(3)?, Formation::from_code)?,
             parent: r.try_get(4)?,
             founded_on: parse_date(&r.try_get::<String, _>(5)?)?,
-            dissolved_on: parse_opt_date(r.try_get(6)?)?,
-            covers: covers.remove(&id).unwrap_or_default(),
+            dissolved_on,
+            covers: links,
             member_count: r.try_get(7)?,
             secretary: r.try_get(8)?,
         });
@@ -276,16 +388,6 @@ pub(super) async fn instructor_keys(
 
 /// (id, name, citizen_id, phone, home_unit_id, role).
 type InstructorTuple = (i64, String, Option<String>, Option<String>, i64, String);
-/// (id, person_id, org_id, party_org_id, title, valid_from, valid_to).
-type PositionTuple = (
-    i64,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    String,
-    String,
-    Option<String>,
-);
 
 type StationKey = (i64, i64, NaiveDate);
 
@@ -309,32 +411,74 @@ pub(super) fn person_key(citizen_id: Option<&str>, name: &str) -> String {
     }
 }
 
-pub(super) async fn person_keys(conn: &mut AnyConnection) -> DbResult<HashMap<String, i64>> {
-    let rows: Vec<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT id, name, citizen_id FROM persons")
-            .fetch_all(conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, cid)| (person_key(cid.as_deref(), &name), id))
-        .collect())
+/// The keys [`person_keys_for`] looks persons up by: their citizen IDs, and the names of those
+/// without one.
+pub(super) fn person_lookup<'a>(
+    persons: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,
+) -> (Vec<Value>, Vec<Value>) {
+    let (with_id, without): (Vec<_>, Vec<_>) =
+        persons.into_iter().partition(|(cid, _)| cid.is_some());
+    (
+        text_keys(with_id.iter().filter_map(|(cid, _)| *cid)),
+        text_keys(without.iter().map(|(_, name)| *name)),
+    )
+}
+
+/// `person key → id` of the stored persons with the given keys ([`person_key`]): those with
+/// one of the citizen IDs, and those without an ID with one of the names.
+/// (`ids`, `names`: from [`person_lookup`].)
+pub(super) async fn person_keys_for(
+    conn: &mut AnyConnection,
+    (ids, names): &(Vec<Value>, Vec<Value>),
+) -> DbResult<HashMap<String, i64>> {
+    let mut rows = rows_in(
+        conn,
+        "SELECT id, name, citizen_id FROM persons WHERE citizen_id",
+        ids,
+    )
+    .await?;
+    rows.extend(
+        rows_in(
+            conn,
+            "SELECT id, name, citizen_id FROM persons WHERE citizen_id IS NULL AND name",
+            names,
+        )
+        .await?,
+    );
+    rows.iter()
+        .map(|r| {
+            let cid: Option<String> = r.try_get(2)?;
+            let name: String = r.try_get(1)?;
+            Ok((person_key(cid.as_deref(), &name), r.try_get(0)?))
+        })
+        .collect()
 }
 
 type PositionKey = (i64, Option<i64>, Option<i64>, String, NaiveDate);
 
-pub(super) async fn position_keys(
+/// The stored positions of the given persons, by their upsert key.
+pub(super) async fn position_keys_for(
     conn: &mut AnyConnection,
+    person_ids: &[Value],
 ) -> DbResult<HashMap<PositionKey, (i64, Option<NaiveDate>)>> {
-    let rows: Vec<PositionTuple> = sqlx::query_as(
-        "SELECT id, person_id, org_id, party_org_id, title, valid_from, valid_to FROM positions",
+    let rows = rows_in(
+        conn,
+        "SELECT id, person_id, org_id, party_org_id, title, valid_from, valid_to FROM positions \
+         WHERE person_id",
+        person_ids,
     )
-    .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|(id, person, org, party, title, from, to)| {
+    rows.iter()
+        .map(|r| {
             Ok((
-                (person, org, party, title, parse_date(&from)?),
-                (id, parse_opt_date(to)?),
+                (
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    parse_date(&r.try_get::<String, _>(5)?)?,
+                ),
+                (r.try_get(0)?, parse_opt_date(r.try_get(6)?)?),
             ))
         })
         .collect()

@@ -136,78 +136,322 @@ pub async fn import(
 
 /// Validates a workbook. The dataset is complete only when the report has no error.
 pub fn validate(wb: &Workbook, known: &Known, today: NaiveDate) -> (Dataset, Report) {
-    let mut v = Validator {
-        known,
-        today,
-        report: Report::default(),
-        data: Dataset::default(),
-        unit_names: known.units.clone(),
-    };
-    for sheet in &wb.sheets {
-        let name = sheet.name.trim();
-        if name != HELP_SHEET && !columns::SHEETS.iter().any(|s| s.name == name) {
-            v.report.push(Problem {
-                severity: Severity::Warning,
-                sheet: sheet.name.clone(),
-                row: None,
-                column: None,
-                header: String::new(),
-                value: String::new(),
-                message: "未知的工作表，已忽略".into(),
-            });
-        }
-    }
+    let names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+    let mut v = Validation::new(known, today, &names);
     let find = |spec: &SheetSpec| wb.sheets.iter().find(|s| s.name.trim() == spec.name);
-    if find(&columns::ORGS).is_none() {
-        v.sheet_error(
-            columns::ORGS.name,
-            "缺少必需的工作表“社会组织”：文件不是导入模板格式的工作簿。请在“导入”页面下载模板（命令行：dangjian template）填写后导入；单个 CSV 文件请以工作表命名，如“社会组织.csv”",
-        );
-    }
-    let data_rows: usize = wb
-        .sheets
-        .iter()
-        .filter(|s| columns::SHEETS.iter().any(|c| c.name == s.name.trim()))
-        .map(|s| s.rows.len())
-        .sum();
-    if data_rows == 0 && find(&columns::ORGS).is_some() {
-        v.sheet_error(
-            columns::ORGS.name,
-            "工作簿中没有任何数据行（只有表头）；请在表头下方逐行填写后再导入",
-        );
+    if let Some(s) = find(&columns::CENSUS) {
+        v.census_codes(s);
     }
     if let Some(s) = find(&columns::UNITS) {
         v.units(s);
     }
-    // Orgs first among the rest: party orgs, instructors and positions refer to them.
-    let mut org_dates: HashMap<String, NaiveDate> = known
-        .orgs
-        .iter()
-        .map(|(k, (d, _))| (k.clone(), *d))
-        .collect();
-    if let Some(s) = find(&columns::ORGS) {
-        v.orgs(s);
-        for o in &v.data.orgs {
-            org_dates.insert(o.credit_code.as_str().to_string(), o.registered_on);
+    for pass in Pass::STREAMED {
+        if let Some(s) = find(pass.spec()) {
+            v.begin(pass, &s.header);
+            for row in &s.rows {
+                v.row(row);
+            }
+            v.end();
         }
-    }
-    if let Some(s) = find(&columns::PARTY_ORGS) {
-        v.party_orgs(s, &org_dates);
-    }
-    if let Some(s) = find(&columns::INSTRUCTORS) {
-        v.instructors(s, &org_dates);
-    }
-    if let Some(s) = find(&columns::POSITIONS) {
-        v.positions(s, &org_dates);
     }
     if let Some(s) = find(&columns::CENSUS) {
-        let mut places = known.org_places.clone();
-        for o in &v.data.orgs {
-            places.insert(o.credit_code.as_str().to_string(), OrgPlace::of(o));
-        }
-        v.data.census = v.census(s, &places, &|_| true);
+        v.census(s);
     }
-    (v.data, v.report)
+    v.finish()
+}
+
+/// The passes over the sheets that may be long, in the order they are read; each reads its
+/// sheet row by row (see [`Validation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    Orgs,
+    /// The names of the 党组织 sheet, read first: a 上级党组织 may be named further down.
+    PartyNames,
+    PartyOrgs,
+    Instructors,
+    Positions,
+}
+
+impl Pass {
+    pub const STREAMED: [Pass; 5] = [
+        Pass::Orgs,
+        Pass::PartyNames,
+        Pass::PartyOrgs,
+        Pass::Instructors,
+        Pass::Positions,
+    ];
+
+    /// The sheet the pass reads.
+    pub fn spec(self) -> &'static SheetSpec {
+        match self {
+            Pass::Orgs => &columns::ORGS,
+            Pass::PartyNames | Pass::PartyOrgs => &columns::PARTY_ORGS,
+            Pass::Instructors => &columns::INSTRUCTORS,
+            Pass::Positions => &columns::POSITIONS,
+        }
+    }
+}
+
+/// A validation fed sheet by sheet and row by row, so that a workbook too large to hold is read
+/// as it streams out of its file ([`validate`] feeds it a workbook held in memory; the CLI's
+/// import of an .xlsx file streams it). The order: the 摸排 sheet's codes
+/// ([`census_codes`](Self::census_codes)), the 单位 sheet, each [`Pass`] (`begin`, every `row`,
+/// `end`), the 摸排 sheet, [`finish`](Self::finish). What sheets refer to across (credit codes
+/// with their dates, org names, party-org names) is kept in compact indexes rather than as
+/// records, and the records validated so far can be [`take`](Self::take)n at any point and
+/// written, so that only a part of a large workbook is ever held.
+pub struct Validation<'k> {
+    v: Validator<'k>,
+    /// Problems reported before any sheet was read (where "no data rows" goes).
+    head: usize,
+    has_orgs_sheet: bool,
+    data_rows: usize,
+    current: Option<Current>,
+}
+
+/// The pass being read.
+struct Current {
+    pass: Pass,
+    /// The sheet's columns; `None` when a required one is missing (the rows are not read then).
+    m: Option<Mapped>,
+    /// Instructor key → index among the records not yet taken (rows of one person merge).
+    instructors: HashMap<String, usize>,
+    /// The city's own region (a new home unit of an instructor is placed there).
+    root: Option<RegionCode>,
+}
+
+impl<'k> Validation<'k> {
+    /// Starts a validation of a workbook with these sheets: unknown sheets are reported, and a
+    /// workbook without the 社会组织 sheet is refused.
+    pub fn new(known: &'k Known, today: NaiveDate, sheet_names: &[String]) -> Validation<'k> {
+        let mut v = Validator::new(known, today, known.units.clone());
+        for sheet in sheet_names {
+            let name = sheet.trim();
+            if name != HELP_SHEET && !columns::SHEETS.iter().any(|s| s.name == name) {
+                v.report.push(Problem {
+                    severity: Severity::Warning,
+                    sheet: sheet.clone(),
+                    row: None,
+                    column: None,
+                    header: String::new(),
+                    value: String::new(),
+                    message: "未知的工作表，已忽略".into(),
+                });
+            }
+        }
+        let has_orgs_sheet = sheet_names.iter().any(|s| s.trim() == columns::ORGS.name);
+        if !has_orgs_sheet {
+            v.sheet_error(
+                columns::ORGS.name,
+                "缺少必需的工作表“社会组织”：文件不是导入模板格式的工作簿。请在“导入”页面下载模板（命令行：dangjian template）填写后导入；单个 CSV 文件请以工作表命名，如“社会组织.csv”",
+            );
+        }
+        Validation {
+            head: v.report.problems.len(),
+            v,
+            has_orgs_sheet,
+            data_rows: 0,
+            current: None,
+        }
+    }
+
+    /// Notes the orgs the 摸排 sheet names: the 摸排 rows are checked against those orgs' names,
+    /// regions and dates, which are kept for them alone as the 社会组织 sheet is read.
+    pub fn census_codes(&mut self, sheet: &Sheet) {
+        let index = locate(&columns::CENSUS, &sheet.header).0;
+        if let Some(&col) = index.get("统一社会信用代码") {
+            self.v.census_codes = sheet
+                .rows
+                .iter()
+                .filter_map(|r| r.cells.get(col).and_then(cells::text))
+                .filter_map(|t| CreditCode::parse(&t).ok())
+                .map(|c| c.as_str().to_string())
+                .collect();
+        }
+    }
+
+    /// The 单位 sheet, whole (it is short).
+    pub fn units(&mut self, sheet: &Sheet) {
+        self.data_rows += sheet.rows.len();
+        self.v.units(sheet);
+    }
+
+    /// Starts a pass over its sheet, given the sheet's first row.
+    pub fn begin(&mut self, pass: Pass, header: &[Cell]) {
+        let m = match pass {
+            // Only the names are read: the sheet's columns are reported by its main pass.
+            Pass::PartyNames => Some(Mapped {
+                spec: pass.spec(),
+                index: locate(pass.spec(), header).0,
+            }),
+            _ => self.v.map(pass.spec(), header),
+        };
+        if pass == Pass::Orgs {
+            self.v.start_names();
+        }
+        self.current = Some(Current {
+            pass,
+            m,
+            instructors: HashMap::new(),
+            root: self
+                .v
+                .known
+                .regions
+                .iter()
+                .find(|r| r.parent.is_none())
+                .map(|r| r.code.clone()),
+        });
+    }
+
+    /// One row of the current pass (blank rows are not given).
+    pub fn row(&mut self, row: &Row) {
+        let Some(cur) = &mut self.current else {
+            return;
+        };
+        if cur.pass != Pass::PartyNames {
+            self.data_rows += 1;
+        }
+        let Some(m) = &cur.m else {
+            return;
+        };
+        match cur.pass {
+            Pass::Orgs => self.v.org_row(m, row),
+            Pass::PartyNames => self.v.party_name(m, row),
+            Pass::PartyOrgs => self.v.party_row(m, row),
+            Pass::Instructors => {
+                self.v
+                    .instructor_row(m, &mut cur.instructors, cur.root.as_ref(), row);
+            }
+            Pass::Positions => self.v.position_row(m, row),
+        }
+    }
+
+    /// Ends the current pass.
+    pub fn end(&mut self) {
+        self.current = None;
+    }
+
+    /// The 摸排 sheet, whole, after the other sheets.
+    pub fn census(&mut self, sheet: &Sheet) {
+        self.data_rows += sheet.rows.len();
+        let mut places = self.v.known.org_places.clone();
+        places.extend(std::mem::take(&mut self.v.places));
+        self.v.data.census = self.v.census(sheet, &places, &|_| true);
+    }
+
+    /// The records validated since the last take, in order; complete only when the whole
+    /// workbook turns out to have no error.
+    pub fn take(&mut self) -> Dataset {
+        if let Some(cur) = &mut self.current {
+            cur.instructors.clear();
+        }
+        std::mem::take(&mut self.v.data)
+    }
+
+    /// Records held (not yet taken), for deciding when to take a part.
+    pub fn held(&self) -> usize {
+        let d = &self.v.data;
+        d.orgs.len() + d.party_orgs.len() + d.instructors.len() + d.positions.len()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.v.report.has_errors()
+    }
+
+    /// The records not taken, and the report of the whole workbook.
+    pub fn finish(mut self) -> (Dataset, Report) {
+        if self.data_rows == 0 && self.has_orgs_sheet {
+            self.v.report.insert(
+                self.head,
+                Problem {
+                    severity: Severity::Error,
+                    sheet: columns::ORGS.name.into(),
+                    row: None,
+                    column: None,
+                    header: String::new(),
+                    value: String::new(),
+                    message: "工作簿中没有任何数据行（只有表头）；请在表头下方逐行填写后再导入"
+                        .into(),
+                },
+            );
+        }
+        (self.v.data, self.v.report)
+    }
+}
+
+/// A credit code as a fixed-size key (its 18 ASCII characters): the indexes of a workbook of a
+/// million orgs hold codes this way rather than as strings.
+type CodeKey = [u8; 18];
+
+fn code_key(code: &CreditCode) -> CodeKey {
+    let mut key = [0u8; 18];
+    let bytes = code.as_str().as_bytes();
+    let n = bytes.len().min(18);
+    key[..n].copy_from_slice(&bytes[..n]);
+    key
+}
+
+/// A name as a 64-bit hash, for the indexes of names: a collision between two of a million
+/// names has a chance of about 1 in 30 million (and would cost a needless "same name" warning,
+/// or an accepted name of a party org that the write then refuses).
+fn name_key(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// The 成立登记日期 of an org named by code, from the workbook (when its row is valid) or the
+/// registry.
+fn org_date(
+    orgs: &HashMap<CodeKey, (u32, Option<NaiveDate>)>,
+    known: &Known,
+    code: &CreditCode,
+) -> Option<NaiveDate> {
+    orgs.get(&code_key(code))
+        .and_then(|(_, d)| *d)
+        .or_else(|| known.orgs.get(code.as_str()).map(|(d, _)| *d))
+}
+
+/// Locates a sheet's columns by header: the index, and the problems of the header row.
+fn locate(
+    spec: &'static SheetSpec,
+    header: &[Cell],
+) -> (HashMap<&'static str, usize>, Vec<Problem>) {
+    let mut index = HashMap::new();
+    let mut problems = Vec::new();
+    for (i, cell) in header.iter().enumerate() {
+        let Some(text) = cells::text(cell) else {
+            continue;
+        };
+        let h = cells::normalize_header(&text);
+        if h.is_empty() || h == ERROR_COLUMN {
+            continue;
+        }
+        let column = spec
+            .columns
+            .iter()
+            .find(|c| c.header == h || c.aliases.contains(&h.as_str()));
+        let problem = |message: String| Problem {
+            severity: Severity::Warning,
+            sheet: spec.name.into(),
+            row: Some(1),
+            column: Some(i),
+            header: h.clone(),
+            value: text.clone(),
+            message,
+        };
+        match column {
+            Some(c) if index.contains_key(c.header) => {
+                problems.push(problem(format!("列“{}”重复，只读取第一列", c.header)));
+            }
+            Some(c) => {
+                index.insert(c.header, i);
+            }
+            None => problems.push(problem("未知的列，已忽略".into())),
+        }
+    }
+    (index, problems)
 }
 
 /// Validates the 摸排 sheet of a workbook alone (a campaign's own upload): every row must be a
@@ -219,13 +463,7 @@ pub fn validate_census(
     allowed: &dyn Fn(&str) -> bool,
     today: NaiveDate,
 ) -> (Vec<CensusRecord>, Report) {
-    let mut v = Validator {
-        known,
-        today,
-        report: Report::default(),
-        data: Dataset::default(),
-        unit_names: HashSet::new(),
-    };
+    let mut v = Validator::new(known, today, HashSet::new());
     for sheet in &wb.sheets {
         let name = sheet.name.trim();
         if name != HELP_SHEET && name != columns::CENSUS.name {
@@ -271,12 +509,46 @@ struct Validator<'k> {
     data: Dataset,
     /// Units known so far: the registry's, the 单位 sheet's, and those created on the way.
     unit_names: HashSet<String>,
+    /// The workbook's orgs by credit code: the row a code is first met in, and the org's
+    /// 成立登记日期 once that row proves valid.
+    orgs: HashMap<CodeKey, (u32, Option<NaiveDate>)>,
+    /// Org names met so far, the registry's and then the workbook's: for each name (by
+    /// [`name_key`]) the smallest code of the registry that has it, or the first row's code.
+    names: HashMap<u64, CodeKey>,
+    /// Codes the 摸排 sheet names, and the workbook's orgs among them (for its checks).
+    census_codes: HashSet<String>,
+    places: HashMap<String, OrgPlace>,
+    /// Party-org names of the 党组织 sheet (by [`name_key`]): the row each is first met in, and
+    /// whether a valid record carries it.
+    party: HashMap<u64, (u32, bool)>,
+    /// Every instructor met, by upsert key, as its first row gives it (without stations): the
+    /// rows of one person in a later part repeat these fields, so that the first row wins
+    /// however the workbook is cut into parts.
+    instructor_heads: HashMap<String, InstructorRecord>,
 }
 
 /// A sheet with its columns located.
-struct Mapped<'a> {
-    spec: &'a SheetSpec,
+struct Mapped {
+    spec: &'static SheetSpec,
     index: HashMap<&'static str, usize>,
+}
+
+impl<'k> Validator<'k> {
+    fn new(known: &'k Known, today: NaiveDate, unit_names: HashSet<String>) -> Validator<'k> {
+        Validator {
+            known,
+            today,
+            report: Report::default(),
+            data: Dataset::default(),
+            unit_names,
+            orgs: HashMap::new(),
+            names: HashMap::new(),
+            census_codes: HashSet::new(),
+            places: HashMap::new(),
+            party: HashMap::new(),
+            instructor_heads: HashMap::new(),
+        }
+    }
 }
 
 impl Validator<'_> {
@@ -294,39 +566,10 @@ impl Validator<'_> {
 
     /// Locates the columns by header; reports unknown, duplicate and missing required ones.
     /// `None` when a required column is missing (the sheet's rows cannot be read then).
-    fn map<'a>(&mut self, spec: &'a SheetSpec, sheet: &'a Sheet) -> Option<Mapped<'a>> {
-        let mut index = HashMap::new();
-        for (i, cell) in sheet.header.iter().enumerate() {
-            let Some(text) = cells::text(cell) else {
-                continue;
-            };
-            let h = cells::normalize_header(&text);
-            if h.is_empty() || h == ERROR_COLUMN {
-                continue;
-            }
-            let column = spec
-                .columns
-                .iter()
-                .find(|c| c.header == h || c.aliases.contains(&h.as_str()));
-            let problem = |message: String| Problem {
-                severity: Severity::Warning,
-                sheet: spec.name.into(),
-                row: Some(1),
-                column: Some(i),
-                header: h.clone(),
-                value: text.clone(),
-                message,
-            };
-            match column {
-                Some(c) if index.contains_key(c.header) => {
-                    self.report
-                        .push(problem(format!("列“{}”重复，只读取第一列", c.header)));
-                }
-                Some(c) => {
-                    index.insert(c.header, i);
-                }
-                None => self.report.push(problem("未知的列，已忽略".into())),
-            }
+    fn map(&mut self, spec: &'static SheetSpec, header: &[Cell]) -> Option<Mapped> {
+        let (index, problems) = locate(spec, header);
+        for p in problems {
+            self.report.push(p);
         }
         let mut complete = true;
         for c in spec.columns.iter().filter(|c| c.required) {
@@ -377,7 +620,7 @@ impl Validator<'_> {
 
     fn units(&mut self, sheet: &Sheet) {
         let known = self.known;
-        let Some(m) = self.map(&columns::UNITS, sheet) else {
+        let Some(m) = self.map(&columns::UNITS, &sheet.header) else {
             return;
         };
         let mut seen: HashMap<String, u32> = HashMap::new();
@@ -427,40 +670,45 @@ impl Validator<'_> {
         true
     }
 
-    fn orgs(&mut self, sheet: &Sheet) {
-        let known = self.known;
-        let Some(m) = self.map(&columns::ORGS, sheet) else {
-            return;
-        };
-        let mut seen: HashMap<String, u32> = HashMap::new();
-        // Names already used, by another org of the registry or an earlier row: a second org of
-        // the same name is allowed (names are not unique by law) but asked about.
-        // (The smallest code of a name shared already, so that the same workbook always gets
-        // the same warnings.)
-        let mut names: HashMap<String, String> = HashMap::new();
-        for (code, p) in &known.org_places {
-            let entry = names.entry(p.name.clone()).or_insert_with(|| code.clone());
-            if code < entry {
-                *entry = code.clone();
+    /// Indexes the registry's org names before the 社会组织 sheet: a second org of the same name
+    /// is allowed (names are not unique by law) but asked about. (The smallest code of a name
+    /// shared already, so that the same workbook always gets the same warnings.)
+    fn start_names(&mut self) {
+        self.names.clear();
+        for (code, p) in &self.known.org_places {
+            let Ok(code) = CreditCode::parse(code) else {
+                return;
+            };
+            let key = code_key(&code);
+            let entry = self.names.entry(name_key(&p.name)).or_insert(key);
+            if key < *entry {
+                *entry = key;
             }
         }
-        for row in &sheet.rows {
-            let mut cx = Cx::new(&m, row, &mut self.report);
-            let code =
-                cx.required_text("统一社会信用代码")
-                    .and_then(|t| match CreditCode::parse(&t) {
-                        Ok(c) => Some(c),
-                        Err(e) => cx.error("统一社会信用代码", e.to_string()),
-                    });
-            let mut code_kind = None;
-            if let Some(c) = &code {
-                if let Some(first) = seen.get(c.as_str()) {
+    }
+
+    /// One row of the 社会组织 sheet.
+    fn org_row(&mut self, m: &Mapped, row: &Row) {
+        let known = self.known;
+        let mut cx = Cx::new(m, row, &mut self.report);
+        let code = cx
+            .required_text("统一社会信用代码")
+            .and_then(|t| match CreditCode::parse(&t) {
+                Ok(c) => Some(c),
+                Err(e) => cx.error("统一社会信用代码", e.to_string()),
+            });
+        let mut code_kind = None;
+        if let Some(c) = &code {
+            match self.orgs.get(&code_key(c)) {
+                Some((first, _)) => {
                     cx.error::<()>("统一社会信用代码", format!("与第{first}行的信用代码重复"));
-                } else {
-                    seen.insert(c.as_str().to_string(), row.number);
                 }
-                let category = c.category();
-                match category {
+                None => {
+                    self.orgs.insert(code_key(c), (row.number, None));
+                }
+            }
+            let category = c.category();
+            match category {
                     CodeCategory::Enterprise => {
                         cx.error::<()>(
                             "统一社会信用代码",
@@ -473,147 +721,161 @@ impl Validator<'_> {
                     ),
                     _ => {}
                 }
-                code_kind = category.org_kind().map(|k| (k, category));
-                if !c.inner_check_ok() {
-                    let expected = c
-                        .expected_inner_check()
-                        .map(|e| format!("，应为 {e}"))
-                        .unwrap_or_default();
-                    cx.warning("统一社会信用代码", format!("第9–17位组织机构代码的校验位与 GB 11714 不符{expected}（警告，不影响导入）"));
-                }
-            }
-            let name = cx.required_text("名称");
-            if let (Some(n), Some(c)) = (&name, &code) {
-                match names.get(n) {
-                    // The other org is not named: a county's form must not reveal an org
-                    // outside its scope (the data-quality page lists the pairs in scope).
-                    Some(other) if other != c.as_str() => cx.warning(
-                        "名称",
-                        "与系统或本表中的另一个社会组织同名，请核实是否重复登记".into(),
-                    ),
-                    Some(_) => {}
-                    None => {
-                        names.insert(n.clone(), c.as_str().to_string());
-                    }
-                }
-            }
-            if let Some(n) = &name
-                && n.chars().count() > 100
-            {
-                cx.error::<()>(
-                    "名称",
-                    format!("名称过长（{} 个字符），应为1–100个字符", n.chars().count()),
-                );
-            }
-            let kind = cx.label("类型", true, OrgKind::from_label, OrgKind::labels);
-            if let (Some(k), Some((expected, category)), Some(c)) = (kind, code_kind, &code)
-                && k != expected
-            {
-                cx.error::<()>(
-                    "类型",
+            code_kind = category.org_kind().map(|k| (k, category));
+            if !c.inner_check_ok() {
+                let expected = c
+                    .expected_inner_check()
+                    .map(|e| format!("，应为 {e}"))
+                    .unwrap_or_default();
+                cx.warning(
+                    "统一社会信用代码",
                     format!(
-                        "与信用代码前两位“{}”（{}）不一致",
-                        &c.as_str()[..2],
-                        category.describe()
+                        "第9–17位组织机构代码的校验位与 GB 11714 不符{expected}（警告，不影响导入）"
                     ),
                 );
             }
-            let region = cx.required_text("登记管理机关区划").and_then(|t| {
-                match Self::resolve_region(&known.regions, &t) {
-                    Ok(r) => Some(r),
-                    Err(e) => cx.error("登记管理机关区划", e),
+        }
+        let name = cx.required_text("名称");
+        if let (Some(n), Some(c)) = (&name, &code) {
+            match self.names.get(&name_key(n)) {
+                // The other org is not named: a county's form must not reveal an org
+                // outside its scope (the data-quality page lists the pairs in scope).
+                Some(other) if *other != code_key(c) => cx.warning(
+                    "名称",
+                    "与系统或本表中的另一个社会组织同名，请核实是否重复登记".into(),
+                ),
+                Some(_) => {}
+                None => {
+                    self.names.insert(name_key(n), code_key(c));
                 }
-            });
-            let supervising = cx.text("业务主管单位");
-            let registered_on = cx.date("成立登记日期", true);
-            let status = cx.label("登记状态", true, OrgStatus::from_label, OrgStatus::labels);
-            let terminated_on = cx.date("注销撤销日期", false);
-            match (status, terminated_on) {
-                (Some(s), None) if s.is_terminated() => {
-                    cx.error::<()>(
-                        "注销撤销日期",
-                        format!("登记状态为“{}”时必须填写注销撤销日期", s.label()),
-                    );
-                }
-                (Some(s), Some(_)) if !s.is_terminated() => {
-                    cx.error::<()>(
-                        "注销撤销日期",
-                        format!("登记状态为“{}”时注销撤销日期应为空", s.label()),
-                    );
-                }
-                _ => {}
             }
-            if let (Some(r), Some(t)) = (registered_on, terminated_on)
-                && t < r
-            {
+        }
+        if let Some(n) = &name
+            && n.chars().count() > 100
+        {
+            cx.error::<()>(
+                "名称",
+                format!("名称过长（{} 个字符），应为1–100个字符", n.chars().count()),
+            );
+        }
+        let kind = cx.label("类型", true, OrgKind::from_label, OrgKind::labels);
+        if let (Some(k), Some((expected, category)), Some(c)) = (kind, code_kind, &code)
+            && k != expected
+        {
+            cx.error::<()>(
+                "类型",
+                format!(
+                    "与信用代码前两位“{}”（{}）不一致",
+                    &c.as_str()[..2],
+                    category.describe()
+                ),
+            );
+        }
+        let region = cx
+            .required_text("登记管理机关区划")
+            .and_then(|t| match Self::resolve_region(&known.regions, &t) {
+                Ok(r) => Some(r),
+                Err(e) => cx.error("登记管理机关区划", e),
+            });
+        let supervising = cx.text("业务主管单位");
+        let registered_on = cx.date("成立登记日期", true);
+        let status = cx.label("登记状态", true, OrgStatus::from_label, OrgStatus::labels);
+        let terminated_on = cx.date("注销撤销日期", false);
+        match (status, terminated_on) {
+            (Some(s), None) if s.is_terminated() => {
                 cx.error::<()>(
                     "注销撤销日期",
-                    format!("注销撤销日期 {t} 早于成立登记日期 {r}"),
+                    format!("登记状态为“{}”时必须填写注销撤销日期", s.label()),
                 );
             }
-            let address = cx.text("住所");
-            let legal = cx.text("法定代表人");
-            let staff = cx.count("从业人员数", false);
-            let members = cx.count("会员数", false);
-            let formal = cx.count("正式党员数", true);
-            let probationary = cx.count("预备党员数", false);
-            let charter_party = cx.yes_no("党建入章");
-            let charter_values = cx.yes_no("核心价值观入章");
-            let counts_on = cx.date("填报日期", false);
-            let failed = cx.failed;
-            let (
-                Some(code),
-                Some(name),
-                Some(kind),
-                Some(region),
-                Some(registered_on),
-                Some(status),
-                Some(formal),
-            ) = (code, name, kind, region, registered_on, status, formal)
-            else {
-                continue;
-            };
-            if let Some(unit) = &supervising
-                && self.implicit_unit(unit, UnitKind::Department, &region)
-            {
-                let mut cx = Cx::new(&m, row, &mut self.report);
-                cx.warning("业务主管单位", "系统中没有该单位，保存时将按“行业主管部门”新建（不承担党建工作）；如有误请改正，或先在“单位”中添加".into());
+            (Some(s), Some(_)) if !s.is_terminated() => {
+                cx.error::<()>(
+                    "注销撤销日期",
+                    format!("登记状态为“{}”时注销撤销日期应为空", s.label()),
+                );
             }
-            if failed {
-                continue;
-            }
-            // An empty 填报日期 means "as of the import", but re-importing the same workbook must
-            // change nothing: an org already registered keeps its recorded date.
-            let counts_on = counts_on
-                .or_else(|| self.known.orgs.get(code.as_str()).and_then(|(_, d)| *d))
-                .or(Some(self.today));
-            self.data.orgs.push(OrgRecord {
-                credit_code: code,
-                name,
-                kind,
-                region,
-                supervising_unit: supervising,
-                registered_on,
-                status,
-                terminated_on,
-                address,
-                legal_representative: legal,
-                staff_count: staff,
-                member_count: members,
-                formal_members: formal,
-                probationary_members: probationary,
-                charter_party_building: charter_party,
-                charter_core_values: charter_values,
-                counts_on,
-            });
+            _ => {}
         }
+        if let (Some(r), Some(t)) = (registered_on, terminated_on)
+            && t < r
+        {
+            cx.error::<()>(
+                "注销撤销日期",
+                format!("注销撤销日期 {t} 早于成立登记日期 {r}"),
+            );
+        }
+        let address = cx.text("住所");
+        let legal = cx.text("法定代表人");
+        let staff = cx.count("从业人员数", false);
+        let members = cx.count("会员数", false);
+        let formal = cx.count("正式党员数", true);
+        let probationary = cx.count("预备党员数", false);
+        let charter_party = cx.yes_no("党建入章");
+        let charter_values = cx.yes_no("核心价值观入章");
+        let counts_on = cx.date("填报日期", false);
+        let failed = cx.failed;
+        let (
+            Some(code),
+            Some(name),
+            Some(kind),
+            Some(region),
+            Some(registered_on),
+            Some(status),
+            Some(formal),
+        ) = (code, name, kind, region, registered_on, status, formal)
+        else {
+            return;
+        };
+        if let Some(unit) = &supervising
+            && self.implicit_unit(unit, UnitKind::Department, &region)
+        {
+            let mut cx = Cx::new(m, row, &mut self.report);
+            cx.warning("业务主管单位", "系统中没有该单位，保存时将按“行业主管部门”新建（不承担党建工作）；如有误请改正，或先在“单位”中添加".into());
+        }
+        if failed {
+            return;
+        }
+        // An empty 填报日期 means "as of the import", but re-importing the same workbook must
+        // change nothing: an org already registered keeps its recorded date.
+        let counts_on = counts_on
+            .or_else(|| self.known.orgs.get(code.as_str()).and_then(|(_, d)| *d))
+            .or(Some(self.today));
+        self.orgs
+            .insert(code_key(&code), (row.number, Some(registered_on)));
+        let record = OrgRecord {
+            credit_code: code,
+            name,
+            kind,
+            region,
+            supervising_unit: supervising,
+            registered_on,
+            status,
+            terminated_on,
+            address,
+            legal_representative: legal,
+            staff_count: staff,
+            member_count: members,
+            formal_members: formal,
+            probationary_members: probationary,
+            charter_party_building: charter_party,
+            charter_core_values: charter_values,
+            counts_on,
+        };
+        if self.census_codes.contains(record.credit_code.as_str()) {
+            self.places.insert(
+                record.credit_code.as_str().to_string(),
+                OrgPlace::of(&record),
+            );
+        }
+        self.data.orgs.push(record);
     }
 
     /// Parses a list of credit codes; each must name an org of the workbook or the registry.
     fn org_list(
         cx: &mut Cx,
         header: &str,
-        org_dates: &HashMap<String, NaiveDate>,
+        orgs: &HashMap<CodeKey, (u32, Option<NaiveDate>)>,
+        known: &Known,
     ) -> Vec<(CreditCode, NaiveDate)> {
         let mut out: Vec<(CreditCode, NaiveDate)> = Vec::new();
         for item in cx.list(header) {
@@ -621,10 +883,10 @@ impl Validator<'_> {
                 Err(e) => {
                     cx.error_value::<()>(header, &item, format!("不是有效的统一社会信用代码：{e}"))
                 }
-                Ok(code) => match org_dates.get(code.as_str()) {
+                Ok(code) => match org_date(orgs, known, &code) {
                     None => cx.error_value::<()>(header, &item, "在工作簿和系统中均不存在".into()),
                     Some(d) if !out.iter().any(|(c, _)| *c == code) => {
-                        out.push((code, *d));
+                        out.push((code, d));
                         None
                     }
                     Some(_) => None,
@@ -637,249 +899,267 @@ impl Validator<'_> {
         out
     }
 
-    fn party_orgs(&mut self, sheet: &Sheet, org_dates: &HashMap<String, NaiveDate>) {
-        let Some(m) = self.map(&columns::PARTY_ORGS, sheet) else {
-            return;
-        };
-        let names_in_sheet: HashSet<String> = sheet
-            .rows
-            .iter()
-            .filter_map(|r| {
-                m.index
-                    .get("党组织名称")
-                    .and_then(|&i| r.cells.get(i))
-                    .and_then(cells::text)
-            })
-            .collect();
-        let mut seen: HashMap<String, u32> = HashMap::new();
-        for row in &sheet.rows {
-            let mut cx = Cx::new(&m, row, &mut self.report);
-            let name = cx.required_text("党组织名称");
-            if let Some(n) = &name {
-                if let Some(first) = seen.get(n) {
-                    cx.error::<()>("党组织名称", format!("党组织名称与第{first}行重复"));
-                } else {
-                    seen.insert(n.clone(), row.number);
-                }
-            }
-            let kind = cx.label(
-                "组织类别",
-                true,
-                PartyOrgKind::from_label,
-                PartyOrgKind::labels,
-            );
-            let formation = cx.label("组建方式", true, Formation::from_label, Formation::labels);
-            if kind == Some(PartyOrgKind::JointBranch) && formation == Some(Formation::Own) {
-                cx.error::<()>("组建方式", "联合党支部的组建方式应为“联合组建”".into());
-            }
-            let parent = cx.text("上级党组织");
-            if let Some(p) = &parent {
-                let known = names_in_sheet.contains(p)
-                    || self.known.party_orgs.contains(p)
-                    || self.unit_names.contains(p);
-                // A parent stored before this rule (sessions 1–2 kept unknown parents with a
-                // warning) stays acceptable for that party org, so that the registry's own
-                // export re-imports; a new or changed unknown parent is an error.
-                let stored = name
-                    .as_ref()
-                    .and_then(|n| self.known.party_org_parents.get(n))
-                    == Some(p);
-                if !known && stored {
-                    cx.warning(
+    /// A name of the 党组织 sheet, read before its rows are checked.
+    fn party_name(&mut self, m: &Mapped, row: &Row) {
+        let name = m
+            .index
+            .get("党组织名称")
+            .and_then(|&i| row.cells.get(i))
+            .and_then(cells::text);
+        if let Some(n) = name {
+            self.party
+                .entry(name_key(&n))
+                .or_insert((row.number, false));
+        }
+    }
+
+    /// One row of the 党组织 sheet.
+    fn party_row(&mut self, m: &Mapped, row: &Row) {
+        let mut cx = Cx::new(m, row, &mut self.report);
+        let name = cx.required_text("党组织名称");
+        if let Some(n) = &name
+            && let Some((first, _)) = self.party.get(&name_key(n))
+            && *first != row.number
+        {
+            cx.error::<()>("党组织名称", format!("党组织名称与第{first}行重复"));
+        }
+        let kind = cx.label(
+            "组织类别",
+            true,
+            PartyOrgKind::from_label,
+            PartyOrgKind::labels,
+        );
+        let formation = cx.label("组建方式", true, Formation::from_label, Formation::labels);
+        if kind == Some(PartyOrgKind::JointBranch) && formation == Some(Formation::Own) {
+            cx.error::<()>("组建方式", "联合党支部的组建方式应为“联合组建”".into());
+        }
+        let parent = cx.text("上级党组织");
+        if let Some(p) = &parent {
+            let known = self.party.contains_key(&name_key(p))
+                || self.known.party_orgs.contains(p)
+                || self.unit_names.contains(p);
+            // A parent stored before this rule (sessions 1–2 kept unknown parents with a
+            // warning) stays acceptable for that party org, so that the registry's own
+            // export re-imports; a new or changed unknown parent is an error.
+            let stored = name
+                .as_ref()
+                .and_then(|n| self.known.party_org_parents.get(n))
+                == Some(p);
+            if !known && stored {
+                cx.warning(
                         "上级党组织",
                         "在工作簿和系统中均不存在，系统中已按此保存，未作更改；请核实后改为党组织或单位名称".into(),
                     );
-                } else if !known {
-                    cx.error::<()>(
+            } else if !known {
+                cx.error::<()>(
                         "上级党组织",
                         "在工作簿和系统中均不存在（应为本表或系统中的党组织名称，或单位名称；上级单位可先在“单位”表中添加）".into(),
                     );
+            }
+        }
+        let founded = cx.date("成立日期", true);
+        let dissolved = cx.date("撤销日期", false);
+        if let (Some(f), Some(d)) = (founded, dissolved)
+            && d <= f
+        {
+            cx.error::<()>("撤销日期", format!("撤销日期 {d} 应晚于成立日期 {f}"));
+        }
+        let covers = Self::org_list(&mut cx, "覆盖社会组织", &self.orgs, self.known);
+        if formation == Some(Formation::Own) && covers.len() > 1 {
+            cx.error::<()>(
+                "覆盖社会组织",
+                format!(
+                    "单独组建的党组织只能覆盖一个社会组织，此处填写了 {} 个",
+                    covers.len()
+                ),
+            );
+        }
+        // A dissolved party org's coverage ended with it: an org registered only after
+        // that was never covered by it.
+        if let (Some(f), Some(d)) = (founded, dissolved) {
+            for (code, registered) in &covers {
+                if f.max(*registered) >= d {
+                    cx.error_value::<()>(
+                        "覆盖社会组织",
+                        code.as_str(),
+                        format!(
+                            "该社会组织 {registered} 才成立登记，党组织已于 {d} 撤销，不能覆盖"
+                        ),
+                    );
                 }
             }
-            let founded = cx.date("成立日期", true);
-            let dissolved = cx.date("撤销日期", false);
-            if let (Some(f), Some(d)) = (founded, dissolved)
-                && d <= f
-            {
-                cx.error::<()>("撤销日期", format!("撤销日期 {d} 应晚于成立日期 {f}"));
+        }
+        let members = cx.count("党员人数", false);
+        let secretary = cx.text("书记姓名");
+        if let (false, Some(name), Some(kind), Some(formation), Some(founded)) =
+            (cx.failed, name, kind, formation, founded)
+        {
+            // The links of a dissolved party org end with it (an export lists the orgs it
+            // covered when it was dissolved).
+            let covers = covers
+                .into_iter()
+                .map(|(credit_code, registered)| CoverageRecord {
+                    credit_code,
+                    from: founded.max(registered),
+                    to: dissolved,
+                })
+                .collect();
+            if let Some(entry) = self.party.get_mut(&name_key(&name)) {
+                entry.1 = true;
             }
-            let covers = Self::org_list(&mut cx, "覆盖社会组织", org_dates);
-            if formation == Some(Formation::Own) && covers.len() > 1 {
-                cx.error::<()>(
-                    "覆盖社会组织",
-                    format!(
-                        "单独组建的党组织只能覆盖一个社会组织，此处填写了 {} 个",
-                        covers.len()
-                    ),
-                );
-            }
-            let members = cx.count("党员人数", false);
-            let secretary = cx.text("书记姓名");
-            if let (false, Some(name), Some(kind), Some(formation), Some(founded)) =
-                (cx.failed, name, kind, formation, founded)
-            {
-                let covers = covers
-                    .into_iter()
-                    .map(|(credit_code, registered)| CoverageRecord {
-                        credit_code,
-                        from: founded.max(registered),
-                        to: None,
-                    })
-                    .collect();
-                self.data.party_orgs.push(PartyOrgRecord {
-                    name,
-                    kind,
-                    formation,
-                    parent,
-                    founded_on: founded,
-                    dissolved_on: dissolved,
-                    covers,
-                    member_count: members,
-                    secretary,
-                });
+            self.data.party_orgs.push(PartyOrgRecord {
+                name,
+                kind,
+                formation,
+                parent,
+                founded_on: founded,
+                dissolved_on: dissolved,
+                covers,
+                member_count: members,
+                secretary,
+            });
+        }
+    }
+
+    /// One row of the 党建指导员 sheet; `seen` indexes the records not yet taken by key.
+    fn instructor_row(
+        &mut self,
+        m: &Mapped,
+        seen: &mut HashMap<String, usize>,
+        root: Option<&RegionCode>,
+        row: &Row,
+    ) {
+        let mut cx = Cx::new(m, row, &mut self.report);
+        let name = cx.required_text("姓名");
+        let citizen_id = cx.parsed("身份证号", |t| {
+            CitizenId::parse(t).map_err(|e| e.to_string())
+        });
+        let phone = cx.parsed("手机号", |t| Phone::parse(t).map_err(|e| e.to_string()));
+        let home = cx.required_text("派出单位");
+        let role = cx
+            .label("角色", false, StationRole::from_label, StationRole::labels)
+            .unwrap_or(StationRole::Instructor);
+        let orgs = Self::org_list(&mut cx, "指导社会组织", &self.orgs, self.known);
+        let from = cx.date("派驻日期", true);
+        let to = cx.date("撤回日期", false);
+        if let (Some(f), Some(t)) = (from, to)
+            && t <= f
+        {
+            cx.error::<()>("撤回日期", format!("撤回日期 {t} 应晚于派驻日期 {f}"));
+        }
+        let failed = cx.failed;
+        if let (Some(home), Some(root)) = (&home, root)
+            && self.implicit_unit(home, UnitKind::MemberUnit, root)
+        {
+            let mut cx = Cx::new(m, row, &mut self.report);
+            cx.warning(
+                "派出单位",
+                "系统中没有该单位，保存时将按“其他委员单位”新建；如有误请改正，或先在“单位”中添加"
+                    .into(),
+            );
+        }
+        let (false, Some(name), Some(home_unit), Some(from)) = (failed, name, home, from) else {
+            return;
+        };
+        let stations = orgs.into_iter().map(|(credit_code, _)| StationRecord {
+            credit_code,
+            from,
+            to,
+        });
+        // Several rows of one person (matched by citizen ID, else name and home unit) are one
+        // instructor with several stations.
+        let key = match &citizen_id {
+            Some(id) => format!("id:{}", id.as_str()),
+            None => format!("name:{name}\u{1f}{home_unit}"),
+        };
+        match seen.get(&key) {
+            Some(&i) => self.data.instructors[i].stations.extend(stations),
+            None => {
+                let record = match self.instructor_heads.get(&key) {
+                    Some(head) => InstructorRecord {
+                        stations: stations.collect(),
+                        ..head.clone()
+                    },
+                    None => {
+                        let head = InstructorRecord {
+                            name,
+                            citizen_id,
+                            phone,
+                            home_unit,
+                            role,
+                            stations: Vec::new(),
+                        };
+                        self.instructor_heads.insert(key.clone(), head.clone());
+                        InstructorRecord {
+                            stations: stations.collect(),
+                            ..head
+                        }
+                    }
+                };
+                seen.insert(key, self.data.instructors.len());
+                self.data.instructors.push(record);
             }
         }
     }
 
-    fn instructors(&mut self, sheet: &Sheet, org_dates: &HashMap<String, NaiveDate>) {
-        let Some(m) = self.map(&columns::INSTRUCTORS, sheet) else {
-            return;
-        };
-        // Instructor key → index in the dataset, for merging rows of one person.
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let root = self
-            .known
-            .regions
-            .iter()
-            .find(|r| r.parent.is_none())
-            .map(|r| r.code.clone());
-        for row in &sheet.rows {
-            let mut cx = Cx::new(&m, row, &mut self.report);
-            let name = cx.required_text("姓名");
-            let citizen_id = cx.parsed("身份证号", |t| {
-                CitizenId::parse(t).map_err(|e| e.to_string())
-            });
-            let phone = cx.parsed("手机号", |t| Phone::parse(t).map_err(|e| e.to_string()));
-            let home = cx.required_text("派出单位");
-            let role = cx
-                .label("角色", false, StationRole::from_label, StationRole::labels)
-                .unwrap_or(StationRole::Instructor);
-            let orgs = Self::org_list(&mut cx, "指导社会组织", org_dates);
-            let from = cx.date("派驻日期", true);
-            let to = cx.date("撤回日期", false);
-            if let (Some(f), Some(t)) = (from, to)
-                && t <= f
-            {
-                cx.error::<()>("撤回日期", format!("撤回日期 {t} 应晚于派驻日期 {f}"));
+    /// One row of the 任职 sheet.
+    fn position_row(&mut self, m: &Mapped, row: &Row) {
+        let known = self.known;
+        let mut cx = Cx::new(m, row, &mut self.report);
+        let name = cx.required_text("姓名");
+        let citizen_id = cx.parsed("身份证号", |t| {
+            CitizenId::parse(t).map_err(|e| e.to_string())
+        });
+        let is_member = cx.yes_no("是否党员");
+        let target = cx.required_text("任职组织").and_then(|t| {
+            let code = CreditCode::parse(&t)
+                .ok()
+                .filter(|c| org_date(&self.orgs, known, c).is_some());
+            let in_workbook = self
+                .party
+                .get(&name_key(&t))
+                .is_some_and(|(_, valid)| *valid);
+            if let Some(code) = code {
+                Some(PositionTarget::Org(code))
+            } else if in_workbook || known.party_orgs.contains(&t) {
+                Some(PositionTarget::PartyOrg(t))
+            } else {
+                cx.error(
+                    "任职组织",
+                    "在工作簿和系统中既不是社会组织的信用代码，也不是党组织名称".into(),
+                )
             }
-            let failed = cx.failed;
-            if let (Some(home), Some(root)) = (&home, &root)
-                && self.implicit_unit(home, UnitKind::MemberUnit, root)
-            {
-                let mut cx = Cx::new(&m, row, &mut self.report);
-                cx.warning(
-                    "派出单位",
-                    "系统中没有该单位，保存时将按“其他委员单位”新建；如有误请改正，或先在“单位”中添加".into(),
-                );
-            }
-            let (false, Some(name), Some(home_unit), Some(from)) = (failed, name, home, from)
-            else {
-                continue;
+        });
+        let title = cx.required_text("职务");
+        if let (Some(t), Some(target)) = (&title, &target) {
+            let (allowed, what) = match target {
+                PositionTarget::Org(_) => (ORG_TITLES, "社会组织"),
+                PositionTarget::PartyOrg(_) => (PARTY_TITLES, "党组织"),
             };
-            let stations = orgs.into_iter().map(|(credit_code, _)| StationRecord {
-                credit_code,
+            if !allowed.contains(&t.as_str()) {
+                cx.error::<()>("职务", format!("{what}的职务应为 {}", allowed.join(" / ")));
+            }
+        }
+        let from = cx.date("任职日期", true);
+        let to = cx.date("离任日期", false);
+        if let (Some(f), Some(t)) = (from, to)
+            && t <= f
+        {
+            cx.error::<()>("离任日期", format!("离任日期 {t} 应晚于任职日期 {f}"));
+        }
+        if let (false, Some(name), Some(target), Some(title), Some(from)) =
+            (cx.failed, name, target, title, from)
+        {
+            self.data.positions.push(PositionRecord {
+                name,
+                citizen_id,
+                is_party_member: is_member,
+                target,
+                title,
                 from,
                 to,
             });
-            // Several rows of one person (matched by citizen ID, else name and home unit) are one
-            // instructor with several stations.
-            let key = match &citizen_id {
-                Some(id) => format!("id:{}", id.as_str()),
-                None => format!("name:{name}\u{1f}{home_unit}"),
-            };
-            match seen.get(&key) {
-                Some(&i) => self.data.instructors[i].stations.extend(stations),
-                None => {
-                    seen.insert(key, self.data.instructors.len());
-                    self.data.instructors.push(InstructorRecord {
-                        name,
-                        citizen_id,
-                        phone,
-                        home_unit,
-                        role,
-                        stations: stations.collect(),
-                    });
-                }
-            }
         }
-    }
-
-    fn positions(&mut self, sheet: &Sheet, org_dates: &HashMap<String, NaiveDate>) {
-        let known = self.known;
-        let Some(m) = self.map(&columns::POSITIONS, sheet) else {
-            return;
-        };
-        let party_names: HashSet<&str> = self
-            .data
-            .party_orgs
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        let mut out = Vec::new();
-        for row in &sheet.rows {
-            let mut cx = Cx::new(&m, row, &mut self.report);
-            let name = cx.required_text("姓名");
-            let citizen_id = cx.parsed("身份证号", |t| {
-                CitizenId::parse(t).map_err(|e| e.to_string())
-            });
-            let is_member = cx.yes_no("是否党员");
-            let target = cx.required_text("任职组织").and_then(|t| {
-                let code = CreditCode::parse(&t)
-                    .ok()
-                    .filter(|c| org_dates.contains_key(c.as_str()));
-                if let Some(code) = code {
-                    Some(PositionTarget::Org(code))
-                } else if party_names.contains(t.as_str()) || known.party_orgs.contains(&t) {
-                    Some(PositionTarget::PartyOrg(t))
-                } else {
-                    cx.error(
-                        "任职组织",
-                        "在工作簿和系统中既不是社会组织的信用代码，也不是党组织名称".into(),
-                    )
-                }
-            });
-            let title = cx.required_text("职务");
-            if let (Some(t), Some(target)) = (&title, &target) {
-                let (allowed, what) = match target {
-                    PositionTarget::Org(_) => (ORG_TITLES, "社会组织"),
-                    PositionTarget::PartyOrg(_) => (PARTY_TITLES, "党组织"),
-                };
-                if !allowed.contains(&t.as_str()) {
-                    cx.error::<()>("职务", format!("{what}的职务应为 {}", allowed.join(" / ")));
-                }
-            }
-            let from = cx.date("任职日期", true);
-            let to = cx.date("离任日期", false);
-            if let (Some(f), Some(t)) = (from, to)
-                && t <= f
-            {
-                cx.error::<()>("离任日期", format!("离任日期 {t} 应晚于任职日期 {f}"));
-            }
-            if let (false, Some(name), Some(target), Some(title), Some(from)) =
-                (cx.failed, name, target, title, from)
-            {
-                out.push(PositionRecord {
-                    name,
-                    citizen_id,
-                    is_party_member: is_member,
-                    target,
-                    title,
-                    from,
-                    to,
-                });
-            }
-        }
-        self.data.positions = out;
     }
 }
 
@@ -893,7 +1173,7 @@ impl Validator<'_> {
         allowed: &dyn Fn(&str) -> bool,
     ) -> Vec<CensusRecord> {
         let known = self.known;
-        let Some(m) = self.map(&columns::CENSUS, sheet) else {
+        let Some(m) = self.map(&columns::CENSUS, &sheet.header) else {
             return Vec::new();
         };
         let mut seen: HashMap<(String, String), u32> = HashMap::new();
@@ -1047,7 +1327,7 @@ impl Validator<'_> {
 
 /// One row being read: its cells by header, and the problems found in it.
 struct Cx<'a> {
-    m: &'a Mapped<'a>,
+    m: &'a Mapped,
     row: &'a Row,
     report: &'a mut Report,
     failed: bool,
@@ -1056,7 +1336,7 @@ struct Cx<'a> {
 static EMPTY: Cell = Cell::Empty;
 
 impl<'a> Cx<'a> {
-    fn new(m: &'a Mapped<'a>, row: &'a Row, report: &'a mut Report) -> Cx<'a> {
+    fn new(m: &'a Mapped, row: &'a Row, report: &'a mut Report) -> Cx<'a> {
         Cx {
             m,
             row,
@@ -1286,6 +1566,83 @@ mod tests {
         // Changed to another unknown name, or given to another party org: an error.
         assert_eq!(parent_problems("甲协会党支部", "新上级"), [Severity::Error]);
         assert_eq!(parent_problems("乙协会党支部", "旧上级"), [Severity::Error]);
+    }
+
+    #[test]
+    fn a_dissolved_party_orgs_links_end_with_it() {
+        let old = CreditCode::from_body("51140300MJY000010").unwrap();
+        let young = CreditCode::from_body("51140300MJY000020").unwrap();
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let known = Known {
+            regions: regions(),
+            orgs: HashMap::from([
+                (old.as_str().to_string(), (d(2015, 1, 1), None)),
+                (young.as_str().to_string(), (d(2020, 1, 1), None)),
+            ]),
+            ..Known::default()
+        };
+        let text = |s: &str| Cell::Text(s.to_string());
+        // A joint branch founded 2018-03-01 and dissolved 2019-06-30.
+        let workbook = |covers: &str| Workbook {
+            sheets: vec![
+                Sheet {
+                    name: "社会组织".into(),
+                    header: vec![text("统一社会信用代码")],
+                    rows: Vec::new(),
+                },
+                Sheet {
+                    name: "党组织".into(),
+                    header: [
+                        "党组织名称",
+                        "组织类别",
+                        "组建方式",
+                        "成立日期",
+                        "撤销日期",
+                        "覆盖社会组织",
+                    ]
+                    .iter()
+                    .map(|h| text(h))
+                    .collect(),
+                    rows: vec![Row {
+                        number: 2,
+                        cells: vec![
+                            text("联合党支部"),
+                            text("联合党支部"),
+                            text("联合组建"),
+                            text("2018-03-01"),
+                            text("2019-06-30"),
+                            text(covers),
+                        ],
+                    }],
+                },
+            ],
+        };
+        let today = d(2026, 11, 28);
+        // The org registered 2015: covered from the founding 2018-03-01 until the dissolution.
+        // (The 社会组织 sheet here has only a code column: its missing columns are its errors.)
+        let (data, report) = validate(&workbook(old.as_str()), &known, today);
+        assert!(
+            report.problems.iter().all(|p| p.sheet != "党组织"),
+            "{:?}",
+            report.problems
+        );
+        let covers = &data.party_orgs[0].covers;
+        assert_eq!(covers.len(), 1);
+        assert_eq!(
+            (covers[0].from, covers[0].to),
+            (d(2018, 3, 1), Some(d(2019, 6, 30)))
+        );
+        // The org registered 2020, after the dissolution, cannot have been covered by it.
+        let (data, report) = validate(&workbook(young.as_str()), &known, today);
+        assert!(data.party_orgs.is_empty());
+        let p = report
+            .problems
+            .iter()
+            .find(|p| p.header == "覆盖社会组织")
+            .expect("an error on the list");
+        assert_eq!(p.severity, Severity::Error);
+        assert_eq!(p.value, young.as_str());
+        assert!(p.message.contains("2019-06-30"), "{}", p.message);
     }
 
     #[test]

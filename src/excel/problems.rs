@@ -108,6 +108,17 @@ impl Report {
         }
     }
 
+    /// Puts a problem at a place in the list (a finding about the whole workbook, made only
+    /// once all of it was read, goes before the rows' problems).
+    pub fn insert(&mut self, index: usize, p: Problem) {
+        match p.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+        self.problems.insert(index.min(self.problems.len()), p);
+        self.problems.truncate(MAX_KEPT);
+    }
+
     pub fn has_errors(&self) -> bool {
         self.errors > 0
     }

@@ -155,6 +155,25 @@ async fn export_then_import_into_an_empty_database_gives_the_same_data() {
         )
         .await
         .expect("read");
+    // 矿区联合党支部 was dissolved 2021-12-31: its link to I ended with it, so no link of it is
+    // open, yet its exported row still names I (覆盖社会组织 is required) and imports again.
+    let j2 = |d: &dangjian::domain::dataset::Dataset| {
+        d.party_orgs
+            .iter()
+            .find(|p| p.name == "矿区联合党支部")
+            .map(|p| {
+                p.covers
+                    .iter()
+                    .map(|c| (c.credit_code.as_str().to_string(), c.to))
+                    .collect::<Vec<_>>()
+            })
+    };
+    let ended = NaiveDate::from_ymd_opt(2021, 12, 31);
+    assert_eq!(
+        j2(&before),
+        Some(vec![(crate::fixture::codes()[8].clone(), ended)])
+    );
+    assert_eq!(j2(&after), j2(&before));
     assert_eq!(before.orgs, after.orgs);
     assert_eq!(before.party_orgs, after.party_orgs);
     assert_eq!(before.instructors, after.instructors);
