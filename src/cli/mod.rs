@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod users;
 
 use crate::db::{Db, DbError, ReadOptions, Scope};
-use crate::excel::{export, import, source, writer};
+use crate::excel::{export, import, source, stream, writer};
 use crate::stats::{self, By};
 
 /// Who the demo data says recorded it (shown as 填报人, 操作人 and in histories).
@@ -533,12 +533,17 @@ async fn import_command(
     errors_out: Option<&Path>,
     dry_run: bool,
 ) -> Result<(), Failure> {
-    let started = std::time::Instant::now();
-    let wb = source::open(file).map_err(|e| rejected(e.to_string()))?;
-    tracing::debug!(elapsed = ?started.elapsed(), "workbook read");
     let db = Db::open(url).await?;
-    let known = import::Known::load(&db).await?;
-    let (dataset, report) = import::validate(&wb, &known, today());
+    let bar = progress_bar();
+    let outcome = match import_file(&db, file, dry_run, &bar).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            bar.finish_and_clear();
+            return Err(e);
+        }
+    };
+    bar.finish_and_clear();
+    let report = &outcome.report;
     for p in report.problems.iter().take(PRINTED) {
         eprintln!("[{}] {p}", p.severity.label());
     }
@@ -552,8 +557,14 @@ async fn import_command(
         );
     }
     if let Some(path) = errors_out {
-        write_sheets(path, &export::error_sheets(&wb, &report))?;
-        eprintln!("已写出错误说明工作簿 {}", path.display());
+        // The workbook is read again, whole, to be written back with the notes.
+        match source::open(file) {
+            Ok(wb) => {
+                write_sheets(path, &export::error_sheets(&wb, report))?;
+                eprintln!("已写出错误说明工作簿 {}", path.display());
+            }
+            Err(e) => eprintln!("未能写出错误说明工作簿：{e}"),
+        }
     }
     if report.has_errors() {
         return Err(rejected(format!(
@@ -561,19 +572,13 @@ async fn import_command(
             report.errors, report.warnings
         )));
     }
-    // The cells are not needed any more: give their memory back before the write.
-    drop(wb);
-    if dry_run {
+    let Some(s) = outcome.written else {
         println!(
             "校验通过（{} 条警告），未保存（--dry-run）",
             report.warnings
         );
         return Ok(());
-    }
-    let s = db
-        .write_dataset(&Scope::City, &dataset, "cli", today())
-        .await?;
-    drop(dataset);
+    };
     let detected = db.detect(&Scope::City, "cli", today()).await?;
     println!(
         "导入完成：社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 结束 {}；指导员 新增 {}；派驻 新增 {}；任职 新增 {}；单位 新增 {}；警告 {} 条",
@@ -594,6 +599,63 @@ async fn import_command(
         detected.raised, detected.closable
     );
     Ok(())
+}
+
+/// A spinner with a message on standard error while an import runs; hidden when standard error
+/// is not a terminal (a script's log stays clean).
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// Reads, validates and (unless `dry_run`) writes a workbook: an .xlsx file streamed in parts
+/// (`excel::stream`), anything else (CSV, a folder or zip of CSV files, an .xlsx whose cells are
+/// out of order) read whole.
+async fn import_file(
+    db: &Db,
+    file: &Path,
+    dry_run: bool,
+    bar: &indicatif::ProgressBar,
+) -> Result<import::ImportOutcome, Failure> {
+    let started = std::time::Instant::now();
+    let progress = |message: String| bar.set_message(message);
+    let options = stream::StreamOptions {
+        dry_run,
+        ..Default::default()
+    };
+    let streamed = stream::import_xlsx(db, &Scope::City, file, "cli", today(), options, &progress)
+        .await
+        .map_err(|e| match e {
+            stream::StreamError::Source(e) => rejected(e.to_string()),
+            stream::StreamError::Db(e) => e.into(),
+        })?;
+    if let Some(outcome) = streamed {
+        tracing::debug!(elapsed = ?started.elapsed(), "streamed import done");
+        return Ok(outcome);
+    }
+    bar.set_message("正在读取工作簿……");
+    let wb = source::open(file).map_err(|e| rejected(e.to_string()))?;
+    tracing::debug!(elapsed = ?started.elapsed(), "workbook read");
+    let known = import::Known::load(db).await?;
+    let (dataset, report) = import::validate(&wb, &known, today());
+    // The cells are not needed any more: give their memory back before the write.
+    drop(wb);
+    if report.has_errors() || dry_run {
+        return Ok(import::ImportOutcome {
+            report,
+            written: None,
+        });
+    }
+    bar.set_message("正在写入……");
+    let written = db
+        .write_dataset(&Scope::City, &dataset, "cli", today())
+        .await?;
+    Ok(import::ImportOutcome {
+        report,
+        written: Some(written),
+    })
 }
 
 /// Standard error for the log, with citizen IDs and mobile numbers masked in every line

@@ -7,4 +7,5 @@ pub mod export;
 pub mod import;
 pub mod problems;
 pub mod source;
+pub mod stream;
 pub mod writer;

@@ -12,5 +12,6 @@ mod migrations;
 mod scope_matrix;
 mod spans;
 mod stats;
+mod stream;
 mod support;
 mod web;

@@ -1,0 +1,198 @@
+//! The streamed import of an .xlsx file (the CLI's): the same report and the same registry as
+//! the import of the workbook held whole, however the records are cut into parts; all or
+//! nothing even when the error comes after parts were written.
+
+use chrono::NaiveDate;
+use dangjian::db::{ReadOptions, Scope};
+use dangjian::domain::dataset::{Dataset, PositionTarget};
+use dangjian::excel::stream::{StreamOptions, import_xlsx};
+use dangjian::excel::{export, import, source, writer};
+
+use crate::support::TestDb;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 28).expect("date")
+}
+
+/// The demo city of 200 orgs as its export workbook, in a file.
+async fn demo_workbook(dir: &std::path::Path, edit: impl Fn(&mut Dataset)) -> std::path::PathBuf {
+    let t = TestDb::new().await;
+    let data = dangjian::demo::generate(11, 200, today());
+    t.db.write_dataset(&Scope::City, &data, "test", today())
+        .await
+        .expect("demo");
+    let mut exported =
+        t.db.read_dataset(
+            &Scope::City,
+            ReadOptions {
+                open_links_only: true,
+            },
+        )
+        .await
+        .expect("read");
+    edit(&mut exported);
+    let path = dir.join("demo.xlsx");
+    let bytes = writer::write_xlsx(&export::dataset_sheets(&exported)).expect("xlsx");
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+async fn everything(t: &TestDb) -> Dataset {
+    t.db.read_dataset(&Scope::City, ReadOptions::default())
+        .await
+        .expect("read")
+}
+
+#[tokio::test]
+async fn streamed_in_parts_equals_the_workbook_imported_whole() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = demo_workbook(dir.path(), |_| {}).await;
+
+    let whole = TestDb::new().await;
+    let wb = source::open(&path).expect("read");
+    let a = import::import(&whole.db, &Scope::City, &wb, "test", today())
+        .await
+        .expect("import");
+
+    // Parts of 3 records: every sheet is cut many times, also between rows of one instructor.
+    let streamed = TestDb::new().await;
+    let options = StreamOptions {
+        dry_run: false,
+        part_records: 3,
+    };
+    let b = import_xlsx(
+        &streamed.db,
+        &Scope::City,
+        &path,
+        "test",
+        today(),
+        options,
+        &|_| {},
+    )
+    .await
+    .expect("streamed")
+    .expect("an .xlsx file is streamed");
+
+    assert_eq!(a.report.errors, 0, "{:?}", a.report.problems.first());
+    assert_eq!(a.report.problems, b.report.problems);
+    assert_eq!(a.written, b.written);
+    let written = b.written.expect("written");
+    assert!(
+        written.orgs_added >= 150 && written.party_orgs_added > 0,
+        "{written:?}"
+    );
+    assert!(
+        written.instructors_added > 0 && written.positions_added > 0,
+        "{written:?}"
+    );
+    let (x, y) = (everything(&whole).await, everything(&streamed).await);
+    assert_eq!(x, y);
+    for d in ["2019-12-31", "2022-12-31", "2026-11-28"] {
+        let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
+        let by = dangjian::stats::By::Region;
+        let p = dangjian::stats::coverage(&whole.db, &Scope::City, d, by)
+            .await
+            .expect("stats");
+        let q = dangjian::stats::coverage(&streamed.db, &Scope::City, d, by)
+            .await
+            .expect("stats");
+        assert_eq!(p.rows, q.rows, "{d}");
+    }
+
+    // A second streamed import of the same file changes nothing.
+    let again = import_xlsx(
+        &streamed.db,
+        &Scope::City,
+        &path,
+        "test",
+        today(),
+        options,
+        &|_| {},
+    )
+    .await
+    .expect("streamed")
+    .expect("streamed");
+    assert!(again.written.expect("written").is_noop());
+}
+
+#[tokio::test]
+async fn an_error_in_the_last_sheet_leaves_the_parts_written_before_unsaved() {
+    let dir = tempfile::tempdir().expect("dir");
+    // The last 任职 row names a party org that exists nowhere.
+    let path = demo_workbook(dir.path(), |d| {
+        let last = d.positions.last_mut().expect("positions");
+        last.target = PositionTarget::PartyOrg("不存在的党支部".into());
+        last.title = "书记".into();
+    })
+    .await;
+    let t = TestDb::new().await;
+    let options = StreamOptions {
+        dry_run: false,
+        part_records: 5,
+    };
+    let outcome = import_xlsx(
+        &t.db,
+        &Scope::City,
+        &path,
+        "test",
+        today(),
+        options,
+        &|_| {},
+    )
+    .await
+    .expect("streamed")
+    .expect("streamed");
+    assert!(outcome.written.is_none());
+    let errors: Vec<String> = outcome
+        .report
+        .problems
+        .iter()
+        .filter(|p| p.severity == dangjian::excel::problems::Severity::Error)
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("任职!"), "{errors:?}");
+    assert!(errors[0].contains("不存在的党支部"), "{errors:?}");
+    let left = everything(&t).await;
+    assert!(
+        left.orgs.is_empty() && left.party_orgs.is_empty(),
+        "rolled back"
+    );
+    // (The seeded regions aside, nothing: units the workbook created are gone too.)
+    assert!(left.units.is_empty(), "{:?}", left.units.first());
+}
+
+#[tokio::test]
+async fn a_dry_run_writes_nothing_and_other_files_are_not_streamed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = demo_workbook(dir.path(), |_| {}).await;
+    let t = TestDb::new().await;
+    let options = StreamOptions {
+        dry_run: true,
+        part_records: 10,
+    };
+    let outcome = import_xlsx(
+        &t.db,
+        &Scope::City,
+        &path,
+        "test",
+        today(),
+        options,
+        &|_| {},
+    )
+    .await
+    .expect("streamed")
+    .expect("streamed");
+    assert_eq!(outcome.report.errors, 0);
+    assert!(outcome.written.is_none());
+    assert!(everything(&t).await.orgs.is_empty());
+
+    // A folder of CSV files is for the whole read.
+    let csv = dir.path().join("csv");
+    std::fs::create_dir(&csv).expect("dir");
+    crate::fixture::write_csv_dir(&csv);
+    let none = import_xlsx(&t.db, &Scope::City, &csv, "test", today(), options, &|_| {})
+        .await
+        .expect("not an error");
+    assert!(none.is_none());
+}
