@@ -533,7 +533,7 @@ async fn import_command(
     errors_out: Option<&Path>,
     dry_run: bool,
 ) -> Result<(), Failure> {
-    let db = Db::open(url).await?;
+    let db = Db::open_tuned(url, crate::db::Tuning::Bulk).await?;
     let bar = progress_bar();
     let outcome = match import_file(&db, file, dry_run, &bar).await {
         Ok(outcome) => outcome,

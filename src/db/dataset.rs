@@ -105,6 +105,7 @@ impl Db {
             at: now_text(),
             summary: WriteSummary::default(),
             touched: BTreeSet::new(),
+            instructors_written: HashSet::new(),
             started: std::time::Instant::now(),
         })
     }
@@ -143,6 +144,8 @@ pub struct DatasetWrite {
     summary: WriteSummary,
     /// Orgs whose coverage spans the parts written may have changed.
     touched: BTreeSet<i64>,
+    /// Instructors written by the parts so far.
+    instructors_written: HashSet<i64>,
     started: std::time::Instant,
 }
 
@@ -157,6 +160,7 @@ impl DatasetWrite {
             at: self.at.clone(),
             summary: std::mem::take(&mut self.summary),
             touched: Touched::default(),
+            instructors_written: std::mem::take(&mut self.instructors_written),
         };
         w.units(data).await?;
         w.orgs(data).await?;
@@ -166,6 +170,7 @@ impl DatasetWrite {
         w.census(data).await?;
         let touched = w.touched_orgs().await?;
         self.summary = w.summary;
+        self.instructors_written = w.instructors_written;
         self.touched.extend(touched);
         tracing::trace!(elapsed = ?self.started.elapsed(), orgs = data.orgs.len(), party_orgs = data.party_orgs.len(), positions = data.positions.len(), "part written");
         Ok(())
@@ -198,6 +203,8 @@ struct Writer<'a> {
     at: String,
     summary: WriteSummary,
     touched: Touched,
+    /// Instructors written by this import so far (by earlier parts).
+    instructors_written: HashSet<i64>,
 }
 
 /// What a write changed that the coverage spans depend on.
@@ -638,7 +645,15 @@ impl Writer<'_> {
                 .ok_or_else(|| DbError::Inconsistent(format!("派出单位 {name} 不存在")))
         };
         // Instructors first (so that stations can refer to them), then stations.
-        let mut known = read::instructor_keys(self.conn).await?;
+        if data.instructors.is_empty() {
+            return Ok(());
+        }
+        let lookup = read::person_lookup(
+            data.instructors
+                .iter()
+                .map(|i| (i.citizen_id.as_ref().map(|c| c.as_str()), i.name.as_str())),
+        );
+        let mut known = read::instructor_keys_for(self.conn, &lookup).await?;
         let mut new_keys = HashSet::new();
         let mut new = Vec::new();
         for i in &data.instructors {
@@ -648,6 +663,9 @@ impl Writer<'_> {
                 home(&i.home_unit)?,
             );
             match known.get(&key) {
+                // Written by an earlier part of this import: its first row's fields stand (the
+                // rows of one person are one record within a part).
+                Some(row) if self.instructors_written.contains(&row.id) => {}
                 Some(row) => {
                     let phone = i.phone.as_ref().map(|p| p.as_str().to_string());
                     if row.phone != phone || row.role != i.role.code() || row.name != i.name {
@@ -683,7 +701,7 @@ impl Writer<'_> {
         )
         .await?;
         if !new.is_empty() {
-            known = read::instructor_keys(self.conn).await?;
+            known = read::instructor_keys_for(self.conn, &lookup).await?;
         }
         let codes = read::text_keys(
             data.instructors
@@ -691,7 +709,10 @@ impl Writer<'_> {
                 .flat_map(|i| i.stations.iter().map(|s| s.credit_code.as_str())),
         );
         let org_ids = read::org_ids_for(self.conn, &codes).await?;
-        let stations = read::station_keys(self.conn).await?;
+        let ids = read::int_keys(known.values().map(|r| r.id));
+        self.instructors_written
+            .extend(known.values().map(|r| r.id));
+        let stations = read::station_keys_for(self.conn, &ids).await?;
         let mut new = Vec::new();
         let mut seen = HashSet::new();
         for i in &data.instructors {

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -105,13 +106,16 @@ impl Db {
             .map_err(|_| DbError::Inconsistent(format!("台账起始日期设置无效：{v}")))
     }
 
-    async fn org_facts(
+    /// Runs `handle` on the facts of each org as the rows arrive (a city of a million orgs is
+    /// never held as a list).
+    async fn each_org_facts(
         &self,
         scope: &Scope,
         today: NaiveDate,
         own_min: i64,
         population: Population,
-    ) -> DbResult<Vec<OrgFacts>> {
+        mut handle: impl FnMut(OrgFacts) + Send,
+    ) -> DbResult<()> {
         let sql = format!(
             "{} SELECT f.id, f.credit_code, f.name, f.status, f.registered_on, f.formal_members, f.covered, \
              f.own_covered, f.stationed, f.responsible_unit_id FROM facts f",
@@ -126,27 +130,26 @@ impl Db {
                 }
             )
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let mut conn = self.pool().acquire().await?;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(today.to_string())
             .bind(own_min)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OrgFacts {
-                    id: r.try_get(0)?,
-                    code: r.try_get(1)?,
-                    name: r.try_get(2)?,
-                    status: r.try_get(3)?,
-                    registered_on: r.try_get(4)?,
-                    formal: r.try_get(5)?,
-                    covered: r.try_get::<i64, _>(6)? == 1,
-                    own: r.try_get::<i64, _>(7)? == 1,
-                    stationed: r.try_get::<i64, _>(8)? == 1,
-                    unit: r.try_get(9)?,
-                })
-            })
-            .collect()
+            .fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            handle(OrgFacts {
+                id: r.try_get(0)?,
+                code: r.try_get(1)?,
+                name: r.try_get(2)?,
+                status: r.try_get(3)?,
+                registered_on: r.try_get(4)?,
+                formal: r.try_get(5)?,
+                covered: r.try_get::<i64, _>(6)? == 1,
+                own: r.try_get::<i64, _>(7)? == 1,
+                stationed: r.try_get::<i64, _>(8)? == 1,
+                unit: r.try_get(9)?,
+            });
+        }
+        Ok(())
     }
 
     /// Party orgs over the limits as of `today`: (id, name, in-scope orgs covered, members,
@@ -233,10 +236,7 @@ impl Db {
         let start = self.ledger_start().await?.to_string();
         let census = self.census_states(today).await?;
         let mut out = Vec::new();
-        for o in self
-            .org_facts(scope, today, own_min, Population::InScope)
-            .await?
-        {
+        self.each_org_facts(scope, today, own_min, Population::InScope, |o| {
             let item = |kind, gap: String| Candidate {
                 kind,
                 org_id: Some(o.id),
@@ -289,7 +289,8 @@ impl Db {
                     format!("{date} 摸排确认为“{}”，应核实并清理", state.label()),
                 ));
             }
-        }
+        })
+        .await?;
         for m in self.missing_returns(scope, today).await? {
             out.push(Candidate {
                 kind: ItemKind::CensusMissing,
@@ -437,12 +438,20 @@ impl Db {
         candidates: &[Candidate],
     ) -> DbResult<usize> {
         let own_min = rules.int("own_org_min_formal_members")?;
-        let facts: HashMap<i64, OrgFacts> = self
-            .org_facts(scope, today, own_min, Population::All)
-            .await?
-            .into_iter()
-            .map(|f| (f.id, f))
+        let items = self.ledger_items(scope, today).await?;
+        // The facts of the orgs with an active item only.
+        let wanted: HashSet<i64> = items
+            .iter()
+            .filter(|i| i.state.is_active())
+            .filter_map(|i| i.org_id)
             .collect();
+        let mut facts: HashMap<i64, OrgFacts> = HashMap::new();
+        self.each_org_facts(scope, today, own_min, Population::All, |f| {
+            if wanted.contains(&f.id) {
+                facts.insert(f.id, f);
+            }
+        })
+        .await?;
         let oversized: HashSet<&str> = candidates
             .iter()
             .filter(|c| c.kind == ItemKind::RectifyOversizedJoint)
@@ -450,7 +459,6 @@ impl Db {
             .collect();
         let census = self.census_states(today).await?;
         let confirmed = self.confirmed_returns().await?;
-        let items = self.ledger_items(scope, today).await?;
         let mut tx = self.write_tx().await?;
         let mut closable = 0;
         for item in items.iter().filter(|i| i.state.is_active()) {

@@ -109,9 +109,30 @@ pub fn parse_url(url: &str) -> DbResult<(Backend, String)> {
     }
 }
 
+/// How the SQLite connections use memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tuning {
+    /// Serving pages and statistics: each connection maps the file and keeps a 64 MB page cache.
+    Serve,
+    /// One long write of a large workbook (the CLI's import): no mapping and an 8 MB page cache,
+    /// so that the process stays small while it holds the workbook's indexes.
+    Bulk,
+}
+
 impl Db {
     /// Connects (creating a SQLite file if missing) without migrating.
     pub async fn connect(url: &str) -> DbResult<Db> {
+        Db::connect_tuned(url, Tuning::Serve).await
+    }
+
+    /// Connects for a long bulk write or for serving (see [`Tuning`]; PostgreSQL ignores it).
+    pub async fn open_tuned(url: &str, tuning: Tuning) -> DbResult<Db> {
+        let db = Db::connect_tuned(url, tuning).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn connect_tuned(url: &str, tuning: Tuning) -> DbResult<Db> {
         sqlx::any::install_default_drivers();
         let (backend, url) = parse_url(url)?;
         let options = AnyConnectOptions::from_str(&url)?;
@@ -134,8 +155,13 @@ impl Db {
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         // Statistics scan whole tables: map the file and keep a larger page
                         // cache, and sort temporary results in memory.
-                        conn.execute("PRAGMA mmap_size = 1073741824").await?;
-                        conn.execute("PRAGMA cache_size = -65536").await?;
+                        if tuning == Tuning::Serve {
+                            conn.execute("PRAGMA mmap_size = 1073741824").await?;
+                            conn.execute("PRAGMA cache_size = -65536").await?;
+                        } else {
+                            conn.execute("PRAGMA mmap_size = 0").await?;
+                            conn.execute("PRAGMA cache_size = -8192").await?;
+                        }
                         conn.execute("PRAGMA temp_store = MEMORY").await?;
                     }
                     Ok(())

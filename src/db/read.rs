@@ -363,43 +363,64 @@ pub(super) fn instructor_key(citizen_id: Option<&str>, name: &str, home_unit_id:
     }
 }
 
-pub(super) async fn instructor_keys(
+/// The stored instructors with the given citizen IDs, and those without an ID with one of the
+/// names (`lookup`: from [`person_lookup`]), by upsert key ([`instructor_key`]).
+pub(super) async fn instructor_keys_for(
     conn: &mut AnyConnection,
+    (ids, names): &(Vec<Value>, Vec<Value>),
 ) -> DbResult<HashMap<String, InstructorRow>> {
-    let rows: Vec<InstructorTuple> =
-        sqlx::query_as("SELECT id, name, citizen_id, phone, home_unit_id, role FROM instructors")
-            .fetch_all(conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, cid, phone, unit, role)| {
-            (
+    const SELECT: &str = "SELECT id, name, citizen_id, phone, home_unit_id, role FROM instructors";
+    let mut rows = rows_in(conn, &format!("{SELECT} WHERE citizen_id"), ids).await?;
+    rows.extend(
+        rows_in(
+            conn,
+            &format!("{SELECT} WHERE citizen_id IS NULL AND name"),
+            names,
+        )
+        .await?,
+    );
+    rows.iter()
+        .map(|r| {
+            let cid: Option<String> = r.try_get(2)?;
+            let name: String = r.try_get(1)?;
+            let unit: i64 = r.try_get(4)?;
+            Ok((
                 instructor_key(cid.as_deref(), &name, unit),
                 InstructorRow {
-                    id,
+                    id: r.try_get(0)?,
                     name,
-                    phone,
-                    role,
+                    phone: r.try_get(3)?,
+                    role: r.try_get(5)?,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
-
-/// (id, name, citizen_id, phone, home_unit_id, role).
-type InstructorTuple = (i64, String, Option<String>, Option<String>, i64, String);
 
 type StationKey = (i64, i64, NaiveDate);
 
-pub(super) async fn station_keys(
+/// The stored stations of the given instructors, by their upsert key.
+pub(super) async fn station_keys_for(
     conn: &mut AnyConnection,
+    instructor_ids: &[Value],
 ) -> DbResult<HashMap<StationKey, (i64, Option<NaiveDate>)>> {
-    let rows: Vec<(i64, i64, i64, String, Option<String>)> =
-        sqlx::query_as("SELECT id, instructor_id, org_id, valid_from, valid_to FROM stations")
-            .fetch_all(conn)
-            .await?;
-    rows.into_iter()
-        .map(|(id, i, o, from, to)| Ok(((i, o, parse_date(&from)?), (id, parse_opt_date(to)?))))
+    let rows = rows_in(
+        conn,
+        "SELECT id, instructor_id, org_id, valid_from, valid_to FROM stations WHERE instructor_id",
+        instructor_ids,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                (
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    parse_date(&r.try_get::<String, _>(3)?)?,
+                ),
+                (r.try_get(0)?, parse_opt_date(r.try_get(4)?)?),
+            ))
+        })
         .collect()
 }
 
@@ -411,7 +432,7 @@ pub(super) fn person_key(citizen_id: Option<&str>, name: &str) -> String {
     }
 }
 
-/// The keys [`person_keys_for`] looks persons up by: their citizen IDs, and the names of those
+/// The keys [`person_keys_for`] (and [`instructor_keys_for`]) look persons up by: their citizen IDs, and the names of those
 /// without one.
 pub(super) fn person_lookup<'a>(
     persons: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,

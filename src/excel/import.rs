@@ -379,16 +379,50 @@ impl<'k> Validation<'k> {
     }
 }
 
-/// A credit code as a fixed-size key (its 18 ASCII characters): the indexes of a workbook of a
-/// million orgs hold codes this way rather than as strings.
-type CodeKey = [u8; 18];
+/// A credit code as a fixed-size key: its 18 ASCII characters, 7 bits each, nine to a word, so
+/// that keys order as the codes do. The indexes of a workbook of a million orgs hold codes this
+/// way (24 bytes an entry with its value) rather than as strings.
+type CodeKey = [u64; 2];
 
 fn code_key(code: &CreditCode) -> CodeKey {
-    let mut key = [0u8; 18];
-    let bytes = code.as_str().as_bytes();
-    let n = bytes.len().min(18);
-    key[..n].copy_from_slice(&bytes[..n]);
+    let mut key = [0u64; 2];
+    for (i, b) in code.as_str().bytes().take(18).enumerate() {
+        key[i / 9] = (key[i / 9] << 7) | u64::from(b & 0x7f);
+    }
     key
+}
+
+/// A workbook org in the index: the row its code is first met in, and its 成立登记日期 (as days
+/// of the common era) once that row proves valid.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    row: u32,
+    registered: i32,
+}
+
+impl Seen {
+    const NOT_VALID: i32 = i32::MIN;
+
+    fn first(row: u32) -> Seen {
+        Seen {
+            row,
+            registered: Seen::NOT_VALID,
+        }
+    }
+
+    fn valid(row: u32, registered: NaiveDate) -> Seen {
+        use chrono::Datelike;
+        Seen {
+            row,
+            registered: registered.num_days_from_ce(),
+        }
+    }
+
+    fn registered(self) -> Option<NaiveDate> {
+        (self.registered != Seen::NOT_VALID)
+            .then(|| NaiveDate::from_num_days_from_ce_opt(self.registered))
+            .flatten()
+    }
 }
 
 /// A name as a 64-bit hash, for the indexes of names: a collision between two of a million
@@ -403,13 +437,9 @@ fn name_key(name: &str) -> u64 {
 
 /// The 成立登记日期 of an org named by code, from the workbook (when its row is valid) or the
 /// registry.
-fn org_date(
-    orgs: &HashMap<CodeKey, (u32, Option<NaiveDate>)>,
-    known: &Known,
-    code: &CreditCode,
-) -> Option<NaiveDate> {
+fn org_date(orgs: &HashMap<CodeKey, Seen>, known: &Known, code: &CreditCode) -> Option<NaiveDate> {
     orgs.get(&code_key(code))
-        .and_then(|(_, d)| *d)
+        .and_then(|s| s.registered())
         .or_else(|| known.orgs.get(code.as_str()).map(|(d, _)| *d))
 }
 
@@ -511,7 +541,7 @@ struct Validator<'k> {
     unit_names: HashSet<String>,
     /// The workbook's orgs by credit code: the row a code is first met in, and the org's
     /// 成立登记日期 once that row proves valid.
-    orgs: HashMap<CodeKey, (u32, Option<NaiveDate>)>,
+    orgs: HashMap<CodeKey, Seen>,
     /// Org names met so far, the registry's and then the workbook's: for each name (by
     /// [`name_key`]) the smallest code of the registry that has it, or the first row's code.
     names: HashMap<u64, CodeKey>,
@@ -521,10 +551,6 @@ struct Validator<'k> {
     /// Party-org names of the 党组织 sheet (by [`name_key`]): the row each is first met in, and
     /// whether a valid record carries it.
     party: HashMap<u64, (u32, bool)>,
-    /// Every instructor met, by upsert key, as its first row gives it (without stations): the
-    /// rows of one person in a later part repeat these fields, so that the first row wins
-    /// however the workbook is cut into parts.
-    instructor_heads: HashMap<String, InstructorRecord>,
 }
 
 /// A sheet with its columns located.
@@ -546,7 +572,6 @@ impl<'k> Validator<'k> {
             census_codes: HashSet::new(),
             places: HashMap::new(),
             party: HashMap::new(),
-            instructor_heads: HashMap::new(),
         }
     }
 }
@@ -700,11 +725,12 @@ impl Validator<'_> {
         let mut code_kind = None;
         if let Some(c) = &code {
             match self.orgs.get(&code_key(c)) {
-                Some((first, _)) => {
+                Some(first) => {
+                    let first = first.row;
                     cx.error::<()>("统一社会信用代码", format!("与第{first}行的信用代码重复"));
                 }
                 None => {
-                    self.orgs.insert(code_key(c), (row.number, None));
+                    self.orgs.insert(code_key(c), Seen::first(row.number));
                 }
             }
             let category = c.category();
@@ -841,7 +867,7 @@ impl Validator<'_> {
             .or_else(|| self.known.orgs.get(code.as_str()).and_then(|(_, d)| *d))
             .or(Some(self.today));
         self.orgs
-            .insert(code_key(&code), (row.number, Some(registered_on)));
+            .insert(code_key(&code), Seen::valid(row.number, registered_on));
         let record = OrgRecord {
             credit_code: code,
             name,
@@ -874,7 +900,7 @@ impl Validator<'_> {
     fn org_list(
         cx: &mut Cx,
         header: &str,
-        orgs: &HashMap<CodeKey, (u32, Option<NaiveDate>)>,
+        orgs: &HashMap<CodeKey, Seen>,
         known: &Known,
     ) -> Vec<(CreditCode, NaiveDate)> {
         let mut out: Vec<(CreditCode, NaiveDate)> = Vec::new();
@@ -1074,30 +1100,18 @@ impl Validator<'_> {
         };
         match seen.get(&key) {
             Some(&i) => self.data.instructors[i].stations.extend(stations),
+            // (A person whose rows fall into several parts has a record in each; the write
+            // keeps the fields of the first, as here within a part.)
             None => {
-                let record = match self.instructor_heads.get(&key) {
-                    Some(head) => InstructorRecord {
-                        stations: stations.collect(),
-                        ..head.clone()
-                    },
-                    None => {
-                        let head = InstructorRecord {
-                            name,
-                            citizen_id,
-                            phone,
-                            home_unit,
-                            role,
-                            stations: Vec::new(),
-                        };
-                        self.instructor_heads.insert(key.clone(), head.clone());
-                        InstructorRecord {
-                            stations: stations.collect(),
-                            ..head
-                        }
-                    }
-                };
                 seen.insert(key, self.data.instructors.len());
-                self.data.instructors.push(record);
+                self.data.instructors.push(InstructorRecord {
+                    name,
+                    citizen_id,
+                    phone,
+                    home_unit,
+                    role,
+                    stations: stations.collect(),
+                });
             }
         }
     }
