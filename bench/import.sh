@@ -12,12 +12,10 @@ mkdir -p "$D"
 XLSX=$D/orgs-$ORGS_IMPORT.xlsx
 DB=$D/import.db
 
-# importable RAW OUT: see importable.py (works around the export/import round-trip bug).
 if [ ! -s "$XLSX" ]; then
-    log "generate the workbook: dangjian demo --orgs $ORGS_IMPORT --xlsx ${XLSX%.xlsx}.raw.xlsx --no-db"
+    log "generate the workbook: dangjian demo --orgs $ORGS_IMPORT --xlsx $XLSX --no-db"
     timev "$D/demo-xlsx.time" "$DJ" --database "sqlite://$D/unused.db" demo --seed "$SEED" \
-        --orgs "$ORGS_IMPORT" --xlsx "${XLSX%.xlsx}.raw.xlsx" --no-db
-    importable "${XLSX%.xlsx}.raw.xlsx" "$XLSX"
+        --orgs "$ORGS_IMPORT" --xlsx "$XLSX" --no-db
     rm -f "$D"/pandas-*.json
 fi
 ls -l "$XLSX"

@@ -86,9 +86,6 @@ timev() {
     return $rc
 }
 
-# importable RAW OUT: see importable.py (works around the export/import round-trip bug).
-importable() { "$PY" "$BENCH/importable.py" "$1" "$2" | tee "$2.dropped.txt"; }
-
 # floor_sql: the coverage floor query with the date filled in.
 floor_sql() { sed "s/@AS_OF@/$AS_OF/g" "$BENCH/coverage_floor.sql"; }
 

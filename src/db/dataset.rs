@@ -181,6 +181,21 @@ impl DatasetWrite {
         let started = self.started;
         tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), "parts written");
         if !self.touched.is_empty() {
+            // The spans of many orgs go into indexes ordered otherwise than the orgs: SQLite
+            // needs a larger page cache for that than for the parts (a million orgs: 167 s with
+            // 8 MB, 140 s with 64 MB). The import holds nothing else by now.
+            let sqlite = self.backend == super::Backend::Sqlite;
+            let cache: Option<i64> = if sqlite && self.touched.len() > 50_000 {
+                let was = sqlx::query_scalar("PRAGMA cache_size")
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                sqlx::query("PRAGMA cache_size = -262144")
+                    .execute(&mut *self.tx)
+                    .await?;
+                Some(was)
+            } else {
+                None
+            };
             let n = spans::refresh(
                 &mut self.tx,
                 self.backend,
@@ -188,6 +203,11 @@ impl DatasetWrite {
             )
             .await?;
             tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), spans = n, "coverage spans refreshed");
+            if let Some(was) = cache {
+                sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {was}")))
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
         }
         self.tx.commit().await?;
         tracing::debug!(elapsed = ?started.elapsed(), "committed");

@@ -328,6 +328,10 @@ impl<'k> Validation<'k> {
 
     /// Ends the current pass.
     pub fn end(&mut self) {
+        // The org names serve the 社会组织 sheet alone.
+        if self.current.as_ref().is_some_and(|c| c.pass == Pass::Orgs) {
+            self.v.names = Sharded::new();
+        }
         self.current = None;
     }
 
@@ -392,6 +396,59 @@ fn code_key(code: &CreditCode) -> CodeKey {
     key
 }
 
+/// A map in 64 shards by the key: each shard grows on its own, so that a map of a million
+/// entries never holds two whole tables at once while it grows (a hash table grows by copying
+/// itself into one twice its size).
+struct Sharded<K, V> {
+    shards: Vec<HashMap<K, V>>,
+}
+
+/// Which of the 64 shards a key goes to.
+trait Shard {
+    fn shard(&self) -> usize;
+}
+
+impl Shard for u64 {
+    /// (The keys are hashes already.)
+    fn shard(&self) -> usize {
+        (*self >> 58) as usize
+    }
+}
+
+impl Shard for CodeKey {
+    fn shard(&self) -> usize {
+        ((self[0] ^ self[1]).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize
+    }
+}
+
+impl<K: Shard + std::hash::Hash + Eq, V> Sharded<K, V> {
+    fn new() -> Self {
+        Sharded {
+            shards: (0..64).map(|_| HashMap::new()).collect(),
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<&V> {
+        self.shards[key.shard()].get(key)
+    }
+
+    fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.shards[key.shard()].get_mut(key)
+    }
+
+    fn contains_key(&self, key: &K) -> bool {
+        self.get(key).is_some()
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        self.shards[key.shard()].insert(key, value);
+    }
+
+    fn entry(&mut self, key: K) -> std::collections::hash_map::Entry<'_, K, V> {
+        self.shards[key.shard()].entry(key)
+    }
+}
+
 /// A workbook org in the index: the row its code is first met in, and its 成立登记日期 (as days
 /// of the common era) once that row proves valid.
 #[derive(Debug, Clone, Copy)]
@@ -437,7 +494,7 @@ fn name_key(name: &str) -> u64 {
 
 /// The 成立登记日期 of an org named by code, from the workbook (when its row is valid) or the
 /// registry.
-fn org_date(orgs: &HashMap<CodeKey, Seen>, known: &Known, code: &CreditCode) -> Option<NaiveDate> {
+fn org_date(orgs: &Sharded<CodeKey, Seen>, known: &Known, code: &CreditCode) -> Option<NaiveDate> {
     orgs.get(&code_key(code))
         .and_then(|s| s.registered())
         .or_else(|| known.orgs.get(code.as_str()).map(|(d, _)| *d))
@@ -541,16 +598,16 @@ struct Validator<'k> {
     unit_names: HashSet<String>,
     /// The workbook's orgs by credit code: the row a code is first met in, and the org's
     /// 成立登记日期 once that row proves valid.
-    orgs: HashMap<CodeKey, Seen>,
+    orgs: Sharded<CodeKey, Seen>,
     /// Org names met so far, the registry's and then the workbook's: for each name (by
     /// [`name_key`]) the smallest code of the registry that has it, or the first row's code.
-    names: HashMap<u64, CodeKey>,
+    names: Sharded<u64, CodeKey>,
     /// Codes the 摸排 sheet names, and the workbook's orgs among them (for its checks).
     census_codes: HashSet<String>,
     places: HashMap<String, OrgPlace>,
     /// Party-org names of the 党组织 sheet (by [`name_key`]): the row each is first met in, and
     /// whether a valid record carries it.
-    party: HashMap<u64, (u32, bool)>,
+    party: Sharded<u64, (u32, bool)>,
 }
 
 /// A sheet with its columns located.
@@ -567,11 +624,11 @@ impl<'k> Validator<'k> {
             report: Report::default(),
             data: Dataset::default(),
             unit_names,
-            orgs: HashMap::new(),
-            names: HashMap::new(),
+            orgs: Sharded::new(),
+            names: Sharded::new(),
             census_codes: HashSet::new(),
             places: HashMap::new(),
-            party: HashMap::new(),
+            party: Sharded::new(),
         }
     }
 }
@@ -699,7 +756,7 @@ impl Validator<'_> {
     /// is allowed (names are not unique by law) but asked about. (The smallest code of a name
     /// shared already, so that the same workbook always gets the same warnings.)
     fn start_names(&mut self) {
-        self.names.clear();
+        self.names = Sharded::new();
         for (code, p) in &self.known.org_places {
             let Ok(code) = CreditCode::parse(code) else {
                 return;
@@ -900,7 +957,7 @@ impl Validator<'_> {
     fn org_list(
         cx: &mut Cx,
         header: &str,
-        orgs: &HashMap<CodeKey, Seen>,
+        orgs: &Sharded<CodeKey, Seen>,
         known: &Known,
     ) -> Vec<(CreditCode, NaiveDate)> {
         let mut out: Vec<(CreditCode, NaiveDate)> = Vec::new();
