@@ -105,6 +105,7 @@ impl Db {
             at: now_text(),
             summary: WriteSummary::default(),
             touched: BTreeSet::new(),
+            all_touched: false,
             instructors_written: HashSet::new(),
             started: std::time::Instant::now(),
         })
@@ -142,8 +143,10 @@ pub struct DatasetWrite {
     today: NaiveDate,
     at: String,
     summary: WriteSummary,
-    /// Orgs whose coverage spans the parts written may have changed.
+    /// Orgs whose coverage spans the parts written may have changed; once so many that every
+    /// span is rebuilt anyway (`spans::FULL_REBUILD_AT`), no longer listed (`all_touched`).
     touched: BTreeSet<i64>,
+    all_touched: bool,
     /// Instructors written by the parts so far.
     instructors_written: HashSet<i64>,
     started: std::time::Instant,
@@ -171,7 +174,13 @@ impl DatasetWrite {
         let touched = w.touched_orgs().await?;
         self.summary = w.summary;
         self.instructors_written = w.instructors_written;
-        self.touched.extend(touched);
+        if !self.all_touched {
+            self.touched.extend(touched);
+            if self.touched.len() >= spans::FULL_REBUILD_AT {
+                self.all_touched = true;
+                self.touched = BTreeSet::new();
+            }
+        }
         tracing::trace!(elapsed = ?self.started.elapsed(), orgs = data.orgs.len(), party_orgs = data.party_orgs.len(), positions = data.positions.len(), "part written");
         Ok(())
     }
@@ -179,32 +188,38 @@ impl DatasetWrite {
     /// Refreshes the coverage spans of the orgs touched and commits; returns what changed.
     pub async fn finish(mut self) -> DbResult<WriteSummary> {
         let started = self.started;
-        tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), "parts written");
-        if !self.touched.is_empty() {
+        tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), all = self.all_touched, "parts written");
+        if self.all_touched || !self.touched.is_empty() {
             // The spans of many orgs go into indexes ordered otherwise than the orgs: SQLite
             // needs a larger page cache for that than for the parts (a million orgs: 167 s with
-            // 8 MB, 140 s with 64 MB). The import holds nothing else by now.
+            // 8 MB, 93 s with 256 MB, 140 s with 64 MB). 64 MB, because the memory of a larger
+            // cache is not given back to the system after the commit, and the ledger detection
+            // that follows an import then adds its own on top.
             let sqlite = self.backend == super::Backend::Sqlite;
-            let cache: Option<i64> = if sqlite && self.touched.len() > 50_000 {
+            let cache: Option<i64> = if sqlite && self.all_touched {
                 let was = sqlx::query_scalar("PRAGMA cache_size")
                     .fetch_one(&mut *self.tx)
                     .await?;
-                sqlx::query("PRAGMA cache_size = -262144")
+                sqlx::query("PRAGMA cache_size = -65536")
                     .execute(&mut *self.tx)
                     .await?;
                 Some(was)
             } else {
                 None
             };
-            let n = spans::refresh(
-                &mut self.tx,
-                self.backend,
-                spans::Which::Orgs(&self.touched),
-            )
-            .await?;
-            tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), spans = n, "coverage spans refreshed");
+            let which = if self.all_touched {
+                spans::Which::All
+            } else {
+                spans::Which::Orgs(&self.touched)
+            };
+            let n = spans::refresh(&mut self.tx, self.backend, which).await?;
+            tracing::debug!(elapsed = ?started.elapsed(), spans = n, "coverage spans refreshed");
             if let Some(was) = cache {
+                // Back to the connection's own size, and the pages beyond it given back.
                 sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {was}")))
+                    .execute(&mut *self.tx)
+                    .await?;
+                sqlx::query("PRAGMA shrink_memory")
                     .execute(&mut *self.tx)
                     .await?;
             }

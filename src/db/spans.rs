@@ -27,7 +27,7 @@ const CHUNK_IDS: usize = 500;
 /// Orgs per pass of a full rebuild (an id range), which bounds its memory.
 const CHUNK_RANGE: i64 = 10_000;
 /// Above this many touched orgs a write rebuilds every span by id ranges instead of by lists.
-const FULL_REBUILD_AT: usize = 20_000;
+pub(crate) const FULL_REBUILD_AT: usize = 20_000;
 
 /// Which orgs' spans to recompute.
 pub(crate) enum Which<'a> {

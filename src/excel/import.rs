@@ -600,8 +600,9 @@ struct Validator<'k> {
     /// 成立登记日期 once that row proves valid.
     orgs: Sharded<CodeKey, Seen>,
     /// Org names met so far, the registry's and then the workbook's: for each name (by
-    /// [`name_key`]) the smallest code of the registry that has it, or the first row's code.
-    names: Sharded<u64, CodeKey>,
+    /// [`name_key`]) the smallest code of the registry that has it, or the first row's code
+    /// (also by [`name_key`]: only "is it this org" is asked).
+    names: Sharded<u64, u64>,
     /// Codes the 摸排 sheet names, and the workbook's orgs among them (for its checks).
     census_codes: HashSet<String>,
     places: HashMap<String, OrgPlace>,
@@ -756,16 +757,16 @@ impl Validator<'_> {
     /// is allowed (names are not unique by law) but asked about. (The smallest code of a name
     /// shared already, so that the same workbook always gets the same warnings.)
     fn start_names(&mut self) {
-        self.names = Sharded::new();
+        let mut smallest: HashMap<u64, &str> = HashMap::new();
         for (code, p) in &self.known.org_places {
-            let Ok(code) = CreditCode::parse(code) else {
-                return;
-            };
-            let key = code_key(&code);
-            let entry = self.names.entry(name_key(&p.name)).or_insert(key);
-            if key < *entry {
-                *entry = key;
+            let entry = smallest.entry(name_key(&p.name)).or_insert(code);
+            if code.as_str() < *entry {
+                *entry = code;
             }
+        }
+        self.names = Sharded::new();
+        for (name, code) in smallest {
+            self.names.insert(name, name_key(code));
         }
     }
 
@@ -823,13 +824,13 @@ impl Validator<'_> {
             match self.names.get(&name_key(n)) {
                 // The other org is not named: a county's form must not reveal an org
                 // outside its scope (the data-quality page lists the pairs in scope).
-                Some(other) if *other != code_key(c) => cx.warning(
+                Some(other) if *other != name_key(c.as_str()) => cx.warning(
                     "名称",
                     "与系统或本表中的另一个社会组织同名，请核实是否重复登记".into(),
                 ),
                 Some(_) => {}
                 None => {
-                    self.names.insert(name_key(n), code_key(c));
+                    self.names.insert(name_key(n), name_key(c.as_str()));
                 }
             }
         }

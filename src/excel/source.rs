@@ -617,7 +617,13 @@ struct RowStream {
     header_given: bool,
     batch: Vec<Row>,
     size: usize,
+    /// Cell slots in `batch` (a row widened by a far-right cell counts all of its slots).
+    slots: usize,
 }
+
+/// Cell slots a batch of streamed rows holds at most (rows reaching far to the right make
+/// smaller batches, so that a batch stays a few MB).
+const BATCH_SLOTS: usize = 200_000;
 
 impl RowStream {
     fn new(size: usize) -> Self {
@@ -626,6 +632,7 @@ impl RowStream {
             header_given: false,
             batch: Vec::with_capacity(size.max(1)),
             size: size.max(1),
+            slots: 0,
         }
     }
 
@@ -669,12 +676,14 @@ impl RowStream {
         if cells.iter().all(is_blank) {
             return;
         }
+        self.slots += cells.len();
         self.batch.push(Row {
             number: row.saturating_add(1),
             cells,
         });
-        if self.batch.len() >= self.size {
+        if self.batch.len() >= self.size || self.slots >= BATCH_SLOTS {
             let full = std::mem::replace(&mut self.batch, Vec::with_capacity(self.size));
+            self.slots = 0;
             ready.push(SheetPart::Rows(full));
         }
     }
@@ -1104,6 +1113,14 @@ mod tests {
         assert_eq!(parts(&[(1, 0, "x")], 10).unwrap(), ["H:0", "R2"]);
         // Nothing at all: an empty header only.
         assert_eq!(parts(&[], 10).unwrap(), ["H:0"]);
+        // Rows reaching far to the right make smaller batches.
+        let far = [
+            (1, 0, "a"),
+            (1, 150_000, "b"),
+            (2, 150_000, "c"),
+            (3, 0, "d"),
+        ];
+        assert_eq!(parts(&far, 10).unwrap(), ["H:0", "R2,3", "R4"]);
         // A cell of a row already passed: refused (such a sheet is read whole instead).
         assert_eq!(parts(&[(0, 0, "a"), (2, 0, "b"), (1, 0, "c")], 10), Err(()));
     }

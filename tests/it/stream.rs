@@ -37,6 +37,23 @@ async fn demo_workbook(dir: &std::path::Path, edit: impl Fn(&mut Dataset)) -> st
     path
 }
 
+/// The streamed import of an .xlsx file, in parts of `part_records`.
+async fn streamed(
+    t: &TestDb,
+    path: &std::path::Path,
+    part_records: usize,
+    dry_run: bool,
+) -> dangjian::excel::import::ImportOutcome {
+    let options = StreamOptions {
+        dry_run,
+        part_records,
+    };
+    import_xlsx(&t.db, &Scope::City, path, "test", today(), options, &|_| {})
+        .await
+        .expect("streamed")
+        .expect("an .xlsx file is streamed")
+}
+
 async fn everything(t: &TestDb) -> Dataset {
     t.db.read_dataset(&Scope::City, ReadOptions::default())
         .await
@@ -55,23 +72,8 @@ async fn streamed_in_parts_equals_the_workbook_imported_whole() {
         .expect("import");
 
     // Parts of 3 records: every sheet is cut many times, also between rows of one instructor.
-    let streamed = TestDb::new().await;
-    let options = StreamOptions {
-        dry_run: false,
-        part_records: 3,
-    };
-    let b = import_xlsx(
-        &streamed.db,
-        &Scope::City,
-        &path,
-        "test",
-        today(),
-        options,
-        &|_| {},
-    )
-    .await
-    .expect("streamed")
-    .expect("an .xlsx file is streamed");
+    let parts = TestDb::new().await;
+    let b = streamed(&parts, &path, 3, false).await;
 
     assert_eq!(a.report.errors, 0, "{:?}", a.report.problems.first());
     assert_eq!(a.report.problems, b.report.problems);
@@ -85,7 +87,7 @@ async fn streamed_in_parts_equals_the_workbook_imported_whole() {
         written.instructors_added > 0 && written.positions_added > 0,
         "{written:?}"
     );
-    let (x, y) = (everything(&whole).await, everything(&streamed).await);
+    let (x, y) = (everything(&whole).await, everything(&parts).await);
     assert_eq!(x, y);
     for d in ["2019-12-31", "2022-12-31", "2026-11-28"] {
         let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").expect("date");
@@ -93,25 +95,14 @@ async fn streamed_in_parts_equals_the_workbook_imported_whole() {
         let p = dangjian::stats::coverage(&whole.db, &Scope::City, d, by)
             .await
             .expect("stats");
-        let q = dangjian::stats::coverage(&streamed.db, &Scope::City, d, by)
+        let q = dangjian::stats::coverage(&parts.db, &Scope::City, d, by)
             .await
             .expect("stats");
         assert_eq!(p.rows, q.rows, "{d}");
     }
 
     // A second streamed import of the same file changes nothing.
-    let again = import_xlsx(
-        &streamed.db,
-        &Scope::City,
-        &path,
-        "test",
-        today(),
-        options,
-        &|_| {},
-    )
-    .await
-    .expect("streamed")
-    .expect("streamed");
+    let again = streamed(&parts, &path, 3, false).await;
     assert!(again.written.expect("written").is_noop());
 }
 
@@ -126,22 +117,7 @@ async fn an_error_in_the_last_sheet_leaves_the_parts_written_before_unsaved() {
     })
     .await;
     let t = TestDb::new().await;
-    let options = StreamOptions {
-        dry_run: false,
-        part_records: 5,
-    };
-    let outcome = import_xlsx(
-        &t.db,
-        &Scope::City,
-        &path,
-        "test",
-        today(),
-        options,
-        &|_| {},
-    )
-    .await
-    .expect("streamed")
-    .expect("streamed");
+    let outcome = streamed(&t, &path, 5, false).await;
     assert!(outcome.written.is_none());
     let errors: Vec<String> = outcome
         .report
@@ -167,22 +143,7 @@ async fn a_dry_run_writes_nothing_and_other_files_are_not_streamed() {
     let dir = tempfile::tempdir().expect("dir");
     let path = demo_workbook(dir.path(), |_| {}).await;
     let t = TestDb::new().await;
-    let options = StreamOptions {
-        dry_run: true,
-        part_records: 10,
-    };
-    let outcome = import_xlsx(
-        &t.db,
-        &Scope::City,
-        &path,
-        "test",
-        today(),
-        options,
-        &|_| {},
-    )
-    .await
-    .expect("streamed")
-    .expect("streamed");
+    let outcome = streamed(&t, &path, 10, true).await;
     assert_eq!(outcome.report.errors, 0);
     assert!(outcome.written.is_none());
     assert!(everything(&t).await.orgs.is_empty());
@@ -191,6 +152,7 @@ async fn a_dry_run_writes_nothing_and_other_files_are_not_streamed() {
     let csv = dir.path().join("csv");
     std::fs::create_dir(&csv).expect("dir");
     crate::fixture::write_csv_dir(&csv);
+    let options = StreamOptions::default();
     let none = import_xlsx(&t.db, &Scope::City, &csv, "test", today(), options, &|_| {})
         .await
         .expect("not an error");
