@@ -520,38 +520,38 @@ impl Db {
              LEFT JOIN users us ON us.id = i.responsible_user_id LEFT JOIN social_orgs so ON so.id = i.org_id \
              WHERE {cond} ORDER BY u.name, i.deadline, i.kind, i.subject"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(self.pool())
-            .await?;
         let today = today.to_string();
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get(1)?;
-                let state: String = r.try_get(9)?;
-                let state = ItemState::from_code(&state)
-                    .ok_or_else(|| DbError::Inconsistent(format!("事项状态 {state}")))?;
-                let deadline: Option<String> = r.try_get(8)?;
-                Ok(LedgerItem {
-                    id: r.try_get(0)?,
-                    kind: ItemKind::from_code(&kind)
-                        .ok_or_else(|| DbError::Inconsistent(format!("事项类型 {kind}")))?,
-                    subject: r.try_get(2)?,
-                    subject_name: r.try_get(3)?,
-                    responsible_unit: r.try_get(4)?,
-                    responsible_user: r.try_get(5)?,
-                    gap: r.try_get(6)?,
-                    raised_on: r.try_get(7)?,
-                    overdue: state.is_active() && deadline.as_ref().is_some_and(|d| *d < today),
-                    deadline,
-                    state,
-                    condition_met: r.try_get::<i64, _>(10)? != 0,
-                    evidence: r.try_get(11)?,
-                    org_id: r.try_get(12)?,
-                    region: r.try_get(13)?,
-                    campaign_id: r.try_get(14)?,
-                })
-            })
-            .collect()
+        // Decoded as the rows arrive (a city of a million orgs has tens of thousands of items).
+        let mut conn = self.pool().acquire().await?;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
+        let mut out = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            let kind: String = r.try_get(1)?;
+            let state: String = r.try_get(9)?;
+            let state = ItemState::from_code(&state)
+                .ok_or_else(|| DbError::Inconsistent(format!("事项状态 {state}")))?;
+            let deadline: Option<String> = r.try_get(8)?;
+            out.push(LedgerItem {
+                id: r.try_get(0)?,
+                kind: ItemKind::from_code(&kind)
+                    .ok_or_else(|| DbError::Inconsistent(format!("事项类型 {kind}")))?,
+                subject: r.try_get(2)?,
+                subject_name: r.try_get(3)?,
+                responsible_unit: r.try_get(4)?,
+                responsible_user: r.try_get(5)?,
+                gap: r.try_get(6)?,
+                raised_on: r.try_get(7)?,
+                overdue: state.is_active() && deadline.as_ref().is_some_and(|d| *d < today),
+                deadline,
+                state,
+                condition_met: r.try_get::<i64, _>(10)? != 0,
+                evidence: r.try_get(11)?,
+                org_id: r.try_get(12)?,
+                region: r.try_get(13)?,
+                campaign_id: r.try_get(14)?,
+            });
+        }
+        Ok(out)
     }
 
     /// Writes a transition and its history row; refused when the item is no longer in the
