@@ -606,6 +606,10 @@ async fn import_command(
 fn progress_bar() -> indicatif::ProgressBar {
     let bar =
         indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.set_message("正在打开工作簿……");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
 }
