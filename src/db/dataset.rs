@@ -621,18 +621,20 @@ impl Writer<'_> {
                     }
                 }
             }
+            // A link no longer listed ends today, or when the party org was dissolved.
+            let end = p.dissolved_on.map_or(self.today, |d| d.min(self.today));
             for l in old
                 .iter()
                 .filter(|l| l.to.is_none() && !kept.contains(&l.id))
             {
                 self.touched.orgs.insert(l.org_id);
-                if l.from >= self.today {
+                if l.from >= end {
                     sqlx::query("DELETE FROM coverage_links WHERE id = $1")
                         .bind(l.id)
                         .execute(&mut *self.conn)
                         .await?;
                 } else {
-                    self.set_link(l.id, l.from, Some(self.today)).await?;
+                    self.set_link(l.id, l.from, Some(end)).await?;
                 }
                 let code: Option<String> =
                     sqlx::query_scalar("SELECT credit_code FROM social_orgs WHERE id = $1")
@@ -644,7 +646,7 @@ impl Writer<'_> {
                     &p.name,
                     "close_link",
                     format!("覆盖 {}（自 {}）", code.unwrap_or_default(), l.from),
-                    format!("{} 起不再覆盖（导入的工作簿未再列出）", self.today),
+                    format!("{end} 起不再覆盖（导入的工作簿未再列出）"),
                 )
                 .await?;
                 self.summary.links_closed += 1;
@@ -745,8 +747,18 @@ impl Writer<'_> {
         );
         let org_ids = read::org_ids_for(self.conn, &codes).await?;
         let ids = read::int_keys(known.values().map(|r| r.id));
-        self.instructors_written
-            .extend(known.values().map(|r| r.id));
+        // (Only the instructors of this part's records: the lookup by name also found the
+        // namesakes of other home units.)
+        for i in &data.instructors {
+            let key = read::instructor_key(
+                i.citizen_id.as_ref().map(|c| c.as_str()),
+                &i.name,
+                home(&i.home_unit)?,
+            );
+            if let Some(row) = known.get(&key) {
+                self.instructors_written.insert(row.id);
+            }
+        }
         let stations = read::station_keys_for(self.conn, &ids).await?;
         let mut new = Vec::new();
         let mut seen = HashSet::new();

@@ -1048,7 +1048,7 @@ impl Validator<'_> {
         {
             cx.error::<()>("撤销日期", format!("撤销日期 {d} 应晚于成立日期 {f}"));
         }
-        let covers = Self::org_list(&mut cx, "覆盖社会组织", &self.orgs, self.known);
+        let mut covers = Self::org_list(&mut cx, "覆盖社会组织", &self.orgs, self.known);
         if formation == Some(Formation::Own) && covers.len() > 1 {
             cx.error::<()>(
                 "覆盖社会组织",
@@ -1058,20 +1058,24 @@ impl Validator<'_> {
                 ),
             );
         }
-        // A dissolved party org's coverage ended with it: an org registered only after
-        // that was never covered by it.
+        // A dissolved party org's coverage ended with it: an org registered only after that was
+        // never covered by it. Asked about and left out rather than refused, so that a registry
+        // holding such a link (kept before this rule) still re-imports its own export.
         if let (Some(f), Some(d)) = (founded, dissolved) {
-            for (code, registered) in &covers {
-                if f.max(*registered) >= d {
-                    cx.error_value::<()>(
+            covers.retain(|(code, registered)| {
+                let after = f.max(*registered) >= d;
+                if after {
+                    cx.push(
+                        Severity::Warning,
                         "覆盖社会组织",
-                        code.as_str(),
+                        code.as_str().to_string(),
                         format!(
-                            "该社会组织 {registered} 才成立登记，党组织已于 {d} 撤销，不能覆盖"
+                            "该社会组织 {registered} 才成立登记，党组织已于 {d} 撤销，不计覆盖（未保存此覆盖关系）"
                         ),
                     );
                 }
-            }
+                !after
+            });
         }
         let members = cx.count("党员人数", false);
         let secretary = cx.text("书记姓名");
@@ -1704,15 +1708,17 @@ mod tests {
             (covers[0].from, covers[0].to),
             (d(2018, 3, 1), Some(d(2019, 6, 30)))
         );
-        // The org registered 2020, after the dissolution, cannot have been covered by it.
+        // The org registered 2020, after the dissolution, cannot have been covered by it: asked
+        // about and left out, the party org kept.
         let (data, report) = validate(&workbook(young.as_str()), &known, today);
-        assert!(data.party_orgs.is_empty());
+        assert_eq!(data.party_orgs.len(), 1);
+        assert!(data.party_orgs[0].covers.is_empty());
         let p = report
             .problems
             .iter()
             .find(|p| p.header == "覆盖社会组织")
             .expect("an error on the list");
-        assert_eq!(p.severity, Severity::Error);
+        assert_eq!(p.severity, Severity::Warning);
         assert_eq!(p.value, young.as_str());
         assert!(p.message.contains("2019-06-30"), "{}", p.message);
     }

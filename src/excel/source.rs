@@ -458,6 +458,9 @@ fn read_xlsx_inner(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
 /// its rows are never held whole, so it is far above [`MAX_UNZIPPED_BYTES`].
 pub const MAX_STREAMED_UNZIPPED_BYTES: u64 = 8 * 1024 * MB;
 
+/// Columns of a worksheet (A … XFD).
+const MAX_COLUMNS: u32 = 16_384;
+
 /// A part of a streamed sheet: its first row (the header), then its non-blank rows in batches.
 #[derive(Debug)]
 pub enum SheetPart {
@@ -564,6 +567,10 @@ impl XlsxStream {
                     continue;
                 }
                 let (row, col) = record.pos;
+                // Excel's last column is XFD (16,384): a reference beyond it is not a cell.
+                if col >= MAX_COLUMNS {
+                    return Err(SourceError::TooManyCells(name.to_string(), MAX_CELLS));
+                }
                 let ready = rows
                     .put(row, col, cell)
                     .map_err(|()| SourceError::Unordered(name.to_string()))?;
@@ -856,6 +863,62 @@ mod tests {
             zip.write_all(content).unwrap();
         }
         zip.finish().unwrap().into_inner()
+    }
+
+    /// The sample workbook with its first sheet's XML changed by `edit`.
+    fn sample_xlsx_edited(edit: impl Fn(String) -> String) -> Vec<u8> {
+        let bytes = sample_xlsx();
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut entries = Vec::new();
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).unwrap();
+            if entry.name() == "xl/worksheets/sheet1.xml" {
+                content = edit(String::from_utf8(content).unwrap()).into_bytes();
+            }
+            entries.push((entry.name().to_string(), content));
+        }
+        let refs: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_slice()))
+            .collect();
+        zip_of(&refs)
+    }
+
+    #[test]
+    fn a_streamed_sheet_with_a_cell_beyond_the_last_column_is_refused_not_allocated() {
+        // ZZZZZZ is column 321,272,406: far beyond XFD (16,384), a reference no program writes.
+        let bytes = sample_xlsx_edited(|xml| {
+            xml.replacen(
+                "</sheetData>",
+                r#"<row r="9"><c r="ZZZZZZ9" t="n"><v>1</v></c></row></sheetData>"#,
+                1,
+            )
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("far.xlsx");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut stream = XlsxStream::open(&path).unwrap().expect("an .xlsx file");
+        let mut parts = 0;
+        let result = stream.read("社会组织", 10, &mut |_| {
+            parts += 1;
+            true
+        });
+        assert!(
+            matches!(result, Err(SourceError::TooManyCells(ref s, _)) if s == "社会组织"),
+            "{result:?}"
+        );
+        // The rows before it were handed over as usual.
+        assert!(parts >= 1);
+        // The unedited workbook streams whole.
+        let path = dir.path().join("ok.xlsx");
+        std::fs::write(&path, sample_xlsx()).unwrap();
+        let mut stream = XlsxStream::open(&path).unwrap().expect("an .xlsx file");
+        assert_eq!(stream.sheet_names(), ["社会组织", "空表"]);
+        let sheet = stream.sheet("社会组织").unwrap();
+        let whole = read_bytes("ok.xlsx", &sample_xlsx()).unwrap();
+        assert_eq!(Some(&sheet), whole.sheet("社会组织"));
     }
 
     #[test]

@@ -102,12 +102,12 @@ pub async fn import_xlsx(
             Ok(Event::Rows(batch)) => {
                 for row in &batch {
                     v.row(row);
+                    if v.held() >= options.part_records.max(1) {
+                        write_part(&mut v, &mut writer).await?;
+                    }
                 }
                 rows += batch.len();
                 progress(format!("{sheet}：已读 {rows} 行"));
-                if v.held() >= options.part_records.max(1) {
-                    write_part(&mut v, &mut writer).await?;
-                }
             }
             Ok(Event::End) => {
                 v.end();

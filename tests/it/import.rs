@@ -226,6 +226,50 @@ async fn a_removed_coverage_is_closed_not_deleted() {
     assert_eq!((c.counts.in_scope, c.counts.covered), (3, 1));
 }
 
+#[tokio::test]
+async fn a_dissolved_party_orgs_links_end_on_its_dissolution() {
+    let t = crate::stats::golden_db().await;
+    let codes = crate::fixture::codes();
+    // J1 (founded 2019-01-01, covering B and C) is now dissolved 2022-06-30 and lists only B:
+    // B's link ends with it; C's link, no longer listed, ends then too (not today, 2026-11-28).
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("社会组织.csv"),
+        "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("党组织.csv"),
+        format!("党组织名称,组织类别,组建方式,成立日期,撤销日期,覆盖社会组织,党员人数,书记姓名,上级党组织\n城区第一联合党支部,联合党支部,联合组建,2019-01-01,2022-06-30,{},4,钱二,城区工委\n", codes[1]),
+    )
+    .expect("write");
+    let wb = source::open(dir.path()).expect("read");
+    let outcome = import::import(&t.db, &Scope::City, &wb, "test", today())
+        .await
+        .expect("import");
+    assert!(outcome.written.is_some(), "{:#?}", errors(&outcome.report));
+    let data =
+        t.db.read_dataset(&Scope::City, ReadOptions::default())
+            .await
+            .expect("read");
+    let j1 = data
+        .party_orgs
+        .iter()
+        .find(|p| p.name == "城区第一联合党支部")
+        .expect("J1");
+    let mut links: Vec<(String, Option<NaiveDate>)> = j1
+        .covers
+        .iter()
+        .map(|c| (c.credit_code.as_str().to_string(), c.to))
+        .collect();
+    links.sort();
+    let ended = NaiveDate::from_ymd_opt(2022, 6, 30);
+    assert_eq!(
+        links,
+        [(codes[1].clone(), ended), (codes[2].clone(), ended)]
+    );
+}
+
 #[test]
 fn junk_files_are_refused_with_a_message() {
     for (name, bytes) in [

@@ -158,3 +158,53 @@ async fn a_dry_run_writes_nothing_and_other_files_are_not_streamed() {
         .expect("not an error");
     assert!(none.is_none());
 }
+
+#[tokio::test]
+async fn a_namesake_in_an_earlier_part_does_not_stop_an_instructors_update() {
+    // The golden registry has 李四 (no ID) of 阳泉市体育局, without a phone. The workbook has a
+    // namesake 李四 of 阳泉市总工会 first, then 李四 of 阳泉市体育局 with a phone: in parts of one
+    // record, the namesake's part must not count as having written the other 李四.
+    let t = crate::stats::golden_db().await;
+    let codes = crate::fixture::codes();
+    let dir = tempfile::tempdir().expect("dir");
+    let csv = dir.path().join("csv");
+    std::fs::create_dir(&csv).expect("dir");
+    std::fs::write(
+        csv.join("社会组织.csv"),
+        "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n",
+    )
+    .expect("write");
+    std::fs::write(
+        csv.join("党建指导员.csv"),
+        format!(
+            "姓名,身份证号,手机号,派出单位,角色,指导社会组织,派驻日期,撤回日期\n\
+             李四,,,阳泉市总工会,指导员,{d},2023-01-01,\n\
+             李四,,13900001111,阳泉市体育局,联络员,{i},2020-01-01,2021-12-31\n",
+            d = codes[3],
+            i = codes[8]
+        ),
+    )
+    .expect("write");
+    // The same sheets as an .xlsx file (written back from the cells, with no notes).
+    let wb = source::open(&csv).expect("read");
+    let report = dangjian::excel::problems::Report::default();
+    let bytes = writer::write_xlsx(&export::error_sheets(&wb, &report)).expect("xlsx");
+    let path = dir.path().join("指导员.xlsx");
+    std::fs::write(&path, bytes).expect("write");
+
+    let outcome = streamed(&t, &path, 1, false).await;
+    let written = outcome.written.expect("written");
+    assert_eq!(
+        (written.instructors_added, written.instructors_updated),
+        (1, 1)
+    );
+    let data = everything(&t).await;
+    let phone = |unit: &str| {
+        data.instructors
+            .iter()
+            .find(|i| i.name == "李四" && i.home_unit == unit)
+            .map(|i| i.phone.as_ref().map(|p| p.as_str().to_string()))
+    };
+    assert_eq!(phone("阳泉市体育局"), Some(Some("13900001111".to_string())));
+    assert_eq!(phone("阳泉市总工会"), Some(None));
+}
