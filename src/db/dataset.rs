@@ -106,7 +106,7 @@ impl Db {
             summary: WriteSummary::default(),
             touched: BTreeSet::new(),
             all_touched: false,
-            instructors_written: HashSet::new(),
+            written: Written::default(),
             started: std::time::Instant::now(),
         })
     }
@@ -128,6 +128,23 @@ impl Db {
     }
 }
 
+/// What the parts of one import wrote so far, for the rule that the first of two rows with one
+/// key wins however the workbook is cut into parts (as within a part, where the second is not
+/// written): instructors by id, stations and positions by a hash of their upsert key.
+#[derive(Default)]
+struct Written {
+    instructors: HashSet<i64>,
+    stations: HashSet<u64>,
+    positions: HashSet<u64>,
+}
+
+fn key_hash(key: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
 /// New rows held before they are written (see [`Writer::insert_orgs`]).
 const FLUSH_ROWS: usize = 10_000;
 
@@ -147,8 +164,8 @@ pub struct DatasetWrite {
     /// span is rebuilt anyway (`spans::FULL_REBUILD_AT`), no longer listed (`all_touched`).
     touched: BTreeSet<i64>,
     all_touched: bool,
-    /// Instructors written by the parts so far.
-    instructors_written: HashSet<i64>,
+    /// What the parts so far wrote.
+    written: Written,
     started: std::time::Instant,
 }
 
@@ -163,7 +180,7 @@ impl DatasetWrite {
             at: self.at.clone(),
             summary: std::mem::take(&mut self.summary),
             touched: Touched::default(),
-            instructors_written: std::mem::take(&mut self.instructors_written),
+            written: std::mem::take(&mut self.written),
         };
         w.units(data).await?;
         w.orgs(data).await?;
@@ -173,7 +190,7 @@ impl DatasetWrite {
         w.census(data).await?;
         let touched = w.touched_orgs().await?;
         self.summary = w.summary;
-        self.instructors_written = w.instructors_written;
+        self.written = w.written;
         if !self.all_touched {
             self.touched.extend(touched);
             if self.touched.len() >= spans::FULL_REBUILD_AT {
@@ -238,8 +255,8 @@ struct Writer<'a> {
     at: String,
     summary: WriteSummary,
     touched: Touched,
-    /// Instructors written by this import so far (by earlier parts).
-    instructors_written: HashSet<i64>,
+    /// What earlier parts of this import wrote.
+    written: Written,
 }
 
 /// What a write changed that the coverage spans depend on.
@@ -702,7 +719,7 @@ impl Writer<'_> {
             match known.get(&key) {
                 // Written by an earlier part of this import: its first row's fields stand (the
                 // rows of one person are one record within a part).
-                Some(row) if self.instructors_written.contains(&row.id) => {}
+                Some(row) if self.written.instructors.contains(&row.id) => {}
                 Some(row) => {
                     let phone = i.phone.as_ref().map(|p| p.as_str().to_string());
                     if row.phone != phone || row.role != i.role.code() || row.name != i.name {
@@ -756,12 +773,13 @@ impl Writer<'_> {
                 home(&i.home_unit)?,
             );
             if let Some(row) = known.get(&key) {
-                self.instructors_written.insert(row.id);
+                self.written.instructors.insert(row.id);
             }
         }
         let stations = read::station_keys_for(self.conn, &ids).await?;
         let mut new = Vec::new();
         let mut seen = HashSet::new();
+        let mut part_keys = Vec::new();
         for i in &data.instructors {
             let key = read::instructor_key(
                 i.citizen_id.as_ref().map(|c| c.as_str()),
@@ -776,8 +794,12 @@ impl Writer<'_> {
                 let oid = *org_ids.get(s.credit_code.as_str()).ok_or_else(|| {
                     DbError::Inconsistent(format!("社会组织 {} 不存在", s.credit_code))
                 })?;
-                match stations.get(&(iid, oid, s.from)) {
+                let key = (iid, oid, s.from);
+                part_keys.push(key_hash(&key));
+                match stations.get(&key) {
                     Some((_, to)) if *to == s.to => {}
+                    // Written by an earlier part: its first row stands, as within a part.
+                    Some(_) if self.written.stations.contains(&key_hash(&key)) => {}
                     Some((sid, _)) => {
                         self.touched.orgs.insert(oid);
                         sqlx::query("UPDATE stations SET valid_to = $1 WHERE id = $2")
@@ -800,6 +822,7 @@ impl Writer<'_> {
                 }
             }
         }
+        self.written.stations.extend(part_keys);
         self.summary.stations_added += new.len();
         insert_rows(
             self.conn,
@@ -892,6 +915,7 @@ impl Writer<'_> {
         let existing = read::position_keys_for(self.conn, &person_ids).await?;
         let mut new = Vec::new();
         let mut seen = HashSet::new();
+        let mut part_keys = Vec::new();
         for p in &data.positions {
             let key = read::person_key(p.citizen_id.as_ref().map(|c| c.as_str()), &p.name);
             let person = *persons
@@ -913,8 +937,11 @@ impl Writer<'_> {
                     ),
                 };
             let k = (person, org_id, party_id, p.title.clone(), p.from);
+            part_keys.push(key_hash(&k));
             match existing.get(&k) {
                 Some((_, to)) if *to == p.to => {}
+                // Written by an earlier part: its first row stands, as within a part.
+                Some(_) if self.written.positions.contains(&key_hash(&k)) => {}
                 Some((id, _)) => {
                     sqlx::query("UPDATE positions SET valid_to = $1 WHERE id = $2")
                         .bind(p.to.map(|d| d.to_string()))
@@ -934,6 +961,7 @@ impl Writer<'_> {
                 None => {}
             }
         }
+        self.written.positions.extend(part_keys);
         self.summary.positions_added += new.len();
         insert_rows(
             self.conn,

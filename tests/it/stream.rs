@@ -54,6 +54,25 @@ async fn streamed(
         .expect("an .xlsx file is streamed")
 }
 
+/// A workbook of the 社会组织 sheet (headers only: the orgs are the golden registry's) and one
+/// more sheet given as CSV text, written as an .xlsx file (the cells written back, no notes).
+fn csv_as_xlsx(dir: &std::path::Path, name: &str, csv: &str) -> std::path::PathBuf {
+    let folder = dir.join("csv");
+    std::fs::create_dir_all(&folder).expect("dir");
+    std::fs::write(
+        folder.join("社会组织.csv"),
+        "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n",
+    )
+    .expect("write");
+    std::fs::write(folder.join(format!("{name}.csv")), csv).expect("write");
+    let wb = source::open(&folder).expect("read");
+    let report = dangjian::excel::problems::Report::default();
+    let bytes = writer::write_xlsx(&export::error_sheets(&wb, &report)).expect("xlsx");
+    let path = dir.join(format!("{name}.xlsx"));
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
 async fn everything(t: &TestDb) -> Dataset {
     t.db.read_dataset(&Scope::City, ReadOptions::default())
         .await
@@ -167,30 +186,14 @@ async fn a_namesake_in_an_earlier_part_does_not_stop_an_instructors_update() {
     let t = crate::stats::golden_db().await;
     let codes = crate::fixture::codes();
     let dir = tempfile::tempdir().expect("dir");
-    let csv = dir.path().join("csv");
-    std::fs::create_dir(&csv).expect("dir");
-    std::fs::write(
-        csv.join("社会组织.csv"),
-        "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n",
-    )
-    .expect("write");
-    std::fs::write(
-        csv.join("党建指导员.csv"),
-        format!(
-            "姓名,身份证号,手机号,派出单位,角色,指导社会组织,派驻日期,撤回日期\n\
-             李四,,,阳泉市总工会,指导员,{d},2023-01-01,\n\
-             李四,,13900001111,阳泉市体育局,联络员,{i},2020-01-01,2021-12-31\n",
-            d = codes[3],
-            i = codes[8]
-        ),
-    )
-    .expect("write");
-    // The same sheets as an .xlsx file (written back from the cells, with no notes).
-    let wb = source::open(&csv).expect("read");
-    let report = dangjian::excel::problems::Report::default();
-    let bytes = writer::write_xlsx(&export::error_sheets(&wb, &report)).expect("xlsx");
-    let path = dir.path().join("指导员.xlsx");
-    std::fs::write(&path, bytes).expect("write");
+    let sheet = format!(
+        "姓名,身份证号,手机号,派出单位,角色,指导社会组织,派驻日期,撤回日期\n\
+         李四,,,阳泉市总工会,指导员,{d},2023-01-01,\n\
+         李四,,13900001111,阳泉市体育局,联络员,{i},2020-01-01,2021-12-31\n",
+        d = codes[3],
+        i = codes[8]
+    );
+    let path = csv_as_xlsx(dir.path(), "党建指导员", &sheet);
 
     let outcome = streamed(&t, &path, 1, false).await;
     let written = outcome.written.expect("written");
@@ -207,4 +210,38 @@ async fn a_namesake_in_an_earlier_part_does_not_stop_an_instructors_update() {
     };
     assert_eq!(phone("阳泉市体育局"), Some(Some("13900001111".to_string())));
     assert_eq!(phone("阳泉市总工会"), Some(None));
+}
+
+#[tokio::test]
+async fn of_two_rows_with_one_key_the_first_wins_in_parts_as_whole() {
+    // Two 任职 rows of 孙五 with the same org, 职务 and 任职日期: open, then ended 2024-01-01.
+    // Read whole, the second is not written (the first wins); in parts of one record the
+    // second part must not end the position the first part wrote.
+    let codes = crate::fixture::codes();
+    let dir = tempfile::tempdir().expect("dir");
+    let sheet = format!(
+        "姓名,身份证号,是否党员,任职组织,职务,任职日期,离任日期\n\
+         孙五,,是,{a},理事,2020-01-01,\n\
+         孙五,,是,{a},理事,2020-01-01,2024-01-01\n",
+        a = codes[0]
+    );
+    let path = csv_as_xlsx(dir.path(), "任职", &sheet);
+    let positions = |d: &Dataset| {
+        d.positions
+            .iter()
+            .filter(|p| p.name == "孙五")
+            .map(|p| (p.from, p.to))
+            .collect::<Vec<_>>()
+    };
+    let whole = crate::stats::golden_db().await;
+    let wb = source::open(&path).expect("read");
+    let a = import::import(&whole.db, &Scope::City, &wb, "test", today())
+        .await
+        .expect("import");
+    let parts = crate::stats::golden_db().await;
+    let b = streamed(&parts, &path, 1, false).await;
+    assert_eq!(a.written, b.written);
+    let from = NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+    assert_eq!(positions(&everything(&whole).await), [(from, None)]);
+    assert_eq!(positions(&everything(&parts).await), [(from, None)]);
 }
