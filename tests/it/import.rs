@@ -185,26 +185,27 @@ async fn export_then_import_into_an_empty_database_gives_the_same_data() {
     assert_eq!(u1, u2);
 }
 
-#[tokio::test]
-async fn a_removed_coverage_is_closed_not_deleted() {
-    let t = crate::stats::golden_db().await;
-    let codes = crate::fixture::codes();
-    // J1 now lists only B: C's link is closed at the import date and C stays covered in the past.
+/// Imports a 党组织 sheet (CSV text) with a 社会组织 sheet of headers only into `t`.
+async fn import_party_sheet(t: &TestDb, party_csv: String) -> import::ImportOutcome {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
         dir.path().join("社会组织.csv"),
         "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n",
     )
     .expect("write");
-    std::fs::write(
-        dir.path().join("党组织.csv"),
-        format!("党组织名称,组织类别,组建方式,成立日期,覆盖社会组织,党员人数,书记姓名,上级党组织\n城区第一联合党支部,联合党支部,联合组建,2019-01-01,{},4,钱二,城区工委\n", codes[1]),
-    )
-    .expect("write");
+    std::fs::write(dir.path().join("党组织.csv"), party_csv).expect("write");
     let wb = source::open(dir.path()).expect("read");
-    let outcome = import::import(&t.db, &Scope::City, &wb, "test", today())
+    import::import(&t.db, &Scope::City, &wb, "test", today())
         .await
-        .expect("import");
+        .expect("import")
+}
+
+#[tokio::test]
+async fn a_removed_coverage_is_closed_not_deleted() {
+    let t = crate::stats::golden_db().await;
+    let codes = crate::fixture::codes();
+    // J1 now lists only B: C's link is closed at the import date and C stays covered in the past.
+    let outcome = import_party_sheet(&t, format!("党组织名称,组织类别,组建方式,成立日期,覆盖社会组织,党员人数,书记姓名,上级党组织\n城区第一联合党支部,联合党支部,联合组建,2019-01-01,{},4,钱二,城区工委\n", codes[1])).await;
     let written = outcome
         .written
         .unwrap_or_else(|| panic!("{:#?}", errors(&outcome.report)));
@@ -232,21 +233,7 @@ async fn a_dissolved_party_orgs_links_end_on_its_dissolution() {
     let codes = crate::fixture::codes();
     // J1 (founded 2019-01-01, covering B and C) is now dissolved 2022-06-30 and lists only B:
     // B's link ends with it; C's link, no longer listed, ends then too (not today, 2026-11-28).
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(
-        dir.path().join("社会组织.csv"),
-        "统一社会信用代码,名称,类型,登记管理机关区划,成立登记日期,登记状态,正式党员数\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("党组织.csv"),
-        format!("党组织名称,组织类别,组建方式,成立日期,撤销日期,覆盖社会组织,党员人数,书记姓名,上级党组织\n城区第一联合党支部,联合党支部,联合组建,2019-01-01,2022-06-30,{},4,钱二,城区工委\n", codes[1]),
-    )
-    .expect("write");
-    let wb = source::open(dir.path()).expect("read");
-    let outcome = import::import(&t.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let outcome = import_party_sheet(&t, format!("党组织名称,组织类别,组建方式,成立日期,撤销日期,覆盖社会组织,党员人数,书记姓名,上级党组织\n城区第一联合党支部,联合党支部,联合组建,2019-01-01,2022-06-30,{},4,钱二,城区工委\n", codes[1])).await;
     assert!(outcome.written.is_some(), "{:#?}", errors(&outcome.report));
     let data =
         t.db.read_dataset(&Scope::City, ReadOptions::default())
