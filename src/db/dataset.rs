@@ -64,6 +64,17 @@ impl WriteSummary {
     }
 }
 
+/// An org's facts that an import checks a workbook against.
+#[derive(Debug, Clone)]
+pub struct OrgKey {
+    pub credit_code: String,
+    pub name: String,
+    pub region: crate::domain::codes::RegionCode,
+    pub registered_on: NaiveDate,
+    pub terminated_on: Option<NaiveDate>,
+    pub counts_on: Option<NaiveDate>,
+}
+
 /// Options for reading the registry back.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReadOptions {
@@ -119,6 +130,25 @@ impl Db {
     ) -> DbResult<Option<crate::domain::dataset::OrgRecord>> {
         let mut conn = self.pool().acquire().await?;
         read::org(&mut conn, scope, credit_code).await
+    }
+
+    /// What an import checks references against, read narrowly (no links, stations, persons or
+    /// positions): unit names, party-org names with their stored 上级党组织, and each org's key
+    /// facts, handed to `on_org` as the rows arrive.
+    pub async fn registry_keys(
+        &self,
+        on_org: impl FnMut(OrgKey) + Send,
+    ) -> DbResult<(Vec<String>, Vec<(String, Option<String>)>)> {
+        let mut conn = self.pool().acquire().await?;
+        read::each_org_key(&mut conn, on_org).await?;
+        let units: Vec<String> = sqlx::query_scalar("SELECT name FROM units ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
+        let party: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT name, parent_name FROM party_orgs")
+                .fetch_all(&mut *conn)
+                .await?;
+        Ok((units, party))
     }
 
     /// Reads the whole registry within the scope as a dataset.

@@ -21,7 +21,7 @@ mod values;
 pub use census::{
     Campaign, CampaignSummary, Progress, ReturnFilter, ReturnRow, ReturnWrite, UnitProgress,
 };
-pub use dataset::{DatasetWrite, ReadOptions, WriteSummary};
+pub use dataset::{DatasetWrite, OrgKey, ReadOptions, WriteSummary};
 pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem, Transition};
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{

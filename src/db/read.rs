@@ -125,6 +125,30 @@ pub(super) async fn orgs_for(
     rows.iter().map(org_from_row).collect()
 }
 
+/// Runs `handle` on each org's key facts as the rows arrive.
+pub(super) async fn each_org_key(
+    conn: &mut AnyConnection,
+    mut handle: impl FnMut(super::dataset::OrgKey) + Send,
+) -> DbResult<()> {
+    use futures_util::TryStreamExt;
+    let mut rows = sqlx::query(
+        "SELECT credit_code, name, region_code, registered_on, terminated_on, counts_on \
+         FROM social_orgs",
+    )
+    .fetch(conn);
+    while let Some(r) = rows.try_next().await? {
+        handle(super::dataset::OrgKey {
+            credit_code: r.try_get(0)?,
+            name: r.try_get(1)?,
+            region: code("区划", r.try_get(2)?, |s| RegionCode::parse(s).ok())?,
+            registered_on: parse_date(&r.try_get::<String, _>(3)?)?,
+            terminated_on: parse_opt_date(r.try_get(4)?)?,
+            counts_on: parse_opt_date(r.try_get(5)?)?,
+        });
+    }
+    Ok(())
+}
+
 /// Columns for [`org_from_row`], with `o` the social org and `u` its supervising unit.
 pub(super) const ORG_SELECT: &str = "o.credit_code, o.name, o.kind, o.region_code, u.name, \
     o.registered_on, o.status, o.terminated_on, o.address, o.legal_representative, o.staff_count, \

@@ -63,16 +63,25 @@ pub struct Known {
 }
 
 impl Known {
-    /// Loads the reference data of the registry.
+    /// Loads the reference data of the registry (read narrowly: its orgs' key facts, unit and
+    /// party-org names).
     pub async fn load(db: &Db) -> DbResult<Known> {
-        let data = db
-            .read_dataset(&Scope::City, crate::db::ReadOptions::default())
+        let mut orgs = HashMap::new();
+        let mut org_places = HashMap::new();
+        let (units, party) = db
+            .registry_keys(|o| {
+                orgs.insert(o.credit_code.clone(), (o.registered_on, o.counts_on));
+                org_places.insert(
+                    o.credit_code,
+                    OrgPlace {
+                        name: o.name,
+                        region: o.region,
+                        registered_on: o.registered_on,
+                        terminated_on: o.terminated_on,
+                    },
+                );
+            })
             .await?;
-        let org_places = data
-            .orgs
-            .iter()
-            .map(|o| (o.credit_code.as_str().to_string(), OrgPlace::of(o)))
-            .collect();
         let campaigns = db
             .campaign_index()
             .await?
@@ -83,23 +92,13 @@ impl Known {
             org_places,
             campaigns,
             regions: db.regions().await?,
-            units: data.units.into_iter().map(|u| u.name).collect(),
-            orgs: data
-                .orgs
-                .into_iter()
-                .map(|o| {
-                    (
-                        o.credit_code.as_str().to_string(),
-                        (o.registered_on, o.counts_on),
-                    )
-                })
-                .collect(),
-            party_org_parents: data
-                .party_orgs
+            units: units.into_iter().collect(),
+            orgs,
+            party_org_parents: party
                 .iter()
-                .filter_map(|p| p.parent.clone().map(|parent| (p.name.clone(), parent)))
+                .filter_map(|(name, parent)| parent.clone().map(|p| (name.clone(), p)))
                 .collect(),
-            party_orgs: data.party_orgs.into_iter().map(|p| p.name).collect(),
+            party_orgs: party.into_iter().map(|(name, _)| name).collect(),
         })
     }
 }
