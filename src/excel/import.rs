@@ -337,9 +337,9 @@ impl<'k> Validation<'k> {
     /// The 摸排 sheet, whole, after the other sheets.
     pub fn census(&mut self, sheet: &Sheet) {
         self.data_rows += sheet.rows.len();
-        let mut places = self.v.known.org_places.clone();
-        places.extend(std::mem::take(&mut self.v.places));
-        self.v.data.census = self.v.census(sheet, &places, &|_| true);
+        let workbook = std::mem::take(&mut self.v.places);
+        let known = &self.v.known.org_places;
+        self.v.data.census = self.v.census(sheet, [&workbook, known], &|_| true);
     }
 
     /// The records validated since the last take, in order; complete only when the whole
@@ -569,7 +569,7 @@ pub fn validate_census(
         .iter()
         .find(|s| s.name.trim() == columns::CENSUS.name)
     {
-        Some(s) if !s.rows.is_empty() => v.census(s, &known.org_places, allowed),
+        Some(s) if !s.rows.is_empty() => v.census(s, [&HashMap::new(), &known.org_places], allowed),
         Some(_) => {
             v.sheet_error(
                 columns::CENSUS.name,
@@ -1244,7 +1244,8 @@ impl Validator<'_> {
     fn census(
         &mut self,
         sheet: &Sheet,
-        places: &HashMap<String, OrgPlace>,
+        // The workbook's orgs first, then the registry's (neither copied into the other).
+        places: [&HashMap<String, OrgPlace>; 2],
         allowed: &dyn Fn(&str) -> bool,
     ) -> Vec<CensusRecord> {
         let known = self.known;
@@ -1292,7 +1293,7 @@ impl Validator<'_> {
             if let (Some((name, (reference, regions))), Some(c)) = (&campaign, &code) {
                 // Nothing about an org the uploader may not see is told (not even whether its
                 // code exists): one message for all of those.
-                match places.get(c.as_str()) {
+                match places.iter().find_map(|p| p.get(c.as_str())) {
                     _ if !allowed(c.as_str()) => {
                         cx.error::<()>(
                             "统一社会信用代码",
@@ -1575,6 +1576,29 @@ mod tests {
         ]
     }
 
+    /// A workbook of a 社会组织 sheet with only a code column (its missing columns are its own
+    /// errors) and a 党组织 sheet of one row (row 2).
+    fn party_workbook(headers: &[&str], row: &[&str]) -> Workbook {
+        let text = |s: &&str| Cell::Text(s.to_string());
+        Workbook {
+            sheets: vec![
+                Sheet {
+                    name: "社会组织".into(),
+                    header: vec![text(&"统一社会信用代码")],
+                    rows: Vec::new(),
+                },
+                Sheet {
+                    name: "党组织".into(),
+                    header: headers.iter().map(text).collect(),
+                    rows: vec![Row {
+                        number: 2,
+                        cells: row.iter().map(text).collect(),
+                    }],
+                },
+            ],
+        }
+    }
+
     #[test]
     fn an_unknown_parent_is_an_error_unless_the_system_stored_it_so() {
         let code = CreditCode::from_body("51140300MJY000010").unwrap();
@@ -1588,40 +1612,25 @@ mod tests {
             org_places: HashMap::new(),
             campaigns: HashMap::new(),
         };
-        let text = |s: &str| Cell::Text(s.to_string());
-        let workbook = |name: &str, parent: &str| Workbook {
-            sheets: vec![
-                Sheet {
-                    name: "社会组织".into(),
-                    header: vec![text("统一社会信用代码")],
-                    rows: Vec::new(),
-                },
-                Sheet {
-                    name: "党组织".into(),
-                    header: [
-                        "党组织名称",
-                        "组织类别",
-                        "组建方式",
-                        "上级党组织",
-                        "成立日期",
-                        "覆盖社会组织",
-                    ]
-                    .iter()
-                    .map(|h| text(h))
-                    .collect(),
-                    rows: vec![Row {
-                        number: 2,
-                        cells: vec![
-                            text(name),
-                            text("党支部"),
-                            text("单独组建"),
-                            text(parent),
-                            text("2020-01-01"),
-                            text(code.as_str()),
-                        ],
-                    }],
-                },
-            ],
+        let workbook = |name: &str, parent: &str| {
+            party_workbook(
+                &[
+                    "党组织名称",
+                    "组织类别",
+                    "组建方式",
+                    "上级党组织",
+                    "成立日期",
+                    "覆盖社会组织",
+                ],
+                &[
+                    name,
+                    "党支部",
+                    "单独组建",
+                    parent,
+                    "2020-01-01",
+                    code.as_str(),
+                ],
+            )
         };
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
         let parent_problems = |name: &str, parent: &str| {
@@ -1656,41 +1665,26 @@ mod tests {
             ]),
             ..Known::default()
         };
-        let text = |s: &str| Cell::Text(s.to_string());
         // A joint branch founded 2018-03-01 and dissolved 2019-06-30.
-        let workbook = |covers: &str| Workbook {
-            sheets: vec![
-                Sheet {
-                    name: "社会组织".into(),
-                    header: vec![text("统一社会信用代码")],
-                    rows: Vec::new(),
-                },
-                Sheet {
-                    name: "党组织".into(),
-                    header: [
-                        "党组织名称",
-                        "组织类别",
-                        "组建方式",
-                        "成立日期",
-                        "撤销日期",
-                        "覆盖社会组织",
-                    ]
-                    .iter()
-                    .map(|h| text(h))
-                    .collect(),
-                    rows: vec![Row {
-                        number: 2,
-                        cells: vec![
-                            text("联合党支部"),
-                            text("联合党支部"),
-                            text("联合组建"),
-                            text("2018-03-01"),
-                            text("2019-06-30"),
-                            text(covers),
-                        ],
-                    }],
-                },
-            ],
+        let workbook = |covers: &str| {
+            party_workbook(
+                &[
+                    "党组织名称",
+                    "组织类别",
+                    "组建方式",
+                    "成立日期",
+                    "撤销日期",
+                    "覆盖社会组织",
+                ],
+                &[
+                    "联合党支部",
+                    "联合党支部",
+                    "联合组建",
+                    "2018-03-01",
+                    "2019-06-30",
+                    covers,
+                ],
+            )
         };
         let today = d(2026, 11, 28);
         // The org registered 2015: covered from the founding 2018-03-01 until the dissolution.
