@@ -237,23 +237,6 @@ impl DatasetWrite {
         let started = self.started;
         tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), all = self.all_touched, "parts written");
         if self.all_touched || !self.touched.is_empty() {
-            // The spans of many orgs go into indexes ordered otherwise than the orgs: SQLite
-            // needs a larger page cache for that than for the parts (a million orgs: 167 s with
-            // 8 MB, 93 s with 256 MB, 140 s with 64 MB). 64 MB, because the memory of a larger
-            // cache is not given back to the system after the commit, and the ledger detection
-            // that follows an import then adds its own on top.
-            let sqlite = self.backend == super::Backend::Sqlite;
-            let cache: Option<i64> = if sqlite && self.all_touched {
-                let was = sqlx::query_scalar("PRAGMA cache_size")
-                    .fetch_one(&mut *self.tx)
-                    .await?;
-                sqlx::query("PRAGMA cache_size = -65536")
-                    .execute(&mut *self.tx)
-                    .await?;
-                Some(was)
-            } else {
-                None
-            };
             let which = if self.all_touched {
                 spans::Which::All
             } else {
@@ -261,15 +244,6 @@ impl DatasetWrite {
             };
             let n = spans::refresh(&mut self.tx, self.backend, which).await?;
             tracing::debug!(elapsed = ?started.elapsed(), spans = n, "coverage spans refreshed");
-            if let Some(was) = cache {
-                // Back to the connection's own size, and the pages beyond it given back.
-                sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {was}")))
-                    .execute(&mut *self.tx)
-                    .await?;
-                sqlx::query("PRAGMA shrink_memory")
-                    .execute(&mut *self.tx)
-                    .await?;
-            }
         }
         self.tx.commit().await?;
         tracing::debug!(elapsed = ?started.elapsed(), "committed");
