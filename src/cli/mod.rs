@@ -161,9 +161,9 @@ fn file_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
     }
 }
 
-/// Today's date (local calendar) — the default "as of".
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+/// Today's date in Beijing — the default "as of" (the system clock; see `crate::clock`).
+fn today() -> NaiveDate {
+    crate::clock::Clock::system().today()
 }
 
 /// Runs a parsed command line.

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::values::parse_date;
-use super::{Db, DbError, DbResult, Scope, now_text, spans, subtree};
+use super::{Db, DbError, DbResult, Scope, spans, subtree};
 use crate::domain::census::{CampaignInput, CensusReturn, ReturnState};
 use crate::domain::codes::RegionCode;
 use crate::domain::model::{OperatingState, PartyOrgStatus};
@@ -326,7 +326,7 @@ impl Db {
         .bind(input.end_date.to_string())
         .bind(region.as_str().to_string())
         .bind(actor.to_string())
-        .bind(now_text())
+        .bind(self.clock.now_text())
         .execute(&mut *tx)
         .await?;
         let id: i64 = sqlx::query_scalar("SELECT id FROM census_campaigns WHERE name = $1")
@@ -336,6 +336,7 @@ impl Db {
         log(
             &mut tx,
             actor,
+            &self.clock.now_text(),
             &name,
             "create",
             String::new(),
@@ -507,7 +508,7 @@ impl Db {
     /// Returns whether anything changed.
     pub async fn save_return(&self, w: &ReturnWrite<'_>, actor: &str) -> DbResult<bool> {
         let mut tx = self.write_tx().await?;
-        let changed = write_return(&mut tx, w, actor).await?;
+        let changed = write_return(&mut tx, w, actor, &self.clock.now_text()).await?;
         if changed {
             // A confirmation given or cleared changes the org's counts over time.
             let org = BTreeSet::from([w.org_id]);
@@ -566,7 +567,7 @@ impl Db {
             );
             sqlx::query(AssertSqlSafe(sql))
                 .bind(actor.to_string())
-                .bind(now_text())
+                .bind(self.clock.now_text())
                 .bind(c.id)
                 .execute(&mut *tx)
                 .await?;
@@ -574,6 +575,7 @@ impl Db {
         log(
             &mut tx,
             actor,
+            &self.clock.now_text(),
             &c.name,
             "confirm",
             String::new(),
@@ -607,7 +609,7 @@ impl Db {
                 ret: &r.ret,
                 confirmed: r.confirmed,
             };
-            if write_return(&mut tx, &w, actor).await? {
+            if write_return(&mut tx, &w, actor, &self.clock.now_text()).await? {
                 changed.insert(org_id);
             }
         }
@@ -780,6 +782,7 @@ pub(super) async fn write_return(
     conn: &mut AnyConnection,
     w: &ReturnWrite<'_>,
     actor: &str,
+    at: &str,
 ) -> DbResult<bool> {
     let old = sqlx::query(AssertSqlSafe(format!(
         "SELECT {RETURN_COLUMNS} FROM census_returns r WHERE r.campaign_id = $1 AND r.org_id = $2"
@@ -789,7 +792,7 @@ pub(super) async fn write_return(
     .fetch_optional(&mut *conn)
     .await?;
     let old = old.as_ref().map(|r| return_from_row(r, 0)).transpose()?;
-    let now = now_text();
+    let now = at.to_string();
     let (confirmed_by, confirmed_at) = if w.confirmed {
         (Some(actor.to_string()), Some(now.clone()))
     } else {
@@ -816,6 +819,7 @@ pub(super) async fn write_return(
             log(
                 conn,
                 actor,
+                at,
                 &format!("{}/{}", w.campaign_id, w.org_id),
                 "confirm",
                 String::new(),
@@ -863,6 +867,7 @@ pub(super) async fn write_return(
             log(
                 conn,
                 actor,
+                at,
                 &format!("{}/{}", w.campaign_id, w.org_id),
                 action,
                 before,
@@ -877,6 +882,7 @@ pub(super) async fn write_return(
 async fn log(
     conn: &mut AnyConnection,
     actor: &str,
+    at: &str,
     key: &str,
     action: &str,
     before: String,
@@ -886,7 +892,7 @@ async fn log(
         "INSERT INTO change_log (at, actor, entity, entity_key, action, before, after) \
          VALUES ($1, $2, 'census', $3, $4, $5, $6)",
     )
-    .bind(now_text())
+    .bind(at.to_string())
     .bind(actor.to_string())
     .bind(key.to_string())
     .bind(action.to_string())

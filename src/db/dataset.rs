@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 use sqlx::AssertSqlSafe;
 
 use super::values::{Value, bind_all, insert_rows};
-use super::{Db, DbError, DbResult, Scope, now_text, read, spans};
+use super::{Db, DbError, DbResult, Scope, read, spans};
 use crate::domain::dataset::{Dataset, PositionTarget};
 
 /// What a write changed, for the import report.
@@ -113,7 +113,7 @@ impl Db {
             backend: self.backend(),
             actor: actor.to_string(),
             today,
-            at: now_text(),
+            at: self.clock.now_text(),
             summary: WriteSummary::default(),
             touched: BTreeSet::new(),
             all_touched: false,
@@ -864,7 +864,7 @@ impl Writer<'_> {
                 ret: &r.ret,
                 confirmed: r.confirmed,
             };
-            if super::census::write_return(self.conn, &w, self.actor).await? {
+            if super::census::write_return(self.conn, &w, self.actor, &self.at).await? {
                 self.summary.census_returns += 1;
                 self.touched.orgs.insert(org_id);
             }

@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use super::orgs::{Facts, facts_cte};
 use super::values::{Value, insert_rows};
-use super::{Db, DbError, DbResult, Population, RuleTable, Scope, now_text};
+use super::{Db, DbError, DbResult, Population, RuleTable, Scope};
 use crate::domain::ledger::{ItemKind, ItemState, add_months};
 
 /// An item the data calls for.
@@ -330,7 +330,7 @@ impl Db {
             .map(|(_, k, s)| (k.clone(), s.clone()))
             .collect();
         let mut summary = DetectSummary::default();
-        let now = now_text();
+        let now = self.clock.now_text();
         let mut rows = Vec::new();
         let mut raised = HashSet::new();
         for c in &candidates {
@@ -567,7 +567,7 @@ impl Db {
             evidence,
         } = *t;
         let mut tx = self.write_tx().await?;
-        let now = now_text();
+        let now = self.clock.now_text();
         let updated = sqlx::query(
             "UPDATE ledger_items SET state = $1, evidence = COALESCE($2, evidence), updated_at = $3 \
              WHERE id = $4 AND state = $5",
@@ -659,7 +659,7 @@ impl Db {
         actor: &str,
     ) -> DbResult<()> {
         let mut tx = self.write_tx().await?;
-        let now = now_text();
+        let now = self.clock.now_text();
         sqlx::query(
             "UPDATE ledger_items SET responsible_user_id = $1, updated_at = $2 WHERE id = $3",
         )
@@ -733,7 +733,7 @@ impl Db {
         .bind(content.len() as i64)
         .bind(content.to_vec())
         .bind(by.to_string())
-        .bind(now_text())
+        .bind(self.clock.now_text())
         .execute(self.pool())
         .await?;
         Ok(())
@@ -826,7 +826,7 @@ impl Db {
                 }
             }
         };
-        let now = now_text();
+        let now = self.clock.now_text();
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO ledger_items (kind, org_id, party_org_id, subject, subject_name, responsible_unit_id, gap, \

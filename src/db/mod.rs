@@ -40,6 +40,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+use crate::clock::Clock;
+
 /// Errors of the data layer. Database errors are kept whole for the log; callers decide what a
 /// user sees.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,8 @@ pub struct Db {
     /// Reference tables read on nearly every request (regions, rule versions), kept for a short
     /// while so that a request does not read them again (see [`Reference`]).
     reference: std::sync::Arc<std::sync::RwLock<Reference>>,
+    /// The clock every timestamp the database writes comes from.
+    clock: Clock,
 }
 
 /// The cached reference tables. Only migrations write them today; the cache also expires after
@@ -173,6 +177,7 @@ impl Db {
             pool,
             backend,
             reference: Default::default(),
+            clock: Clock::system(),
         })
     }
 
@@ -256,6 +261,17 @@ impl Db {
         })
     }
 
+    /// The same database, with its timestamps from this clock (the application's).
+    pub fn with_clock(mut self, clock: Clock) -> Db {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the database's timestamps come from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -324,9 +340,4 @@ impl Db {
             .filter(|d: &u32| *d <= 6)
             .unwrap_or(1))
     }
-}
-
-/// The current UTC timestamp as stored.
-pub(crate) fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -1,6 +1,6 @@
 //! Uploaded workbooks awaiting confirmation.
 
-use super::{Db, DbResult, now_text};
+use super::{Db, DbResult};
 
 impl Db {
     /// Keeps an uploaded file for the user; returns its id. Files older than a day are dropped.
@@ -10,8 +10,7 @@ impl Db {
         file_name: &str,
         content: &[u8],
     ) -> DbResult<i64> {
-        let cutoff = (chrono::Utc::now() - chrono::Duration::days(1))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let cutoff = crate::clock::stamp(self.clock.now() - chrono::Duration::days(1));
         sqlx::query("DELETE FROM pending_imports WHERE created_at < $1")
             .bind(cutoff)
             .execute(self.pool())
@@ -22,7 +21,7 @@ impl Db {
         .bind(user_id)
         .bind(file_name.to_string())
         .bind(content.to_vec())
-        .bind(now_text())
+        .bind(self.clock.now_text())
         .fetch_one(self.pool())
         .await?)
     }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Db, DbError, DbResult, Scope, now_text, subtree};
+use super::{Db, DbError, DbResult, Scope, subtree};
 use crate::domain::codes::RegionCode;
 use crate::domain::role::Role;
 
@@ -101,7 +101,7 @@ impl Db {
             ScopeTarget::Instructor(id) => (None, None, Some(*id), None),
             ScopeTarget::Org(id) => (None, None, None, Some(*id)),
         };
-        let now = now_text();
+        let now = self.clock.now_text();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, role, scope_region, scope_unit_id, scope_instructor_id, \
              scope_org_id, password_hash, must_change_password, created_at, updated_at) \
@@ -161,7 +161,7 @@ impl Db {
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
             .bind(hash.to_string())
             .bind(i64::from(must_change))
-            .bind(now_text())
+            .bind(self.clock.now_text())
             .bind(user_id)
             .execute(self.pool())
             .await?;
@@ -173,7 +173,7 @@ impl Db {
         let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3")
             .bind(i64::from(disabled))
-            .bind(now_text())
+            .bind(self.clock.now_text())
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -213,7 +213,7 @@ impl Db {
     }
 
     pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf: &str) -> DbResult<()> {
-        let now = now_text();
+        let now = self.clock.now_text();
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
             .bind(token_hash.to_string())
             .bind(user_id)
@@ -237,7 +237,7 @@ impl Db {
 
     pub async fn touch_session(&self, token_hash: &str) -> DbResult<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(now_text())
+            .bind(self.clock.now_text())
             .bind(token_hash.to_string())
             .execute(self.pool())
             .await?;
@@ -256,7 +256,7 @@ impl Db {
         sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
             .bind(token_hash.to_string())
             .bind(user_id)
-            .bind(now_text())
+            .bind(self.clock.now_text())
             .execute(self.pool())
             .await?;
         Ok(())
@@ -280,7 +280,7 @@ impl Db {
         sqlx::query("INSERT INTO login_failures (username, client, at) VALUES ($1, $2, $3)")
             .bind(username.to_string())
             .bind(client.to_string())
-            .bind(now_text())
+            .bind(self.clock.now_text())
             .execute(self.pool())
             .await?;
         Ok(())
@@ -328,7 +328,7 @@ impl Db {
         client: &str,
     ) -> DbResult<()> {
         sqlx::query("INSERT INTO audit_log (at, username, action, target, detail, client) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(now_text())
+            .bind(self.clock.now_text())
             .bind(username.to_string())
             .bind(action.to_string())
             .bind(target.to_string())

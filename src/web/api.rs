@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::Actor;
 use super::{AppState, WebError};
-use crate::cli::today;
 use crate::db::{OrgFilter, OrgSort, ReadOptions, RuleTable, subtree};
 use crate::domain::codes::RegionCode;
 use crate::domain::model::{OrgKind, OrgStatus};
@@ -49,7 +48,7 @@ pub async fn coverage(
     Extension(actor): Extension<Actor>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<stats::CoverageReport> {
-    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(today);
+    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(|| s.clock.today());
     let by = match q.get("by").map(String::as_str) {
         None | Some("") => By::Region,
         Some(v) => By::parse(v).ok_or_else(|| {
@@ -66,7 +65,7 @@ pub async fn cross_appointment(
     Extension(actor): Extension<Actor>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<stats::CrossAppointment> {
-    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(today);
+    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(|| s.clock.today());
     Ok(Json(
         stats::cross_appointment(&s.db, &actor.scope, as_of).await?,
     ))
@@ -183,13 +182,13 @@ pub async fn orgs(
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Page<crate::db::OrgListItem>> {
     let filter = org_filter(&s, &q).await?;
-    let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(today)).await?;
+    let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(|| s.clock.today())).await?;
     let (items, total) =
         s.db.list_orgs(
             &actor.scope,
             &filter,
             rules.int("own_org_min_formal_members")?,
-            today(),
+            s.clock.today(),
         )
         .await?;
     Ok(Json(Page {
@@ -206,13 +205,13 @@ pub async fn org(
     Path(code): Path<String>,
 ) -> ApiResult<crate::db::OrgDetail> {
     let code = crate::domain::codes::normalize_code(&code);
-    let rules = RuleTable::load(&s.db, today()).await?;
+    let rules = RuleTable::load(&s.db, s.clock.today()).await?;
     let detail =
         s.db.org_detail(
             &actor.scope,
             &code,
             rules.int("own_org_min_formal_members")?,
-            today(),
+            s.clock.today(),
         )
         .await?;
     detail.map(Json).ok_or(WebError::NotFound)
@@ -374,7 +373,7 @@ pub async fn quality(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> ApiResult<crate::db::Quality> {
-    Ok(Json(s.db.quality(&actor.scope, today()).await?))
+    Ok(Json(s.db.quality(&actor.scope, s.clock.today()).await?))
 }
 
 #[derive(Debug, Serialize)]

@@ -103,7 +103,7 @@ async fn resolve(db: &Db, headers: &HeaderMap, client: String) -> DbResult<Optio
     };
     let idle = Duration::minutes(setting_i64(db, "security.session_idle_minutes", 30).await?);
     let absolute = Duration::hours(setting_i64(db, "security.session_absolute_hours", 12).await?);
-    let now = Utc::now();
+    let now = db.clock().now();
     let expired = match (parse_time(&created), parse_time(&last_seen)) {
         (Some(c), Some(l)) => now - c > absolute || now - l > idle,
         _ => true,

@@ -21,6 +21,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 
+use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::domain::role::Role;
 
@@ -28,6 +29,8 @@ use crate::domain::role::Role;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: Db,
+    /// The application's clock (the database's: one clock for both).
+    pub clock: Clock,
 }
 
 /// Who may use a route.
@@ -238,7 +241,10 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 
 /// The application: the route table, each route behind its guard.
 pub fn router(db: Db) -> Router {
-    let state = AppState { db };
+    let state = AppState {
+        clock: db.clock().clone(),
+        db,
+    };
     let mut router = Router::new();
     for (spec, handler) in routes() {
         let access = spec.access;

@@ -429,7 +429,7 @@ async fn forms_validate_like_the_import_and_keep_history() {
     let items = app
         .t
         .db
-        .ledger_items(&dangjian::db::Scope::City, chrono::Utc::now().date_naive())
+        .ledger_items(&dangjian::db::Scope::City, app.t.db.clock().today())
         .await
         .expect("items");
     assert!(
@@ -993,7 +993,7 @@ async fn a_list_of_a_past_date_gives_the_status_of_that_date() {
 async fn the_task_list_pages_and_keeps_its_filters() {
     // A generated city of 2,500 orgs: more than 100 items once detected.
     let t = crate::support::TestDb::new().await;
-    let today = chrono::Utc::now().date_naive();
+    let today = t.db.clock().today();
     let data = dangjian::demo::generate(11, 2500, today);
     t.db.write_dataset(&dangjian::db::Scope::City, &data, "test", today)
         .await
@@ -1027,13 +1027,9 @@ async fn the_task_list_pages_and_keeps_its_filters() {
 #[tokio::test]
 async fn a_department_sees_but_does_not_work_another_units_items() {
     let t = crate::stats::golden_db().await;
-    t.db.detect(
-        &dangjian::db::Scope::City,
-        "test",
-        chrono::Utc::now().date_naive(),
-    )
-    .await
-    .expect("detect");
+    t.db.detect(&dangjian::db::Scope::City, "test", t.db.clock().today())
+        .await
+        .expect("detect");
     let app = TestApp::new(t);
     // 丙 (C) is supervised by 阳泉市体育局, which carries no party building: its items belong to
     // 城区工委. The 体育局 user sees them (C is in its scope) but may not work them.
@@ -1051,7 +1047,7 @@ async fn a_department_sees_but_does_not_work_another_units_items() {
     let item = app
         .t
         .db
-        .ledger_items(&dangjian::db::Scope::City, chrono::Utc::now().date_naive())
+        .ledger_items(&dangjian::db::Scope::City, app.t.db.clock().today())
         .await
         .expect("items")
         .into_iter()
@@ -1076,7 +1072,7 @@ async fn a_department_sees_but_does_not_work_another_units_items() {
     let after = app
         .t
         .db
-        .ledger_items(&dangjian::db::Scope::City, chrono::Utc::now().date_naive())
+        .ledger_items(&dangjian::db::Scope::City, app.t.db.clock().today())
         .await
         .expect("items")
         .into_iter()

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::{PageError, count, frame, render};
 use crate::auth;
-use crate::cli::today;
 use crate::db::{AuditEntry, ChangeEntry, Finding, ScopeTarget, User, is_unique_violation};
 use crate::domain::codes::{CreditCode, RegionCode};
 use crate::domain::role::{Role, ScopeKind};
@@ -34,7 +33,7 @@ pub async fn quality(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let q = s.db.quality(&actor.scope, today()).await?;
+    let q = s.db.quality(&actor.scope, s.clock.today()).await?;
     let checks = vec![
         Check {
             title: "责任单位无法确定",
@@ -322,7 +321,7 @@ pub async fn audit(
     let entries = entries
         .into_iter()
         .map(|e| AuditEntry {
-            at: super::beijing_time(&e.at),
+            at: crate::clock::beijing_text(&e.at),
             action: audit_action_label(&e.action),
             ..e
         })
@@ -332,7 +331,7 @@ pub async fn audit(
             .await?
             .into_iter()
             .map(|c| ChangeEntry {
-                at: super::beijing_time(&c.at),
+                at: crate::clock::beijing_text(&c.at),
                 entity: change_entity_label(&c.entity).to_string(),
                 action: change_action_label(&c.action).to_string(),
                 before: crate::db::fields_text(&c.before),

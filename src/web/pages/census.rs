@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{PageError, count, frame, read_upload, render, xlsx_download};
-use crate::cli::today;
 use crate::db::{Campaign, CampaignSummary, Progress, ReturnFilter, ReturnRow, ReturnWrite, Scope};
 use crate::domain::census::{CampaignInput, CensusReturn, ReturnState, is_confirmer};
 use crate::domain::codes::RegionCode;
@@ -65,14 +64,14 @@ pub struct CampaignView {
     pub progress: ProgressView,
 }
 
-fn campaign_view(c: &CampaignSummary) -> CampaignView {
+fn campaign_view(c: &CampaignSummary, today: chrono::NaiveDate) -> CampaignView {
     CampaignView {
         id: c.campaign.id,
         name: c.campaign.name.clone(),
         reference_date: c.campaign.reference_date.to_string(),
         end_date: c.campaign.end_date.to_string(),
         region: c.campaign.region_name.clone(),
-        ended: c.campaign.end_date < today(),
+        ended: c.campaign.end_date < today,
         progress: ProgressView::new(&c.progress),
     }
 }
@@ -127,7 +126,10 @@ async fn list_page(
     let may_open = crate::domain::ledger::is_verifier(actor.role());
     let page = ListPage {
         layout: frame(actor, "摸排", "census", Vec::new()),
-        rows: campaigns.iter().map(campaign_view).collect(),
+        rows: campaigns
+            .iter()
+            .map(|c| campaign_view(c, s.clock.today()))
+            .collect(),
         may_open,
         regions: if may_open {
             openable_regions(s, actor).await?
@@ -144,7 +146,7 @@ pub async fn list(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let t = today();
+    let t = s.clock.today();
     let form = CampaignForm {
         reference_date: t.to_string(),
         end_date: crate::domain::ledger::add_months(t, 1).to_string(),
@@ -169,7 +171,7 @@ pub async fn create(
         date(&f.reference_date, "摸排基准日"),
         date(&f.end_date, "截止日期"),
     ) {
-        (Ok(reference_date), _) if reference_date > today() => {
+        (Ok(reference_date), _) if reference_date > s.clock.today() => {
             return list_page(
                 &s,
                 &actor,
@@ -201,7 +203,7 @@ pub async fn create(
         .await?
     {
         Ok(id) => {
-            s.db.detect(&actor.scope, &actor.user.username, today())
+            s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
                 .await?;
             Ok(Redirect::to(&format!("/census/{id}")).into_response())
         }
@@ -425,7 +427,7 @@ async fn campaign_page(
             "census",
             vec![("摸排".into(), "/census".into())],
         ),
-        c: campaign_view(&summary),
+        c: campaign_view(&summary, s.clock.today()),
         units: units
             .iter()
             .map(|u| UnitView {
@@ -527,7 +529,7 @@ pub async fn confirm_all(
         &actor.client,
     )
     .await?;
-    s.db.detect(&actor.scope, &actor.user.username, today())
+    s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
         .await?;
     let notice = url_encode(&format!("已确认 {n} 份摸排表"));
     Ok(Redirect::to(&format!("/census/{id}?notice={notice}")).into_response())
@@ -702,7 +704,7 @@ async fn return_page(
                 &crate::db::Scope::Org(row.org_id),
                 &filter,
                 rules.int("own_org_min_formal_members")?,
-                today(),
+                s.clock.today(),
             )
             .await?;
         items.first().map(|o| match (o.own_covered, o.covered) {
@@ -736,7 +738,7 @@ async fn return_page(
     });
     let may_confirm = is_confirmer(actor.role()) && s.db.confirms(&actor.scope, row.org_id).await?;
     let who = |by: &Option<String>, at: &Option<String>| match (by, at) {
-        (Some(b), Some(a)) => format!("{b}，{}", super::beijing_time(a)),
+        (Some(b), Some(a)) => format!("{b}，{}", crate::clock::beijing_text(a)),
         _ => String::new(),
     };
     let page = ReturnPage {
@@ -861,7 +863,7 @@ pub async fn save_return(
         }
         _ => return Err(WebError::BadRequest("未知的操作".into()).into()),
     };
-    s.db.detect(&actor.scope, &actor.user.username, today())
+    s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
         .await?;
     Ok(Redirect::to(&format!("/census/{id}?notice={}", url_encode(notice))).into_response())
 }
@@ -987,7 +989,7 @@ pub async fn upload(
         .await?;
     let known = Known::load(&s.db).await?;
     let (mut records, mut report) =
-        validate_census(&wb, &known, &|code| mine.contains(code), today());
+        validate_census(&wb, &known, &|code| mine.contains(code), s.clock.today());
     for r in &records {
         if r.campaign != c.name {
             report.push(crate::excel::problems::Problem {
@@ -1035,7 +1037,7 @@ pub async fn upload(
         &actor.client,
     )
     .await?;
-    s.db.detect(&actor.scope, &actor.user.username, today())
+    s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
         .await?;
     let mut notice = format!("已导入 {} 行，其中 {n} 份摸排表有变化", records.len());
     if unconfirmed > 0 {

@@ -10,7 +10,6 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::{PageError, count, frame, render};
-use crate::cli::today;
 use crate::domain::coverage::Counts;
 use crate::stats::{self, By, CoverageReport};
 use crate::web::AppState;
@@ -186,7 +185,7 @@ pub async fn show(
     Extension(actor): Extension<Actor>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let as_of = super::as_of_date(q.as_of.as_deref())?;
+    let as_of = super::as_of_date(q.as_of.as_deref(), s.clock.today())?;
     let d = as_of.to_string();
     let scope = &actor.scope;
     // An org user or instructor sees its own orgs instead of the tables and charts below: the
@@ -315,8 +314,8 @@ pub async fn show(
             }
         })
         .collect();
-    let items = s.db.ledger_items(scope, today()).await?;
-    let soon = (today() + chrono::Duration::days(7)).to_string();
+    let items = s.db.ledger_items(scope, s.clock.today()).await?;
+    let soon = (s.clock.today() + chrono::Duration::days(7)).to_string();
     let active: Vec<_> = items.iter().filter(|i| i.state.is_active()).collect();
     let mut todo = vec![
         (
@@ -375,7 +374,7 @@ pub async fn show(
     // Census returns: those still to fill in the open campaigns, and (for the responsible
     // units) those waiting for confirmation.
     for c in s.db.campaigns(scope).await? {
-        if c.campaign.end_date < today() {
+        if c.campaign.end_date < s.clock.today() {
             continue;
         }
         let href = format!("/census/{}", c.campaign.id);
@@ -412,7 +411,7 @@ pub async fn show(
     let page = DashboardPage {
         todo,
         own_org: own,
-        notice: super::stats::date_notice(as_of, t.counts.in_scope),
+        notice: super::stats::date_notice(as_of, t.counts.in_scope, s.clock.today()),
         layout: frame(&actor, "工作台", "dashboard", Vec::new()),
         as_of: d.clone(),
         rate_figures,
@@ -452,7 +451,9 @@ async fn own_org(
         limit: SHOWN,
         ..crate::db::OrgFilter::default()
     };
-    let (items, total) = s.db.list_orgs(scope, &filter, own_min, today()).await?;
+    let (items, total) =
+        s.db.list_orgs(scope, &filter, own_min, s.clock.today())
+            .await?;
     let orgs: Vec<OwnOrg> = items
         .into_iter()
         .map(|o| OwnOrg {

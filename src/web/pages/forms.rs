@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 
 use super::{PageError, frame, render};
-use crate::cli::today;
 use crate::db::Scope;
 use crate::domain::dataset::OrgRecord;
 use crate::domain::model::{Formation, OrgKind, OrgStatus, PartyOrgKind, StationRole, UnitKind};
@@ -222,7 +221,7 @@ pub async fn edit_org(
     // A confirmed census return outranks the registered count from its reference date on
     // (statistics.md §3): say so where the count is edited.
     if let Some(id) = s.db.org_id(&code).await?
-        && let Some((campaign, date, n)) = s.db.latest_confirmed_return(id, today()).await?
+        && let Some((campaign, date, n)) = s.db.latest_confirmed_return(id, s.clock.today()).await?
         && let Some(f) = fields.iter_mut().find(|f| f.label == "正式党员数")
     {
         f.warnings.push(format!(
@@ -302,7 +301,7 @@ pub async fn submit(
         });
     }
     let known = import::Known::load(&s.db).await?;
-    let (data, report) = import::validate(&Workbook { sheets }, &known, today());
+    let (data, report) = import::validate(&Workbook { sheets }, &known, s.clock.today());
     let mut fields = fields(spec, &form);
     let mut general = Vec::new();
     for p in &report.problems {
@@ -347,7 +346,7 @@ pub async fn submit(
             return page(&actor, &kind, what, editing, fields, general, None);
         }
     }
-    s.db.write_dataset(&Scope::City, &data, &actor.user.username, today())
+    s.db.write_dataset(&Scope::City, &data, &actor.user.username, s.clock.today())
         .await?;
     // The record by its key (the form's first field: a credit code, a name), so that the audit
     // log says which record was written.
@@ -368,7 +367,7 @@ pub async fn submit(
     // record is saved whatever happens here: a failed detection is logged, and the next one
     // (任务清单 → 按数据检查, or any import) raises the task.
     if let Err(e) =
-        s.db.detect(&actor.scope, &actor.user.username, today())
+        s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
             .await
     {
         tracing::warn!(error = %e, "detection after a form save failed");

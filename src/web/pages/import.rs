@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::login::CsrfForm;
 use super::{PageError, count, frame, read_upload, render, xlsx_download};
-use crate::cli::today;
 use crate::db::{ReadOptions, WriteSummary};
 use crate::excel::problems::{Problem, Report, Severity};
 use crate::excel::{export, import, source};
@@ -100,7 +99,7 @@ async fn check(
         Err(e) => return Ok(Err(e.to_string())),
     };
     let known = import::Known::load(&s.db).await?;
-    let (data, report) = import::validate(&wb, &known, today());
+    let (data, report) = import::validate(&wb, &known, s.clock.today());
     Ok(Ok((wb, data, report)))
 }
 
@@ -187,7 +186,7 @@ pub async fn confirm(
         );
     }
     let summary =
-        s.db.write_dataset(&actor.scope, &data, &actor.user.username, today())
+        s.db.write_dataset(&actor.scope, &data, &actor.user.username, s.clock.today())
             .await?;
     s.db.remove_pending_import(id).await?;
     s.db.audit(
@@ -200,7 +199,7 @@ pub async fn confirm(
     .await?;
     // The import is saved whatever happens here (see forms.rs).
     if let Err(e) =
-        s.db.detect(&actor.scope, &actor.user.username, today())
+        s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
             .await
     {
         tracing::warn!(error = %e, "detection after an import failed");

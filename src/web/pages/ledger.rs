@@ -13,7 +13,6 @@ use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 
 use super::{PageError, count, frame, read_upload, render, xlsx_download};
-use crate::cli::today;
 use crate::db::{HistoryEntry, LedgerItem, Transition};
 use crate::domain::ledger::{
     Action, Input, ItemKind, ItemState, is_verifier, is_worker, transition,
@@ -109,7 +108,7 @@ pub struct ListQuery {
 /// Items per page of the task list.
 const PER_PAGE: usize = 100;
 
-fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
+fn filtered(items: Vec<LedgerItem>, q: &ListQuery, today: chrono::NaiveDate) -> Vec<LedgerItem> {
     let some = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_string);
     let (kind, state, region, unit, person) = (
         some(&q.kind),
@@ -146,7 +145,7 @@ fn filtered(items: Vec<LedgerItem>, q: &ListQuery) -> Vec<LedgerItem> {
             |i| match q.due.as_deref().and_then(|d| d.parse::<i64>().ok()) {
                 None => true,
                 Some(days) => {
-                    let until = (today() + Duration::days(days)).to_string();
+                    let until = (today + Duration::days(days)).to_string();
                     i.state.is_active()
                         && !i.overdue
                         && i.deadline.as_deref().is_some_and(|d| d <= until.as_str())
@@ -222,7 +221,7 @@ async fn list_page(
     q: &ListQuery,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
-    let all = s.db.ledger_items(&actor.scope, today()).await?;
+    let all = s.db.ledger_items(&actor.scope, s.clock.today()).await?;
     let closable_count = all
         .iter()
         .filter(|i| i.condition_met && i.state.is_active())
@@ -239,7 +238,7 @@ async fn list_page(
         .collect();
     persons.sort();
     persons.dedup();
-    let items = filtered(all, q);
+    let items = filtered(all, q, s.clock.today());
     let pages = items.len().div_ceil(PER_PAGE).max(1);
     let page_no = usize::try_from(q.page.unwrap_or(1))
         .unwrap_or(1)
@@ -323,7 +322,11 @@ pub async fn export(
     Extension(actor): Extension<Actor>,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let items = filtered(s.db.ledger_items(&actor.scope, today()).await?, &q);
+    let items = filtered(
+        s.db.ledger_items(&actor.scope, s.clock.today()).await?,
+        &q,
+        s.clock.today(),
+    );
     let text = |s: &str| OutCell::Text(s.to_string());
     let rows = items
         .iter()
@@ -439,7 +442,7 @@ pub async fn units(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let items = s.db.ledger_items(&actor.scope, today()).await?;
+    let items = s.db.ledger_items(&actor.scope, s.clock.today()).await?;
     let page = UnitsPage {
         layout: frame(
             &actor,
@@ -457,7 +460,7 @@ pub async fn units_export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let items = s.db.ledger_items(&actor.scope, today()).await?;
+    let items = s.db.ledger_items(&actor.scope, s.clock.today()).await?;
     let rows = unit_rows(&items)
         .into_iter()
         .map(|r| {
@@ -506,7 +509,7 @@ pub struct ItemPage {
 impl ItemPage {
     /// A stored time (an attachment's upload) in Beijing time, as the history shows times.
     pub fn beijing(&self, at: &str) -> String {
-        super::beijing_time(at)
+        crate::clock::beijing_text(at)
     }
 }
 
@@ -528,7 +531,7 @@ fn history_view(h: HistoryEntry) -> HistoryEntry {
             .map(|a| a.label().to_string())
             .unwrap_or_else(|| code.to_string()),
     };
-    let at = super::beijing_time(&h.at);
+    let at = crate::clock::beijing_text(&h.at);
     HistoryEntry {
         at,
         action,
@@ -551,7 +554,7 @@ fn action_code(a: Action) -> &'static str {
 
 async fn find(s: &AppState, actor: &Actor, id: i64) -> Result<LedgerItem, PageError> {
     Ok(s.db
-        .ledger_items(&actor.scope, today())
+        .ledger_items(&actor.scope, s.clock.today())
         .await?
         .into_iter()
         .find(|i| i.id == id)
@@ -866,7 +869,7 @@ pub async fn detect(
         return Err(WebError::NotFound.into());
     }
     let r =
-        s.db.detect(&actor.scope, &actor.user.username, today())
+        s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
             .await?;
     let notice = format!(
         "已按当前数据检查：新生成事项 {} 项；已满足销号条件、可核销的事项 {} 项",
@@ -883,11 +886,11 @@ pub async fn close_satisfied(
     Form(f): Form<CsrfOnly>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    s.db.detect(&actor.scope, &actor.user.username, today())
+    s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
         .await?;
     let mut closed = 0;
     for item in
-        s.db.ledger_items(&actor.scope, today())
+        s.db.ledger_items(&actor.scope, s.clock.today())
             .await?
             .into_iter()
             .filter(|i| i.condition_met && i.state.is_active())
@@ -971,7 +974,7 @@ pub async fn battle_map(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let now = today();
+    let now = s.clock.today();
     let items = s.db.ledger_items(&actor.scope, now).await?;
     let regions: HashMap<String, String> =
         s.db.regions()
@@ -1151,7 +1154,7 @@ pub async fn create_item(
         deadline,
     };
     let created =
-        s.db.add_manual_item(&actor.scope, &item, &actor.user.username, today())
+        s.db.add_manual_item(&actor.scope, &item, &actor.user.username, s.clock.today())
             .await?;
     match created {
         Some(id) => Ok(Redirect::to(&format!("/ledger/{id}")).into_response()),
@@ -1253,6 +1256,7 @@ mod tests {
 
     #[test]
     fn the_responsibility_list_has_a_row_per_unit_and_person() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).expect("date");
         // 城区工委: 王 has 2 items (1 closed), 李 1 overdue, 1 unassigned; 矿区工委: 1 cancelled.
         let items = vec![
             item(1, "城区工委", Some("王"), ItemState::Closed, false),
@@ -1299,7 +1303,7 @@ mod tests {
             ..ListQuery::default()
         };
         let ids = |q: ListQuery| {
-            filtered(items.clone(), &q)
+            filtered(items.clone(), &q, today)
                 .iter()
                 .map(|i| i.id)
                 .collect::<Vec<_>>()
@@ -1309,7 +1313,7 @@ mod tests {
         // Due within 7 days: the active, not overdue items with a deadline by then (item 2, due
         // tomorrow); item 3 is overdue, item 1 closed, item 4 due in 30 days.
         let mut soon = items.clone();
-        let date = |days| (today() + Duration::days(days)).to_string();
+        let date = |days| (today + Duration::days(days)).to_string();
         soon[0].deadline = Some(date(1));
         soon[1].deadline = Some(date(1));
         soon[3].deadline = Some(date(30));
@@ -1318,7 +1322,7 @@ mod tests {
             ..ListQuery::default()
         };
         assert_eq!(
-            filtered(soon, &due)
+            filtered(soon, &due, today)
                 .iter()
                 .map(|i| i.id)
                 .collect::<Vec<_>>(),

@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use serde::Deserialize;
 
 use super::{PageError, frame, render};
@@ -83,8 +83,7 @@ pub async fn submit(
             .await?
             .and_then(|v| v.parse().ok())
             .unwrap_or(15i64);
-    let since = (Utc::now() - Duration::minutes(minutes))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let since = crate::clock::stamp(s.clock.now() - Duration::minutes(minutes));
     let (by_user, by_client) =
         s.db.login_failures_since(&username, &client, &since)
             .await?;

@@ -50,9 +50,12 @@ pub fn frame(
 }
 
 /// The date of a page's figures: `as_of=YYYY-MM-DD`, today when absent or empty.
-pub fn as_of_date(value: Option<&str>) -> Result<chrono::NaiveDate, WebError> {
+pub fn as_of_date(
+    value: Option<&str>,
+    today: chrono::NaiveDate,
+) -> Result<chrono::NaiveDate, WebError> {
     match value.filter(|v| !v.is_empty()) {
-        None => Ok(crate::cli::today()),
+        None => Ok(today),
         Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
             .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD"))),
     }
@@ -136,20 +139,6 @@ pub fn xlsx_download(
         bytes,
     )
         .into_response())
-}
-
-/// A stored RFC 3339 UTC time as the pages show it: Beijing time (UTC+8, the time of every
-/// office that uses the product), to the minute. Text that is not such a time is shown as is.
-pub fn beijing_time(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .ok()
-        .zip(chrono::FixedOffset::east_opt(8 * 3600))
-        .map(|(t, beijing)| {
-            t.with_timezone(&beijing)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| at.to_string())
 }
 
 /// Formats a count as the UI shows it: thousands separators only above 9,999.

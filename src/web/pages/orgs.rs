@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
 use super::{PageError, count, frame, render, xlsx_download};
-use crate::cli::today;
 use crate::db::{OrgDetail, OrgListItem, RuleTable};
 use crate::domain::model::{OrgKind, OrgStatus};
 use crate::excel::writer::{OutCell, OutSheet};
@@ -123,10 +122,10 @@ pub async fn list(
             - 1)
             * 20;
     }
-    let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(today)).await?;
+    let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(|| s.clock.today())).await?;
     let own_min = rules.int("own_org_min_formal_members")?;
     let (items, total) =
-        s.db.list_orgs(&actor.scope, &filter, own_min, today())
+        s.db.list_orgs(&actor.scope, &filter, own_min, s.clock.today())
             .await?;
     let regions = s.db.regions().await?;
     let region_names: HashMap<String, String> = regions
@@ -247,13 +246,13 @@ pub async fn export(
     let mut filter = org_filter(&s, &q).await?;
     filter.offset = 0;
     filter.limit = 100_000;
-    let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(today)).await?;
+    let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(|| s.clock.today())).await?;
     let (items, _) =
         s.db.list_orgs(
             &actor.scope,
             &filter,
             rules.int("own_org_min_formal_members")?,
-            today(),
+            s.clock.today(),
         )
         .await?;
     let yes_no = |b: bool| OutCell::Text(if b { "是" } else { "否" }.into());
@@ -324,17 +323,17 @@ pub async fn detail(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let code = crate::domain::codes::normalize_code(&code);
-    let rules = RuleTable::load(&s.db, today()).await?;
+    let rules = RuleTable::load(&s.db, s.clock.today()).await?;
     let org =
         s.db.org_detail(
             &actor.scope,
             &code,
             rules.int("own_org_min_formal_members")?,
-            today(),
+            s.clock.today(),
         )
         .await?
         .ok_or(WebError::NotFound)?;
-    let now = today();
+    let now = s.clock.today();
     let members_source = match s.db.org_id(&org.item.credit_code).await? {
         Some(id) => s
             .db

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::dashboard::{self, TableRow, base_href, region_rows, table_row};
 use super::{PageError, frame, render, xlsx_download};
-use crate::cli::today;
 use crate::stats::{self, By};
 use crate::web::auth::{Actor, url_encode};
 use crate::web::layout::Layout;
@@ -41,8 +40,8 @@ pub struct StatsQuery {
 
 impl StatsQuery {
     /// The date (today when absent) and the grouping (by region when absent or unknown).
-    fn read(&self) -> Result<(NaiveDate, By), WebError> {
-        let as_of = super::as_of_date(self.as_of.as_deref())?;
+    fn read(&self, today: NaiveDate) -> Result<(NaiveDate, By), WebError> {
+        let as_of = super::as_of_date(self.as_of.as_deref(), today)?;
         let by = self.by.as_deref().and_then(By::parse).unwrap_or(By::Region);
         Ok((as_of, by))
     }
@@ -72,7 +71,7 @@ pub async fn show(
     Extension(actor): Extension<Actor>,
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, PageError> {
-    let (as_of, by) = q.read()?;
+    let (as_of, by) = q.read(s.clock.today())?;
     let d = as_of.to_string();
     let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
     let href = base_href(&d);
@@ -120,15 +119,15 @@ pub async fn show(
         ),
         rows,
         cross: stats::cross_appointment(&s.db, &actor.scope, as_of).await?,
-        notice: date_notice(as_of, report.total.counts.in_scope),
+        notice: date_notice(as_of, report.total.counts.in_scope, s.clock.today()),
     };
     Ok(render(&page)?.into_response())
 }
 
 /// A word on a date that cannot give the figures a user expects: one still to come, or one at
 /// which nothing in the reader's scope was registered.
-pub(super) fn date_notice(as_of: NaiveDate, in_scope: i64) -> Option<String> {
-    if as_of > today() {
+pub(super) fn date_notice(as_of: NaiveDate, in_scope: i64, today: NaiveDate) -> Option<String> {
+    if as_of > today {
         Some(format!(
             "统计日期 {as_of} 晚于今天：数字按目前登记的数据推算（今后的注销、撤销和新建党组织尚未登记），不是实际情况。"
         ))
@@ -149,7 +148,7 @@ pub async fn export(
     Query(q): Query<StatsQuery>,
 ) -> Result<Response, PageError> {
     use crate::excel::writer::{OutCell, OutSheet};
-    let (as_of, by) = q.read()?;
+    let (as_of, by) = q.read(s.clock.today())?;
     let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
     let line = |name: String, r: &stats::Row| {
         let c = &r.counts;
