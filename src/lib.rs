@@ -3,6 +3,7 @@
 //! Layers, by path: [`domain`] (pure rules), [`db`] (all SQL, scoped), [`excel`] (the workbook
 //! exchange), [`stats`] (the coverage engine), [`web`] (HTTP). See `ARCHITECTURE.md`.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod clock;

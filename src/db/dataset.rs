@@ -97,18 +97,20 @@ impl Db {
         w.finish().await
     }
 
-    /// Starts a write of a dataset in parts (see [`DatasetWrite`]). Only a whole-city scope may
-    /// write the registry for now.
+    /// Starts a write of a dataset in parts (see [`DatasetWrite`]). A whole-city scope writes
+    /// anything; a county's or a unit's scope writes social orgs only, each inside the scope as
+    /// stored and as written (checked against the stored rows inside the transaction).
     pub async fn begin_dataset_write(
         &self,
         scope: &Scope,
         actor: &str,
         today: NaiveDate,
     ) -> DbResult<DatasetWrite> {
-        if *scope != Scope::City {
-            return Err(DbError::Inconsistent("仅市级范围可以导入登记台账".into()));
+        if matches!(scope, Scope::Instructor(_) | Scope::Org(_)) {
+            return Err(DbError::OutOfScope);
         }
         Ok(DatasetWrite {
+            scope: scope.clone(),
             tx: self.write_tx().await?,
             backend: self.backend(),
             actor: actor.to_string(),
@@ -184,6 +186,8 @@ const FLUSH_ROWS: usize = 10_000;
 /// Dropped without `finish` (an error, or a workbook found invalid on the way), nothing is saved.
 /// A large workbook is thus streamed into the registry without being held whole.
 pub struct DatasetWrite {
+    /// Whose write: every stored record it changes must be in this scope, before and after.
+    scope: Scope,
     tx: sqlx::Transaction<'static, sqlx::Any>,
     backend: super::Backend,
     actor: String,
@@ -202,7 +206,15 @@ pub struct DatasetWrite {
 impl DatasetWrite {
     /// Upserts one part.
     pub async fn write(&mut self, data: &Dataset) -> DbResult<()> {
+        let orgs_only = data.party_orgs.is_empty()
+            && data.instructors.is_empty()
+            && data.positions.is_empty()
+            && data.census.is_empty();
+        if !self.scope.is_city() && !orgs_only {
+            return Err(DbError::OutOfScope);
+        }
         let mut w = Writer {
+            scope: &self.scope,
             conn: &mut self.tx,
             backend: self.backend,
             actor: &self.actor,
@@ -232,8 +244,41 @@ impl DatasetWrite {
         Ok(())
     }
 
-    /// Refreshes the coverage spans of the orgs touched and commits; returns what changed.
+    /// Writes an audit row in the write's transaction: it is kept exactly when the write is.
+    pub async fn audit(
+        &mut self,
+        action: &str,
+        target: &str,
+        detail: &str,
+        client: &str,
+    ) -> DbResult<()> {
+        super::users::audit_on(
+            &mut self.tx,
+            &super::users::AuditRow {
+                at: &self.at,
+                username: &self.actor,
+                action,
+                target,
+                detail,
+                client,
+            },
+        )
+        .await
+    }
+
+    /// What the parts written so far changed.
+    pub fn summary(&self) -> &WriteSummary {
+        &self.summary
+    }
+
+    /// Refreshes the coverage spans of the orgs touched and commits; returns what changed. A
+    /// write that changed anything leaves the ledger detection pending in the same transaction
+    /// ([`Db::detection_pending`]), so that a crash between the commit and the detection is
+    /// caught up at the next start.
     pub async fn finish(mut self) -> DbResult<WriteSummary> {
+        if !self.summary.is_noop() {
+            super::ledger::mark_detection_pending(&mut self.tx).await?;
+        }
         let started = self.started;
         tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), all = self.all_touched, "parts written");
         if self.all_touched || !self.touched.is_empty() {
@@ -252,6 +297,7 @@ impl DatasetWrite {
 }
 
 struct Writer<'a> {
+    scope: &'a Scope,
     conn: &'a mut AnyConnection,
     backend: super::Backend,
     actor: &'a str,
@@ -338,6 +384,8 @@ impl Writer<'_> {
         for u in &data.units {
             match by_name.get(u.name.as_str()) {
                 Some(old) if *old == u => {}
+                // A unit is the city's reference data: only a whole-city write changes one.
+                Some(_) if !self.scope.is_city() => return Err(DbError::OutOfScope),
                 Some(old) => {
                     sqlx::query(
                         "UPDATE units SET kind = $1, region_code = $2, carries_party_building = $3 \
@@ -375,6 +423,10 @@ impl Writer<'_> {
     async fn orgs(&mut self, data: &Dataset) -> DbResult<()> {
         let unit_ids = read::unit_ids(self.conn).await?;
         let keys = read::text_keys(data.orgs.iter().map(|o| o.credit_code.as_str()));
+        // A stored org outside the writer's scope is not found, whatever the record says.
+        if let Some(_code) = self.first_outside_scope(&keys).await? {
+            return Err(DbError::OutOfScope);
+        }
         let existing = read::orgs_for(self.conn, &keys).await?;
         let by_code: HashMap<&str, _> = existing
             .iter()
@@ -478,7 +530,32 @@ impl Writer<'_> {
                 }
             }
         }
-        self.insert_orgs(&mut new).await
+        self.insert_orgs(&mut new).await?;
+        // And what was written stays inside it (a county cannot move an org to another county,
+        // a department cannot hand its org to another unit).
+        match self.first_outside_scope(&keys).await? {
+            Some(code) => Err(DbError::LeavesScope(code)),
+            None => Ok(()),
+        }
+    }
+
+    /// The first of these orgs (by credit code) that is stored outside the writer's scope.
+    async fn first_outside_scope(&mut self, keys: &[Value]) -> DbResult<Option<String>> {
+        if self.scope.is_city() {
+            return Ok(None);
+        }
+        // (CASE, not NOT: a condition on a NULL supervising unit is NULL, and NOT NULL would
+        // let the org through.)
+        let select = format!(
+            "SELECT o.credit_code FROM social_orgs o \
+             WHERE (CASE WHEN {} THEN 0 ELSE 1 END) = 1 AND o.credit_code",
+            self.scope.org_condition("o")
+        );
+        let rows = read::rows_in(self.conn, &select, keys).await?;
+        rows.first()
+            .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
+            .transpose()
+            .map_err(DbError::from)
     }
 
     /// Inserts new org rows and empties the buffer (the rows of a large workbook are written in

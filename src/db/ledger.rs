@@ -30,6 +30,24 @@ struct Candidate {
     campaign_id: Option<i64>,
 }
 
+/// The setting a registry write leaves until the ledger detection has run after it.
+const DETECTION_PENDING: &str = "ledger.detection_pending";
+
+/// Marks the detection pending, inside a write's transaction (the mark is a fresh value each
+/// time, so that a detection that read an older one does not clear it).
+pub(super) async fn mark_detection_pending(conn: &mut sqlx::AnyConnection) -> DbResult<()> {
+    let mark = crate::auth::random_token(16);
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(DETECTION_PENDING)
+    .bind(mark)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// What a detection run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DetectSummary {
@@ -318,6 +336,13 @@ impl Db {
         actor: &str,
         today: NaiveDate,
     ) -> DbResult<DetectSummary> {
+        // A detection of the whole city catches up what a write left pending (the value read now:
+        // a write committed while this runs leaves its own mark).
+        let pending = if scope.is_city() {
+            self.setting(DETECTION_PENDING).await?
+        } else {
+            None
+        };
         let rules = RuleTable::load(self, today).await?;
         let candidates = self.candidates(scope, today, &rules).await?;
         let active: Vec<(i64, String, String)> = sqlx::query_as(
@@ -425,7 +450,20 @@ impl Db {
         summary.closable = self
             .mark_conditions(scope, today, &rules, &candidates)
             .await?;
+        if let Some(mark) = pending {
+            sqlx::query("DELETE FROM settings WHERE key = $1 AND value = $2")
+                .bind(DETECTION_PENDING)
+                .bind(mark)
+                .execute(self.pool())
+                .await?;
+        }
         Ok(summary)
+    }
+
+    /// Whether a write committed since the last detection of the whole city (a crash, or a
+    /// kill, between a write and its detection): the next start runs it.
+    pub async fn detection_pending(&self) -> DbResult<bool> {
+        Ok(self.setting(DETECTION_PENDING).await?.is_some())
     }
 
     /// Sets `condition_met` on every active item in scope from the data as of `today`; returns

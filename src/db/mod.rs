@@ -54,6 +54,30 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("数据不一致：{0}")]
     Inconsistent(String),
+    /// A write names a stored record outside the writer's scope (answered as "not found").
+    #[error("未找到，或不在您的权限范围内")]
+    OutOfScope,
+    /// A write would move a record (by its key) out of the writer's scope.
+    #[error("保存后 {0} 将不在您的管理范围内")]
+    LeavesScope(String),
+}
+
+impl DbError {
+    /// True when the database could not take the write in time: another writer (a long import)
+    /// holds SQLite's lock past the busy timeout, or no connection was free.
+    pub fn is_busy(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::PoolTimedOut) => true,
+            DbError::Sqlx(sqlx::Error::Database(d)) => {
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes; PostgreSQL's
+                // lock_not_available (55P03).
+                let code = d.code();
+                let code = code.as_deref().unwrap_or_default();
+                code == "55P03" || code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
+            }
+            _ => false,
+        }
+    }
 }
 
 pub type DbResult<T> = Result<T, DbError>;

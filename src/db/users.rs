@@ -70,6 +70,34 @@ fn user_from_row(r: &AnyRow) -> DbResult<User> {
     })
 }
 
+/// An audit row to append.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditRow<'a> {
+    pub at: &'a str,
+    pub username: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub detail: &'a str,
+    pub client: &'a str,
+}
+
+/// Appends an audit row on a connection (inside the caller's transaction).
+pub async fn audit_on(conn: &mut sqlx::AnyConnection, row: &AuditRow<'_>) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, username, action, target, detail, client) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(row.at.to_string())
+    .bind(row.username.to_string())
+    .bind(row.action.to_string())
+    .bind(row.target.to_string())
+    .bind(row.detail.to_string())
+    .bind(row.client.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// True when a database error is a unique-constraint violation (a name already taken).
 pub fn is_unique_violation(e: &DbError) -> bool {
     match e {
@@ -318,7 +346,8 @@ impl Db {
         Ok(())
     }
 
-    /// Appends to the audit log.
+    /// Appends to the audit log (on its own; a use case that writes records puts the row in
+    /// its transaction with [`audit_on`]).
     pub async fn audit(
         &self,
         username: &str,

@@ -9,28 +9,31 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Access, AppState, WebError};
+use crate::app;
 use crate::auth::token_digest;
-use crate::db::{Db, DbResult, Scope, User};
-use crate::domain::role::Role;
+use crate::db::{Db, DbResult, User};
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "dj_session";
 
-/// The signed-in user of a request, with the scope every query will take.
+/// The signed-in user of a request: the use cases' [`app::Actor`] (user, scope, client) and the
+/// session's CSRF token.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub user: User,
-    pub scope: Scope,
+    pub actor: app::Actor,
     /// The session's CSRF token (empty for API tokens, which need none: no cookie is involved).
     pub csrf: String,
-    pub client: String,
+}
+
+impl std::ops::Deref for Actor {
+    type Target = app::Actor;
+
+    fn deref(&self) -> &app::Actor {
+        &self.actor
+    }
 }
 
 impl Actor {
-    pub fn role(&self) -> Role {
-        self.user.role
-    }
-
     /// Checks a form's CSRF token against the session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
         if self.csrf.is_empty() || token != self.csrf {
@@ -129,10 +132,12 @@ async fn actor_of(db: &Db, user: User, csrf: String, client: String) -> DbResult
     }
     let scope = db.scope_of(&user).await?;
     Ok(Some(Actor {
-        user,
-        scope,
+        actor: app::Actor {
+            user,
+            scope,
+            client,
+        },
         csrf,
-        client,
     }))
 }
 

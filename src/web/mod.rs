@@ -1,11 +1,14 @@
 //! HTTP: one route table with the access rule of every route, the handlers (JSON API in `api`,
 //! pages in `pages`), templates and embedded assets.
 //!
-//! Error policy: a missing or out-of-scope record answers 404 (its existence is not leaked), and
-//! so does a route the actor's role is not for; a bad parameter 400 with a Chinese message naming
-//! it; no session 401 (API) or a redirect to the sign-in page; a bad CSRF token 403; a database
-//! or template failure 500 with an opaque message, logged once with its cause. Pages render
-//! errors as HTML, the API as `{"error": "…"}`.
+//! Error policy ([`WebError`]): a missing or out-of-scope record answers 404 (its existence is
+//! not leaked), and so does a route the actor's role is not for; a bad parameter 400 with a
+//! Chinese message naming it; no session 401 (API) or a redirect to the sign-in page; a bad CSRF
+//! token 403; a stale transition or a taken key 409; a form with errors 422 (the form again, its
+//! errors under their fields); a database held by another writer (a long import) 503 with a
+//! Chinese message saying so; a database or template failure 500 with an opaque message, logged
+//! once with its cause. No database text ever reaches a user. Pages render errors as HTML, the
+//! API as `{"error": "…"}`.
 
 mod api;
 pub mod auth;
@@ -21,6 +24,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 
+use crate::app::AppError;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::domain::role::Role;
@@ -88,8 +92,14 @@ pub enum WebError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("正在导入或保存大量数据，系统暂时无法保存，请稍后再试")]
+    Busy,
     #[error("服务器内部错误，请稍后重试或联系管理员")]
-    Internal(#[from] DbError),
+    Internal(DbError),
     #[error("服务器内部错误，请稍后重试或联系管理员")]
     Template(String),
 }
@@ -101,6 +111,9 @@ impl WebError {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) | WebError::Template(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +123,24 @@ impl WebError {
             WebError::Internal(e) => tracing::error!(error = %e, "request failed"),
             WebError::Template(e) => tracing::error!(error = %e, "template failed"),
             _ => {}
+        }
+    }
+}
+
+impl From<DbError> for WebError {
+    fn from(e: DbError) -> WebError {
+        AppError::from(e).into()
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> WebError {
+        match e {
+            AppError::NotFound => WebError::NotFound,
+            AppError::Conflict(m) => WebError::Conflict(m),
+            AppError::Invalid(m) => WebError::Unprocessable(m),
+            AppError::Busy => WebError::Busy,
+            AppError::Internal(e) => WebError::Internal(e),
         }
     }
 }

@@ -10,6 +10,7 @@ mod import;
 mod ledger;
 mod migrations;
 mod scope_matrix;
+mod scoped_writes;
 mod spans;
 mod stats;
 mod stream;

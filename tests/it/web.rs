@@ -389,7 +389,7 @@ async fn forms_validate_like_the_import_and_keep_history() {
         }
     };
     let r = send(with(&[("f12", "三人")])).await;
-    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         r.body.contains("不是整数"),
         "the import's message: {}",

@@ -12,35 +12,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 
 use super::{PageError, frame, render};
-use crate::db::Scope;
+use crate::app::registry::{RecordInput, RecordKind, Saved, save_record};
 use crate::domain::dataset::OrgRecord;
 use crate::domain::model::{Formation, OrgKind, OrgStatus, PartyOrgKind, StationRole, UnitKind};
-use crate::domain::role::Role;
 use crate::excel::columns::{self, SheetSpec};
-use crate::excel::import;
 use crate::excel::problems::Severity;
-use crate::excel::source::{Cell, Row, Sheet, Workbook};
 use crate::web::auth::Actor;
 use crate::web::layout::Layout;
 use crate::web::{AppState, WebError};
-
-/// A kind of record a form edits, by its URL name.
-fn spec(kind: &str) -> Option<(&'static SheetSpec, &'static str)> {
-    match kind {
-        "org" => Some((&columns::ORGS, "社会组织")),
-        "party-org" => Some((&columns::PARTY_ORGS, "党组织及其覆盖的社会组织")),
-        "station" => Some((&columns::INSTRUCTORS, "党建指导员派驻")),
-        "position" => Some((&columns::POSITIONS, "任职")),
-        "unit" => Some((&columns::UNITS, "单位")),
-        _ => None,
-    }
-}
-
-/// Only social orgs may be edited by county admins and departments (within their scope); every
-/// other record touches several orgs' coverage and is kept to city admins for now.
-fn may_edit(role: Role, kind: &str) -> bool {
-    role.is_city_admin() || (kind == "org" && role.may_edit_registry())
-}
 
 pub struct Field {
     pub name: String,
@@ -155,16 +134,16 @@ pub async fn new(
     Extension(actor): Extension<Actor>,
     Path(kind): Path<String>,
 ) -> Result<Response, PageError> {
-    let (spec, what) = spec(&kind).ok_or(WebError::NotFound)?;
-    if !may_edit(actor.role(), &kind) {
+    let kind = RecordKind::from_code(&kind).ok_or(WebError::NotFound)?;
+    if !kind.editable_by(actor.role()) {
         return Err(WebError::NotFound.into());
     }
     page(
         &actor,
-        &kind,
-        what,
+        kind.code(),
+        kind.label(),
         false,
-        fields(spec, &HashMap::new()),
+        fields(kind.spec(), &HashMap::new()),
         Vec::new(),
         None,
     )
@@ -209,7 +188,7 @@ pub async fn edit_org(
     Extension(actor): Extension<Actor>,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    if !may_edit(actor.role(), "org") {
+    if !RecordKind::Org.editable_by(actor.role()) {
         return Err(WebError::NotFound.into());
     }
     let code = crate::domain::codes::normalize_code(&code);
@@ -231,80 +210,37 @@ pub async fn edit_org(
     page(&actor, "org", "社会组织", true, fields, Vec::new(), None)
 }
 
-/// A short fingerprint of the warnings a confirmation confirms.
-fn fingerprint(warnings: &[String]) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    warnings.hash(&mut h);
-    format!("{:016x}", h.finish())
-}
-
-/// Whether an org record stays within the actor's scope (county admins, departments).
-async fn org_in_scope(s: &AppState, actor: &Actor, org: &OrgRecord) -> Result<bool, PageError> {
-    Ok(match &actor.scope {
-        Scope::City => true,
-        Scope::Regions(codes) => codes.contains(&org.region),
-        Scope::Unit(id) => match &org.supervising_unit {
-            Some(name) => s.db.unit_id(name).await? == Some(*id),
-            None => false,
-        },
-        _ => false,
-    })
-}
-
 pub async fn submit(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(kind): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let (spec, what) = spec(&kind).ok_or(WebError::NotFound)?;
-    if !may_edit(actor.role(), &kind) {
+    let kind = RecordKind::from_code(&kind).ok_or(WebError::NotFound)?;
+    if !kind.editable_by(actor.role()) {
         return Err(WebError::NotFound.into());
     }
     actor.check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())?;
-    let editing = form.get("editing").is_some_and(|v| v == "1");
-    // The form as a one-row sheet (row 2), with an empty 社会组织 sheet when the form is for
-    // another sheet (the workbook requires it).
-    let header = spec
-        .columns
-        .iter()
-        .map(|c| Cell::Text(c.header.to_string()))
-        .collect();
-    let cells = (0..spec.columns.len())
-        .map(|i| {
-            match form
-                .get(&format!("f{i}"))
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-            {
-                Some(v) => Cell::Text(v.to_string()),
-                None => Cell::Empty,
-            }
-        })
-        .collect();
-    let mut sheets = vec![Sheet {
-        name: spec.name.to_string(),
-        header,
-        rows: vec![Row { number: 2, cells }],
-    }];
-    if spec.name != columns::ORGS.name {
-        let header = columns::ORGS
-            .columns
-            .iter()
-            .map(|c| Cell::Text(c.header.to_string()))
-            .collect();
-        sheets.push(Sheet {
-            name: columns::ORGS.name.to_string(),
-            header,
-            rows: Vec::new(),
-        });
-    }
-    let known = import::Known::load(&s.db).await?;
-    let (data, report) = import::validate(&Workbook { sheets }, &known, s.clock.today());
+    let spec = kind.spec();
+    let input = RecordInput {
+        kind,
+        values: (0..spec.columns.len())
+            .map(|i| form.get(&format!("f{i}")).cloned().unwrap_or_default())
+            .collect(),
+        editing: form.get("editing").is_some_and(|v| v == "1"),
+        confirmed: form.get("confirm_warnings").cloned(),
+    };
+    let (problems, confirming) = match save_record(&s.db, &actor, &input).await? {
+        Saved::Done { target, .. } => return Ok(Redirect::to(&target).into_response()),
+        Saved::Invalid(problems) => (problems, None),
+        Saved::Confirm {
+            problems,
+            fingerprint,
+        } => (problems, Some(fingerprint)),
+    };
     let mut fields = fields(spec, &form);
     let mut general = Vec::new();
-    for p in &report.problems {
+    for p in &problems {
         let target = fields.iter_mut().find(|f| f.label == p.header);
         match (target, p.severity) {
             (Some(f), Severity::Error) => f.errors.push(p.message.clone()),
@@ -312,72 +248,19 @@ pub async fn submit(
             (None, _) => general.push(p.message.clone()),
         }
     }
-    if report.has_errors() {
-        return page(&actor, &kind, what, editing, fields, general, None);
+    let invalid = confirming.is_none();
+    let mut response = page(
+        &actor,
+        kind.code(),
+        kind.label(),
+        input.editing,
+        fields,
+        general,
+        confirming,
+    )?;
+    // A form with errors is the form again, answered 422 (a question to confirm is no error).
+    if invalid {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     }
-    // Warnings (a unit that does not exist yet and would be created, …) are shown once and
-    // saved only when the user confirms them.
-    // The confirmation names the warnings it confirms: a changed entry with other warnings is
-    // shown again.
-    // (Editing, the key field cannot change: its warnings were accepted when it was entered.)
-    let key = spec.columns.first().map(|c| c.header);
-    let to_confirm: Vec<String> = report
-        .problems
-        .iter()
-        .filter(|p| p.severity == Severity::Warning)
-        .filter(|p| !(editing && Some(p.header.as_str()) == key))
-        .map(|p| p.to_string())
-        .collect();
-    let warnings = fingerprint(&to_confirm);
-    if !to_confirm.is_empty() && form.get("confirm_warnings") != Some(&warnings) {
-        return page(
-            &actor,
-            &kind,
-            what,
-            editing,
-            fields,
-            general,
-            Some(warnings),
-        );
-    }
-    for org in &data.orgs {
-        if !org_in_scope(&s, &actor, org).await? {
-            general.push("该社会组织不在您的管理范围内（登记区划或业务主管单位不符）".into());
-            return page(&actor, &kind, what, editing, fields, general, None);
-        }
-    }
-    s.db.write_dataset(&Scope::City, &data, &actor.user.username, s.clock.today())
-        .await?;
-    // The record by its key (the form's first field: a credit code, a name), so that the audit
-    // log says which record was written.
-    let key = form.get("f0").map(|v| v.trim()).unwrap_or_default();
-    s.db.audit(
-        &actor.user.username,
-        &format!("form_{kind}"),
-        &format!("{what} {key}"),
-        if editing {
-            "修改"
-        } else {
-            "新增或按键更新"
-        },
-        &actor.client,
-    )
-    .await?;
-    // A gap the change opened becomes a task now, as after an import (domain.md §5.3). The
-    // record is saved whatever happens here: a failed detection is logged, and the next one
-    // (任务清单 → 按数据检查, or any import) raises the task.
-    if let Err(e) =
-        s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
-            .await
-    {
-        tracing::warn!(error = %e, "detection after a form save failed");
-    }
-    let target = match (data.orgs.first(), data.party_orgs.first()) {
-        (Some(o), _) => format!("/orgs/{}", o.credit_code.as_str()),
-        (None, Some(_)) => "/party-orgs".to_string(),
-        _ if kind == "station" => "/instructors".to_string(),
-        _ if kind == "unit" => "/units".to_string(),
-        _ => "/orgs".to_string(),
-    };
-    Ok(Redirect::to(&target).into_response())
+    Ok(response)
 }

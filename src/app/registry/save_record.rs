@@ -1,0 +1,233 @@
+//! Saving one registry record from its form: a social org, a party org with its coverage, an
+//! instructor's dispatch, a position or a unit. The form is validated as a one-row sheet of the
+//! import workbook (the rules and messages are exactly the import's), then written as the
+//! import's upsert inside one transaction that checks the stored record against the actor's
+//! scope (a county admin naming another county's org gets "not found", and nothing changes) and
+//! holds the audit row.
+
+use chrono::NaiveDate;
+
+use super::super::{Actor, AppError, AppResult};
+use crate::db::{Db, DbError, WriteSummary};
+use crate::domain::role::Role;
+use crate::excel::columns::{self, SheetSpec};
+use crate::excel::import;
+use crate::excel::problems::{Problem, Severity};
+use crate::excel::source::{Cell, Row, Sheet, Workbook};
+
+/// The kinds of record a form saves, by their name in the form's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Org,
+    PartyOrg,
+    Station,
+    Position,
+    Unit,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 5] = [
+        RecordKind::Org,
+        RecordKind::PartyOrg,
+        RecordKind::Station,
+        RecordKind::Position,
+        RecordKind::Unit,
+    ];
+
+    /// The kind's name in addresses (`/forms/{kind}`).
+    pub fn code(self) -> &'static str {
+        match self {
+            RecordKind::Org => "org",
+            RecordKind::PartyOrg => "party-org",
+            RecordKind::Station => "station",
+            RecordKind::Position => "position",
+            RecordKind::Unit => "unit",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The sheet whose one row the form is.
+    pub fn spec(self) -> &'static SheetSpec {
+        match self {
+            RecordKind::Org => &columns::ORGS,
+            RecordKind::PartyOrg => &columns::PARTY_ORGS,
+            RecordKind::Station => &columns::INSTRUCTORS,
+            RecordKind::Position => &columns::POSITIONS,
+            RecordKind::Unit => &columns::UNITS,
+        }
+    }
+
+    /// What the form saves, in words (its heading after 新增 / 修改).
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordKind::Org => "社会组织",
+            RecordKind::PartyOrg => "党组织及其覆盖的社会组织",
+            RecordKind::Station => "党建指导员派驻",
+            RecordKind::Position => "任职",
+            RecordKind::Unit => "单位",
+        }
+    }
+
+    /// Who may use the form: county admins and departments keep the social orgs of their scope;
+    /// every other record touches several orgs' coverage and is kept to city admins.
+    pub fn editable_by(self, role: Role) -> bool {
+        role.is_city_admin() || (self == RecordKind::Org && role.may_edit_registry())
+    }
+}
+
+/// A submitted form.
+#[derive(Debug, Clone)]
+pub struct RecordInput {
+    pub kind: RecordKind,
+    /// The values by column of the kind's sheet (missing or blank: empty).
+    pub values: Vec<String>,
+    /// Editing a stored record: its key (the first column) was not typed now, so warnings
+    /// about it were accepted when it was entered.
+    pub editing: bool,
+    /// The fingerprint of the warnings the user confirmed, if any.
+    pub confirmed: Option<String>,
+}
+
+/// What became of a submitted form.
+#[derive(Debug, Clone)]
+pub enum Saved {
+    /// Saved; `target` is the page of the record.
+    Done {
+        target: String,
+        summary: WriteSummary,
+    },
+    /// Not saved: the errors (by column header; an empty header is about the whole record).
+    Invalid(Vec<Problem>),
+    /// Not saved yet: the warnings to confirm, and the fingerprint that confirms exactly them.
+    Confirm {
+        problems: Vec<Problem>,
+        fingerprint: String,
+    },
+}
+
+/// A short fingerprint of the warnings a confirmation confirms: a changed entry with other
+/// warnings is shown again.
+fn fingerprint(warnings: &[String]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    warnings.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// The form as a workbook: its sheet with the one row (row 2), and an empty 社会组织 sheet when
+/// the form is for another sheet (a workbook must have it).
+fn workbook(spec: &SheetSpec, values: &[String]) -> Workbook {
+    let header = |spec: &SheetSpec| {
+        spec.columns
+            .iter()
+            .map(|c| Cell::Text(c.header.to_string()))
+            .collect()
+    };
+    let cells = (0..spec.columns.len())
+        .map(|i| match values.get(i).map(|v| v.trim()) {
+            Some(v) if !v.is_empty() => Cell::Text(v.to_string()),
+            _ => Cell::Empty,
+        })
+        .collect();
+    let mut sheets = vec![Sheet {
+        name: spec.name.to_string(),
+        header: header(spec),
+        rows: vec![Row { number: 2, cells }],
+    }];
+    if spec.name != columns::ORGS.name {
+        sheets.push(Sheet {
+            name: columns::ORGS.name.to_string(),
+            header: header(&columns::ORGS),
+            rows: Vec::new(),
+        });
+    }
+    Workbook { sheets }
+}
+
+/// A problem about the whole record (shown above the form).
+fn general(message: String) -> Problem {
+    Problem {
+        severity: Severity::Error,
+        sheet: String::new(),
+        row: None,
+        column: None,
+        header: String::new(),
+        value: String::new(),
+        message,
+    }
+}
+
+/// Validates and saves a form. Out of the actor's scope (the form's kind, or the stored record
+/// its key names) is [`AppError::NotFound`]; a record that would leave the scope is an error on
+/// the form; the audit row is written in the record's transaction.
+pub async fn save_record(db: &Db, actor: &Actor, input: &RecordInput) -> AppResult<Saved> {
+    let kind = input.kind;
+    if !kind.editable_by(actor.role()) {
+        return Err(AppError::NotFound);
+    }
+    let spec = kind.spec();
+    let today: NaiveDate = db.clock().today();
+    let known = import::Known::load(db).await?;
+    let (data, report) = import::validate(&workbook(spec, &input.values), &known, today);
+    if report.has_errors() {
+        return Ok(Saved::Invalid(report.problems));
+    }
+    let key_header = spec.columns.first().map(|c| c.header);
+    let to_confirm: Vec<String> = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Warning)
+        .filter(|p| !(input.editing && Some(p.header.as_str()) == key_header))
+        .map(|p| p.to_string())
+        .collect();
+    let print = fingerprint(&to_confirm);
+    if !to_confirm.is_empty() && input.confirmed.as_deref() != Some(print.as_str()) {
+        return Ok(Saved::Confirm {
+            problems: report.problems,
+            fingerprint: print,
+        });
+    }
+    let key = input.values.first().map(|v| v.trim()).unwrap_or_default();
+    let mut w = db
+        .begin_dataset_write(&actor.scope, actor.name(), today)
+        .await?;
+    match w.write(&data).await {
+        Ok(()) => {}
+        Err(DbError::LeavesScope(_)) => {
+            return Ok(Saved::Invalid(vec![general(
+                "保存后该社会组织将不在您的管理范围内（登记管理机关区划或业务主管单位不属于您），未保存".into(),
+            )]));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    w.audit(
+        &format!("form_{}", kind.code()),
+        &format!("{} {key}", kind.label()),
+        if input.editing {
+            "修改"
+        } else {
+            "新增或按键更新"
+        },
+        &actor.client,
+    )
+    .await?;
+    let summary = w.finish().await?;
+    // A gap the change opened becomes a task now, as after an import (domain.md §5.3). The
+    // record is saved whatever happens here: the detection is left pending in the record's
+    // transaction, and a failed run is caught up by the next (任务清单 → 按数据检查, an import,
+    // or the next start).
+    if let Err(e) = db.detect(&actor.scope, actor.name(), today).await {
+        tracing::warn!(error = %e, "detection after a form save failed");
+    }
+    let target = match (data.orgs.first(), data.party_orgs.first(), kind) {
+        (Some(o), _, _) => format!("/orgs/{}", o.credit_code.as_str()),
+        (None, Some(_), _) => "/party-orgs".to_string(),
+        (_, _, RecordKind::Station) => "/instructors".to_string(),
+        (_, _, RecordKind::Unit) => "/units".to_string(),
+        _ => "/orgs".to_string(),
+    };
+    Ok(Saved::Done { target, summary })
+}
