@@ -179,6 +179,19 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 demo_campaign(&db).await?;
             }
             users::ensure_first_admin(&db).await?;
+            // A write committed before a crash left its ledger detection pending: caught up
+            // beside the server (it may take a while on a large registry).
+            if db.detection_pending().await? {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    match db.detect(&Scope::City, "系统", db.clock().today()).await {
+                        Ok(s) => {
+                            tracing::info!(raised = s.raised, "pending ledger detection caught up")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "pending ledger detection failed"),
+                    }
+                });
+            }
             crate::web::serve(db, &listen).await.map_err(|e| Failure {
                 code: 4,
                 message: format!("服务启动失败：{e}"),
@@ -193,8 +206,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             ledger_command(&db, what).await
         }
         Command::Migrate => {
-            Db::open(&cli.database).await?;
+            let db = Db::open(&cli.database).await?;
             println!("数据库迁移已完成");
+            if db.detection_pending().await? {
+                let s = db.detect(&Scope::City, "系统", today()).await?;
+                println!(
+                    "已补做上次写入后未完成的台账检查：新生成 {} 项，{} 项已满足销号条件",
+                    s.raised, s.closable
+                );
+            }
             Ok(())
         }
         Command::Import {

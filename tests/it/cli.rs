@@ -143,3 +143,44 @@ async fn import_then_stats_json_and_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("不受支持"));
 }
+
+#[tokio::test]
+async fn a_write_whose_detection_did_not_run_is_caught_up_by_migrate() {
+    // A write commits with its detection left pending, and the process dies before detecting
+    // (as a kill -9 between the commit and the detection would leave it): no items yet.
+    let t = crate::support::TestDb::new().await;
+    let data = dangjian::demo::generate(5, 60, t.db.clock().today());
+    t.db.write_dataset(
+        &dangjian::db::Scope::City,
+        &data,
+        "test",
+        t.db.clock().today(),
+    )
+    .await
+    .expect("write");
+    assert!(t.db.detection_pending().await.expect("db"));
+    let items = |db: dangjian::db::Db| async move {
+        db.ledger_items(&dangjian::db::Scope::City, db.clock().today())
+            .await
+            .expect("items")
+            .len()
+    };
+    assert_eq!(items(t.db.clone()).await, 0);
+    let out = dangjian(&t.url).arg("migrate").output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("已补做"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The items the data calls for are there now, and nothing is pending; a second migrate has
+    // nothing to catch up.
+    assert!(items(t.db.clone()).await > 0);
+    assert!(!t.db.detection_pending().await.expect("db"));
+    let out = dangjian(&t.url).arg("migrate").output().expect("run");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("已补做"));
+}
