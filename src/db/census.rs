@@ -778,7 +778,7 @@ fn return_row(r: &AnyRow) -> DbResult<ReturnRow> {
 /// Upserts one return on a connection inside a transaction; returns whether anything changed.
 /// An unchanged return with the same confirmation is left alone (re-importing a workbook is a
 /// no-op); a changed one loses its confirmation unless confirmed again by this write.
-pub(super) async fn write_return(
+pub(in crate::db) async fn write_return(
     conn: &mut AnyConnection,
     w: &ReturnWrite<'_>,
     actor: &str,

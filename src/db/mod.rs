@@ -4,7 +4,6 @@
 //! actor's [`Scope`].
 
 mod census;
-mod dataset;
 mod ledger;
 mod lists;
 mod orgs;
@@ -12,16 +11,17 @@ mod pending;
 mod quality;
 mod read;
 mod regions;
+mod registry;
 mod rules;
 mod scope;
 mod spans;
 mod users;
 mod values;
+mod write;
 
 pub use census::{
     Campaign, CampaignSummary, Progress, ReturnFilter, ReturnRow, ReturnWrite, UnitProgress,
 };
-pub use dataset::{DatasetWrite, OrgKey, ReadOptions, WriteSummary};
 pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem, Transition};
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
@@ -30,9 +30,11 @@ pub use orgs::{
 };
 pub use quality::{Finding, Quality};
 pub use regions::{Region, Unit, subtree};
+pub use registry::{OrgKey, PartyKey, ReadOptions, RegistryKeys};
 pub use rules::RuleTable;
 pub use scope::Scope;
 pub use users::{AuditEntry, ChangeEntry, ScopeTarget, User, is_unique_violation};
+pub use write::{DatasetWrite, WriteSummary};
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -128,7 +128,7 @@ pub(super) async fn orgs_for(
 /// Runs `handle` on each org's key facts as the rows arrive.
 pub(super) async fn each_org_key(
     conn: &mut AnyConnection,
-    mut handle: impl FnMut(super::dataset::OrgKey) + Send,
+    mut handle: impl FnMut(super::registry::OrgKey) + Send,
 ) -> DbResult<()> {
     use futures_util::TryStreamExt;
     let mut rows = sqlx::query(
@@ -137,7 +137,7 @@ pub(super) async fn each_org_key(
     )
     .fetch(conn);
     while let Some(r) = rows.try_next().await? {
-        handle(super::dataset::OrgKey {
+        handle(super::registry::OrgKey {
             credit_code: r.try_get(0)?,
             name: r.try_get(1)?,
             region: code("区划", r.try_get(2)?, |s| RegionCode::parse(s).ok())?,
@@ -297,6 +297,7 @@ pub(super) async fn party_org_fields_for(
                 founded_on: parse_date(&r.try_get::<String, _>(4)?)?,
                 dissolved_on: parse_opt_date(r.try_get(5)?)?,
                 covers: Vec::new(),
+                covers_exact: false,
                 member_count: r.try_get(6)?,
                 secretary: r.try_get(7)?,
             })
@@ -364,6 +365,9 @@ pub(super) async fn party_orgs(
             parent: r.try_get(4)?,
             founded_on: parse_date(&r.try_get::<String, _>(5)?)?,
             dissolved_on,
+            // A read of the registry has every link with its own dates (unless asked for the
+            // current ones only).
+            covers_exact: !options.open_links_only,
             covers: links,
             member_count: r.try_get(7)?,
             secretary: r.try_get(8)?,
@@ -565,6 +569,7 @@ async fn instructors(conn: &mut AnyConnection, scope: &Scope) -> DbResult<Vec<In
                     home_unit: r.try_get(4)?,
                     role: code("角色", r.try_get(5)?, StationRole::from_code)?,
                     stations: vec![station],
+                    stations_exact: true,
                 });
                 last_id = Some(id);
             }
@@ -623,6 +628,8 @@ pub(super) async fn dataset(
         instructors: instructors(conn, scope).await?,
         positions: positions(conn, scope).await?,
         census: Vec::new(),
+        party_links: Vec::new(),
+        instructor_stations: Vec::new(),
     })
 }
 

@@ -120,6 +120,8 @@ pub fn generate(seed: u64, org_count: usize, today: NaiveDate) -> Dataset {
         instructors,
         positions: people.positions,
         census: Vec::new(),
+        party_links: Vec::new(),
+        instructor_stations: Vec::new(),
     }
 }
 

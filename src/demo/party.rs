@@ -410,6 +410,7 @@ impl Builder<'_> {
             founded_on: date(founded),
             dissolved_on: dissolved.map(date),
             covers: self.coverage(links),
+            covers_exact: true,
             member_count: Some(member_count),
             secretary: Some(secretary),
         });
@@ -534,6 +535,7 @@ impl Builder<'_> {
             founded_on: date(start),
             dissolved_on: term.map(date),
             covers: self.coverage(&[(i, start, term)]),
+            covers_exact: true,
             member_count: Some(m.members),
             secretary: Some(secretary),
         });

@@ -197,6 +197,7 @@ pub(super) fn instructors(
                     to: to.map(date),
                 })
                 .collect(),
+            stations_exact: true,
         });
     }
     out

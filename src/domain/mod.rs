@@ -7,5 +7,6 @@ pub mod dataset;
 pub mod evidence;
 pub mod ledger;
 pub mod model;
+pub mod periods;
 pub mod role;
 pub mod spans;

@@ -138,6 +138,39 @@ pub const PARTY_ORGS: SheetSpec = SheetSpec {
     ],
 };
 
+/// Coverage links with their own dates (`import-format.md`, 覆盖关系): every link, open or closed;
+/// a party org with rows here has exactly these links.
+pub const LINKS: SheetSpec = SheetSpec {
+    name: "覆盖关系",
+    required: false,
+    columns: &[
+        col(
+            "党组织名称",
+            true,
+            &["党组织"],
+            "本工作簿“党组织”表或系统中的党组织；列在此表的党组织，其覆盖关系以此表为准（全部历史）",
+        ),
+        col(
+            "统一社会信用代码",
+            true,
+            &["社会信用代码", "信用代码"],
+            "本工作簿或系统中的社会组织",
+        ),
+        col(
+            "起始日期",
+            true,
+            &["覆盖起始日期", "开始日期"],
+            "日期，不早于党组织的成立日期和社会组织的成立登记日期",
+        ),
+        col(
+            "终止日期",
+            false,
+            &["覆盖终止日期", "结束日期"],
+            "日期，须晚于起始日期，不晚于党组织的撤销日期；空表示仍在覆盖。同一党组织与社会组织的覆盖期间不得重叠",
+        ),
+    ],
+};
+
 pub const INSTRUCTORS: SheetSpec = SheetSpec {
     name: "党建指导员",
     required: false,
@@ -165,6 +198,41 @@ pub const INSTRUCTORS: SheetSpec = SheetSpec {
         ),
         col("派驻日期", true, &[], "日期"),
         col("撤回日期", false, &[], "日期，须晚于派驻日期"),
+    ],
+};
+
+/// Instructors' stations with their own dates (`import-format.md`, 派驻记录): every station; an
+/// instructor with rows here has exactly these stations.
+pub const STATIONS: SheetSpec = SheetSpec {
+    name: "派驻记录",
+    required: false,
+    columns: &[
+        col(
+            "姓名",
+            true,
+            &[],
+            "本工作簿“党建指导员”表或系统中的指导员（按身份证号，无身份证号时按姓名和派出单位对应）；列在此表的指导员，其派驻以此表为准（全部历史）",
+        ),
+        col(
+            "身份证号",
+            false,
+            &["公民身份号码", "身份证号码"],
+            "与“党建指导员”表相同",
+        ),
+        col("派出单位", true, &[], "单位名称，与“党建指导员”表相同"),
+        col(
+            "统一社会信用代码",
+            true,
+            &["社会信用代码", "信用代码"],
+            "本工作簿或系统中的社会组织",
+        ),
+        col("派驻日期", true, &[], "日期"),
+        col(
+            "撤回日期",
+            false,
+            &[],
+            "日期，须晚于派驻日期；空表示仍在派驻。同一指导员在同一社会组织的派驻期间不得重叠",
+        ),
     ],
 };
 
@@ -279,7 +347,16 @@ pub const CENSUS: SheetSpec = SheetSpec {
 };
 
 /// Every sheet, in the order they are read and written (units first: others refer to them).
-pub const SHEETS: &[SheetSpec] = &[UNITS, ORGS, PARTY_ORGS, INSTRUCTORS, POSITIONS, CENSUS];
+pub const SHEETS: &[SheetSpec] = &[
+    UNITS,
+    ORGS,
+    PARTY_ORGS,
+    LINKS,
+    INSTRUCTORS,
+    STATIONS,
+    POSITIONS,
+    CENSUS,
+];
 
 /// Sheets the importer passes over silently: the template's instructions, and the column an
 /// error workbook adds.

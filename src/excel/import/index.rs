@@ -21,6 +21,29 @@ pub(super) fn code_key(code: &CreditCode) -> CodeKey {
     key
 }
 
+/// The credit code a key was made of.
+pub(super) fn code_of(key: &CodeKey) -> Option<CreditCode> {
+    let text: String = (0..18)
+        .map(|i| char::from(((key[i / 9] >> (7 * (8 - i % 9))) & 0x7f) as u8))
+        .collect();
+    CreditCode::parse(&text).ok()
+}
+
+/// A date as days of the common era (4 bytes in an index), [`NO_DAY`] for none.
+pub(super) type Day = i32;
+pub(super) const NO_DAY: Day = i32::MIN;
+
+pub(super) fn day(d: Option<NaiveDate>) -> Day {
+    use chrono::Datelike;
+    d.map_or(NO_DAY, |d| d.num_days_from_ce())
+}
+
+pub(super) fn date_of(d: Day) -> Option<NaiveDate> {
+    (d != NO_DAY)
+        .then(|| NaiveDate::from_num_days_from_ce_opt(d))
+        .flatten()
+}
+
 /// A map in 64 shards by the key: each shard grows on its own, so that a map of a million
 /// entries never holds two whole tables at once while it grows (a hash table grows by copying
 /// itself into one twice its size).
@@ -72,6 +95,29 @@ impl<K: Shard + std::hash::Hash + Eq, V> Sharded<K, V> {
     pub(super) fn entry(&mut self, key: K) -> std::collections::hash_map::Entry<'_, K, V> {
         self.shards[key.shard()].entry(key)
     }
+
+    pub(super) fn remove(&mut self, key: &K) -> Option<V> {
+        self.shards[key.shard()].remove(key)
+    }
+
+    pub(super) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.shards.iter_mut().flat_map(|s| s.values_mut())
+    }
+
+    /// Every entry, the map left empty.
+    pub(super) fn drain(&mut self) -> impl Iterator<Item = (K, V)> + '_ {
+        self.shards.iter_mut().flat_map(|s| s.drain())
+    }
+}
+
+/// A party org of the workbook's 党组织 sheet, as its names pass saw it: the row its name is
+/// first met in, whether a valid record carries it, and its dates as far as they parse.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PartySeen {
+    pub(super) row: u32,
+    pub(super) valid: bool,
+    pub(super) founded: Day,
+    pub(super) dissolved: Day,
 }
 
 /// A workbook org in the index: the row its code is first met in, and its 成立登记日期 (as days

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use super::cx::Cx;
+use super::index::*;
+use super::instructor_key;
 use super::validator::{Mapped, Validator};
 use crate::domain::codes::{CitizenId, Phone, RegionCode};
 use crate::domain::dataset::{InstructorRecord, StationRecord};
@@ -36,6 +38,45 @@ impl Validator<'_> {
         {
             cx.error::<()>("撤回日期", format!("撤回日期 {t} 应晚于派驻日期 {f}"));
         }
+        // Its stations from the 派驻记录 sheet, taken by the person's first row (by its match
+        // key; a row with a citizen ID also takes stations listed by name and home unit): they
+        // are its stations, and every org its rows list must be among them.
+        let hash = match (&name, &home) {
+            (Some(n), Some(h)) => {
+                let id = citizen_id.as_ref().map(|c| c.as_str());
+                let key = name_key(&instructor_key(id, n, h));
+                if !self.claimed.contains_key(&key) {
+                    let by_name = || name_key(&instructor_key(None, n, h));
+                    let group = self.stations.remove(&key).or_else(|| {
+                        id.is_some()
+                            .then(|| self.stations.remove(&by_name()))
+                            .flatten()
+                    });
+                    if let Some(g) = group {
+                        self.claimed.insert(key, g.orgs());
+                        self.taken.insert(key, g.records());
+                    }
+                }
+                Some(key)
+            }
+            _ => None,
+        };
+        if let Some(listed) = hash.and_then(|h| self.claimed.get(&h)) {
+            let missing: Vec<&str> = orgs
+                .iter()
+                .filter(|(c, _)| listed.binary_search(&code_key(c)).is_err())
+                .map(|(c, _)| c.as_str())
+                .collect();
+            if !missing.is_empty() {
+                cx.error::<()>(
+                    "指导社会组织",
+                    format!(
+                        "与“派驻记录”表不一致：该指导员在派驻记录表中没有派驻 {} 的记录",
+                        super::party_orgs::codes_text(&missing)
+                    ),
+                );
+            }
+        }
         let failed = cx.failed;
         if let (Some(home), Some(root)) = (&home, root)
             && self.implicit_unit(home, UnitKind::MemberUnit, root)
@@ -50,19 +91,32 @@ impl Validator<'_> {
         let (false, Some(name), Some(home_unit), Some(from)) = (failed, name, home, from) else {
             return;
         };
-        let stations = orgs.into_iter().map(|(credit_code, _)| StationRecord {
-            credit_code,
-            from,
-            to,
-        });
+        // The stations the 派驻记录 sheet gives (taken by this row, or by an earlier one of the
+        // person's: then they are in that row's record already), else those of the row.
+        let exact = hash.and_then(|h| self.taken.remove(&h));
+        let from_sheet = hash.is_some_and(|h| self.claimed.contains_key(&h));
+        let stations_exact = exact.is_some();
+        let stations: Vec<StationRecord> = match exact {
+            Some(s) => s,
+            None if from_sheet => Vec::new(),
+            None => orgs
+                .into_iter()
+                .map(|(credit_code, _)| StationRecord {
+                    credit_code,
+                    from,
+                    to,
+                })
+                .collect(),
+        };
         // Several rows of one person (matched by citizen ID, else name and home unit) are one
         // instructor with several stations.
-        let key = match &citizen_id {
-            Some(id) => format!("id:{}", id.as_str()),
-            None => format!("name:{name}\u{1f}{home_unit}"),
-        };
+        let key = instructor_key(citizen_id.as_ref().map(|c| c.as_str()), &name, &home_unit);
         match seen.get(&key) {
-            Some(&i) => self.data.instructors[i].stations.extend(stations),
+            Some(&i) => {
+                let record = &mut self.data.instructors[i];
+                record.stations.extend(stations);
+                record.stations_exact |= stations_exact;
+            }
             // (A person whose rows fall into several parts has a record in each; the write
             // keeps the fields of the first, as here within a part.)
             None => {
@@ -73,7 +127,8 @@ impl Validator<'_> {
                     phone,
                     home_unit,
                     role,
-                    stations: stations.collect(),
+                    stations,
+                    stations_exact,
                 });
             }
         }

@@ -46,6 +46,10 @@ pub struct Known {
     /// Party org name → its stored 上级党组织, where it has one (accepted as it is: see
     /// `party_orgs` in the validator).
     pub party_org_parents: HashMap<String, String>,
+    /// Party org name → its 成立日期 and 撤销日期 (for the 覆盖关系 sheet's checks).
+    pub party_org_dates: HashMap<String, (NaiveDate, Option<NaiveDate>)>,
+    /// The instructors by their match key ([`instructor_key`]), for the 派驻记录 sheet.
+    pub instructors: HashSet<String>,
     /// Credit code → the org's name, region and dates, for the census sheet's checks.
     pub org_places: HashMap<String, OrgPlace>,
     /// Census campaigns by name: (reference date, the regions they cover).
@@ -58,7 +62,7 @@ impl Known {
     pub async fn load(db: &Db) -> DbResult<Known> {
         let mut orgs = HashMap::new();
         let mut org_places = HashMap::new();
-        let (units, party) = db
+        let keys = db
             .registry_keys(|o| {
                 orgs.insert(o.credit_code.clone(), (o.registered_on, o.counts_on));
                 org_places.insert(
@@ -82,14 +86,33 @@ impl Known {
             org_places,
             campaigns,
             regions: db.regions().await?,
-            units: units.into_iter().collect(),
+            units: keys.units.into_iter().collect(),
             orgs,
-            party_org_parents: party
+            party_org_parents: keys
+                .party_orgs
                 .iter()
-                .filter_map(|(name, parent)| parent.clone().map(|p| (name.clone(), p)))
+                .filter_map(|p| p.parent.clone().map(|parent| (p.name.clone(), parent)))
                 .collect(),
-            party_orgs: party.into_iter().map(|(name, _)| name).collect(),
+            party_org_dates: keys
+                .party_orgs
+                .iter()
+                .map(|p| (p.name.clone(), (p.founded_on, p.dissolved_on)))
+                .collect(),
+            party_orgs: keys.party_orgs.into_iter().map(|p| p.name).collect(),
+            instructors: keys
+                .instructors
+                .iter()
+                .map(|(name, id, unit)| instructor_key(id.as_deref(), name, unit))
+                .collect(),
         })
+    }
+}
+
+/// How an instructor is matched (`import-format.md`): by citizen ID, else by name and home unit.
+pub fn instructor_key(citizen_id: Option<&str>, name: &str, home_unit: &str) -> String {
+    match citizen_id {
+        Some(id) => format!("id:{id}"),
+        None => format!("name:{name}\u{1f}{home_unit}"),
     }
 }
 
@@ -156,16 +179,22 @@ pub enum Pass {
     Orgs,
     /// The names of the 党组织 sheet, read first: a 上级党组织 may be named further down.
     PartyNames,
+    /// The 覆盖关系 sheet, before the 党组织 rows that take its links.
+    Links,
     PartyOrgs,
+    /// The 派驻记录 sheet, before the 党建指导员 rows that take its stations.
+    Stations,
     Instructors,
     Positions,
 }
 
 impl Pass {
-    pub const STREAMED: [Pass; 5] = [
+    pub const STREAMED: [Pass; 7] = [
         Pass::Orgs,
         Pass::PartyNames,
+        Pass::Links,
         Pass::PartyOrgs,
+        Pass::Stations,
         Pass::Instructors,
         Pass::Positions,
     ];
@@ -175,6 +204,8 @@ impl Pass {
         match self {
             Pass::Orgs => &columns::ORGS,
             Pass::PartyNames | Pass::PartyOrgs => &columns::PARTY_ORGS,
+            Pass::Links => &columns::LINKS,
+            Pass::Stations => &columns::STATIONS,
             Pass::Instructors => &columns::INSTRUCTORS,
             Pass::Positions => &columns::POSITIONS,
         }
@@ -306,7 +337,9 @@ impl<'k> Validation<'k> {
         match cur.pass {
             Pass::Orgs => self.v.org_row(m, row),
             Pass::PartyNames => self.v.party_name(m, row),
+            Pass::Links => self.v.link_row(m, row),
             Pass::PartyOrgs => self.v.party_row(m, row),
+            Pass::Stations => self.v.station_row(m, row),
             Pass::Instructors => {
                 self.v
                     .instructor_row(m, &mut cur.instructors, cur.root.as_ref(), row);
@@ -317,9 +350,12 @@ impl<'k> Validation<'k> {
 
     /// Ends the current pass.
     pub fn end(&mut self) {
-        // The org names serve the 社会组织 sheet alone.
-        if self.current.as_ref().is_some_and(|c| c.pass == Pass::Orgs) {
-            self.v.names = Sharded::new();
+        match self.current.as_ref().map(|c| c.pass) {
+            // The org names serve the 社会组织 sheet alone.
+            Some(Pass::Orgs) => self.v.names = Sharded::new(),
+            Some(Pass::Links) => self.v.end_links(),
+            Some(Pass::Stations) => self.v.end_stations(),
+            _ => {}
         }
         self.current = None;
     }
@@ -353,6 +389,12 @@ impl<'k> Validation<'k> {
 
     /// The records not taken, and the report of the whole workbook.
     pub fn finish(mut self) -> (Dataset, Report) {
+        // What the 覆盖关系 and 派驻记录 sheets give for records of the registry that the
+        // workbook's own sheets do not have.
+        let links = self.v.leftover_links();
+        self.v.data.party_links = links;
+        let stations = self.v.leftover_stations();
+        self.v.data.instructor_stations = stations;
         if self.data_rows == 0 && self.has_orgs_sheet {
             self.v.report.insert(
                 self.head,
@@ -376,9 +418,11 @@ mod census;
 mod cx;
 mod index;
 mod instructors;
+mod links;
 mod orgs;
 mod party_orgs;
 mod positions;
+mod stations;
 mod units;
 mod validator;
 

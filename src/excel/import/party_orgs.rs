@@ -3,7 +3,7 @@
 use super::cx::Cx;
 use super::index::*;
 use super::validator::{Mapped, Validator};
-use crate::domain::dataset::{CoverageRecord, PartyOrgRecord};
+use crate::domain::dataset::{CoverageRecord, PartyOrgRecord, listed_orgs};
 use crate::domain::model::{Formation, PartyOrgKind};
 use crate::excel::cells;
 use crate::excel::problems::Severity;
@@ -17,10 +17,21 @@ impl Validator<'_> {
             .get("党组织名称")
             .and_then(|&i| row.cells.get(i))
             .and_then(cells::text);
+        // Its dates as far as they parse (the 覆盖关系 sheet, read before the rows, checks its
+        // links against them; a date that does not parse is the row's own error).
+        let date = |header: &str| {
+            m.index
+                .get(header)
+                .and_then(|&i| row.cells.get(i))
+                .and_then(|c| cells::date(c).ok().flatten())
+        };
         if let Some(n) = name {
-            self.party
-                .entry(name_key(&n))
-                .or_insert((row.number, false));
+            self.party.entry(name_key(&n)).or_insert(PartySeen {
+                row: row.number,
+                valid: false,
+                founded: day(date("成立日期")),
+                dissolved: day(date("撤销日期")),
+            });
         }
     }
 
@@ -29,8 +40,8 @@ impl Validator<'_> {
         let mut cx = Cx::new(m, row, &mut self.report);
         let name = cx.required_text("党组织名称");
         if let Some(n) = &name
-            && let Some((first, _)) = self.party.get(&name_key(n))
-            && *first != row.number
+            && let Some(first) = self.party.get(&name_key(n)).map(|p| p.row)
+            && first != row.number
         {
             cx.error::<()>("党组织名称", format!("党组织名称与第{first}行重复"));
         }
@@ -85,10 +96,37 @@ impl Validator<'_> {
                 ),
             );
         }
-        // A dissolved party org's coverage ended with it: an org registered only after that was
-        // never covered by it. Asked about and left out rather than refused, so that a registry
-        // holding such a link (kept before this rule) still re-imports its own export.
-        if let (Some(f), Some(d)) = (founded, dissolved) {
+        // Its links from the 覆盖关系 sheet, when it has rows there: those are its links, with
+        // their own dates, and this cell must list the orgs they cover now (`listed_orgs`).
+        let exact = name
+            .as_ref()
+            .and_then(|n| self.links.remove(&name_key(n)))
+            .map(|g| g.covers());
+        if let Some(links) = &exact {
+            let expected = listed_orgs(links, dissolved, self.today);
+            let mut want: Vec<&str> = expected.iter().map(|c| c.as_str()).collect();
+            let mut have: Vec<&str> = covers.iter().map(|(c, _)| c.as_str()).collect();
+            want.sort_unstable();
+            have.sort_unstable();
+            if !cx.failed && want != have {
+                let when = match dissolved.and_then(|d| d.pred_opt()) {
+                    Some(d) => format!("撤销前一日（{d}）"),
+                    None => format!("今天（{}）", self.today),
+                };
+                cx.error::<()>(
+                    "覆盖社会组织",
+                    format!(
+                        "与“覆盖关系”表不一致：按覆盖关系表，{when}覆盖的社会组织为 {}；此处列出的是 {}",
+                        codes_text(&want),
+                        codes_text(&have)
+                    ),
+                );
+            }
+        } else if let (Some(f), Some(d)) = (founded, dissolved) {
+            // A dissolved party org's coverage ended with it: an org registered only after that
+            // was never covered by it. Asked about and left out rather than refused, so that a
+            // registry holding such a link (kept before this rule) still re-imports its own
+            // export.
             covers.retain(|(code, registered)| {
                 let after = f.max(*registered) >= d;
                 if after {
@@ -109,18 +147,22 @@ impl Validator<'_> {
         if let (false, Some(name), Some(kind), Some(formation), Some(founded)) =
             (cx.failed, name, kind, formation, founded)
         {
-            // The links of a dissolved party org end with it (an export lists the orgs it
+            // Without rows in 覆盖关系, the links start by default (the later of the two dates)
+            // and those of a dissolved party org end with it (an export lists the orgs it
             // covered when it was dissolved).
-            let covers = covers
-                .into_iter()
-                .map(|(credit_code, registered)| CoverageRecord {
-                    credit_code,
-                    from: founded.max(registered),
-                    to: dissolved,
-                })
-                .collect();
+            let covers_exact = exact.is_some();
+            let covers = exact.unwrap_or_else(|| {
+                covers
+                    .into_iter()
+                    .map(|(credit_code, registered)| CoverageRecord {
+                        credit_code,
+                        from: founded.max(registered),
+                        to: dissolved,
+                    })
+                    .collect()
+            });
             if let Some(entry) = self.party.get_mut(&name_key(&name)) {
-                entry.1 = true;
+                entry.valid = true;
             }
             self.data.party_orgs.push(PartyOrgRecord {
                 name,
@@ -130,9 +172,19 @@ impl Validator<'_> {
                 founded_on: founded,
                 dissolved_on: dissolved,
                 covers,
+                covers_exact,
                 member_count: members,
                 secretary,
             });
         }
+    }
+}
+
+/// Codes for a message: the first ten, joined, with the count of the rest; "（无）" for none.
+pub(super) fn codes_text(codes: &[&str]) -> String {
+    match codes.len() {
+        0 => "（无）".into(),
+        n if n <= 10 => codes.join("、"),
+        n => format!("{} 等 {n} 个", codes[..10].join("、")),
     }
 }

@@ -22,10 +22,7 @@ impl Validator<'_> {
             let code = CreditCode::parse(&t)
                 .ok()
                 .filter(|c| org_date(&self.orgs, known, c).is_some());
-            let in_workbook = self
-                .party
-                .get(&name_key(&t))
-                .is_some_and(|(_, valid)| *valid);
+            let in_workbook = self.party.get(&name_key(&t)).is_some_and(|p| p.valid);
             if let Some(code) = code {
                 Some(PositionTarget::Org(code))
             } else if in_workbook || known.party_orgs.contains(&t) {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn regions() -> Vec<Region> {
@@ -49,6 +48,7 @@ fn an_unknown_parent_is_an_error_unless_the_system_stored_it_so() {
         party_org_parents: HashMap::from([("甲协会党支部".to_string(), "旧上级".to_string())]),
         org_places: HashMap::new(),
         campaigns: HashMap::new(),
+        ..Known::default()
     };
     let workbook = |name: &str, parent: &str| {
         party_workbook(
@@ -173,6 +173,7 @@ fn a_second_org_of_the_same_name_is_asked_about() {
         party_org_parents: HashMap::new(),
         org_places: HashMap::from([(existing.as_str().to_string(), place)]),
         campaigns: HashMap::new(),
+        ..Known::default()
     };
     let text = |s: &str| Cell::Text(s.to_string());
     let row = |number: u32, code: &CreditCode| Row {

@@ -75,7 +75,18 @@ pub(super) struct Validator<'k> {
     pub(super) places: HashMap<String, OrgPlace>,
     /// Party-org names of the 党组织 sheet (by [`name_key`]): the row each is first met in, and
     /// whether a valid record carries it.
-    pub(super) party: Sharded<u64, (u32, bool)>,
+    pub(super) party: Sharded<u64, PartySeen>,
+    /// The 覆盖关系 sheet's links by party-org name (by [`name_key`]), until the party org's
+    /// 党组织 row takes them (what is left at the end is of party orgs of the registry).
+    pub(super) links: Sharded<u64, super::links::LinkGroup>,
+    /// The 派驻记录 sheet's stations by instructor (by [`name_key`] of the match key), until the
+    /// instructor's 党建指导员 row takes them.
+    pub(super) stations: Sharded<u64, super::stations::StationGroup>,
+    /// The orgs of the stations an instructor's rows took (by the same key), for the checks of
+    /// that instructor's further rows.
+    pub(super) claimed: HashMap<u64, Vec<CodeKey>>,
+    /// The stations taken from the 派驻记录 sheet, until the row's record is made.
+    pub(super) taken: HashMap<u64, Vec<crate::domain::dataset::StationRecord>>,
 }
 
 /// A sheet with its columns located.
@@ -101,6 +112,10 @@ impl<'k> Validator<'k> {
             census_codes: HashSet::new(),
             places: HashMap::new(),
             party: Sharded::new(),
+            links: Sharded::new(),
+            stations: Sharded::new(),
+            claimed: HashMap::new(),
+            taken: HashMap::new(),
         }
     }
 }
