@@ -227,7 +227,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let data = db
                 .read_dataset(&Scope::City, ReadOptions::default())
                 .await?;
-            write_sheets(&file, &export::dataset_sheets(&data))?;
+            write_sheets(&file, &export::dataset_sheets(&data, today()))?;
             println!(
                 "已导出 {} 个社会组织、{} 个党组织到 {}",
                 data.orgs.len(),
@@ -249,7 +249,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let data = crate::demo::generate(seed, orgs, today());
             if let Some(path) = &xlsx {
-                write_sheets(path, &export::dataset_sheets(&data))?;
+                write_sheets(path, &export::dataset_sheets(&data, today()))?;
                 println!("已写出演示工作簿 {}", path.display());
             }
             if !no_db {

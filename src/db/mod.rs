@@ -34,7 +34,7 @@ pub use registry::{OrgKey, PartyKey, ReadOptions, RegistryKeys};
 pub use rules::RuleTable;
 pub use scope::Scope;
 pub use users::{AuditEntry, ChangeEntry, ScopeTarget, User, is_unique_violation};
-pub use write::{DatasetWrite, WriteSummary};
+pub use write::{CHANGES_KEPT, Change, ChangeKind, DatasetWrite, WriteSummary};
 
 use std::str::FromStr;
 use std::time::Duration;

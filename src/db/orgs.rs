@@ -577,7 +577,7 @@ impl Db {
         .bind(id)
         .fetch_all(self.pool())
         .await?;
-        for (at, actor, _action, before, after) in changes {
+        for (at, actor, action, before, after) in changes {
             let detail = format!(
                 "{actor}：{}",
                 change_text(
@@ -585,7 +585,14 @@ impl Db {
                     after.as_deref().unwrap_or_default()
                 )
             );
-            out.push(entry(at.chars().take(10).collect(), "信息变更", detail));
+            // A coverage link's or a station's dates corrected (by an import or a form) read as
+            // such; other changes are of the org's own fields.
+            let event = if action == "period" {
+                "更正覆盖或派驻期间"
+            } else {
+                "信息变更"
+            };
+            out.push(entry(at.chars().take(10).collect(), event, detail));
         }
         out.sort_by(|a, b| a.date.cmp(&b.date));
         Ok(out)

@@ -101,6 +101,22 @@ pub(super) async fn org_ids_for(
         .collect()
 }
 
+/// `id → credit code` of the given orgs.
+pub(super) async fn org_codes_for(
+    conn: &mut AnyConnection,
+    ids: &[Value],
+) -> DbResult<HashMap<i64, String>> {
+    let rows = rows_in(
+        conn,
+        "SELECT id, credit_code FROM social_orgs WHERE id",
+        ids,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
 /// `name → id` of the given party orgs that exist.
 pub(super) async fn party_org_ids_for(
     conn: &mut AnyConnection,

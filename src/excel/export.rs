@@ -11,7 +11,7 @@ use super::columns::{self, HELP_SHEET, SheetSpec};
 use super::problems::Report;
 use super::source::{Cell, Workbook};
 use super::writer::{OutCell, OutSheet};
-use crate::domain::dataset::{Dataset, PositionTarget};
+use crate::domain::dataset::{Dataset, PositionTarget, listed_orgs};
 
 fn text(s: &str) -> OutCell {
     OutCell::Text(s.to_string())
@@ -77,29 +77,12 @@ pub fn choices(spec: &SheetSpec) -> Vec<(usize, Vec<String>)> {
         .collect()
 }
 
-/// The orgs a party org's row lists: those it covers now, or — for a dissolved one — those it
-/// covered when it was dissolved, so that every exported row re-imports (the column is required).
-/// The workbook has one list per party org, so a link's own dates beyond these are not exported.
-fn listed_codes(p: &crate::domain::dataset::PartyOrgRecord) -> Vec<&str> {
-    let mut codes: Vec<&str> = Vec::new();
-    for c in &p.covers {
-        if (c.to.is_none() || c.to == p.dissolved_on) && !codes.contains(&c.credit_code.as_str()) {
-            codes.push(c.credit_code.as_str());
-        }
-    }
-    if codes.is_empty() {
-        for c in &p.covers {
-            if !codes.contains(&c.credit_code.as_str()) {
-                codes.push(c.credit_code.as_str());
-            }
-        }
-    }
-    codes
-}
-
-/// The sheets of a dataset, in template column order. Coverage lists are [`listed_codes`]; an
-/// instructor's stations are grouped into one row per (派驻日期, 撤回日期).
-pub fn dataset_sheets(data: &Dataset) -> Vec<OutSheet> {
+/// The sheets of a dataset, in template column order, written on `today`: a party org's row
+/// lists the orgs it covers now ([`listed_orgs`]) and the 覆盖关系 sheet every link with its
+/// dates; an instructor's stations are grouped into one row per (派驻日期, 撤回日期) and the
+/// 派驻记录 sheet has each. The workbook imports back into the same registry changing nothing
+/// (`import-format.md`, "round trip, exactly").
+pub fn dataset_sheets(data: &Dataset, today: NaiveDate) -> Vec<OutSheet> {
     let units = data
         .units
         .iter()
@@ -141,7 +124,10 @@ pub fn dataset_sheets(data: &Dataset) -> Vec<OutSheet> {
         .party_orgs
         .iter()
         .map(|p| {
-            let codes = listed_codes(p);
+            let codes: Vec<&str> = listed_orgs(&p.covers, p.dissolved_on, today)
+                .into_iter()
+                .map(|c| c.as_str())
+                .collect();
             vec![
                 text(&p.name),
                 text(p.kind.label()),
@@ -177,6 +163,36 @@ pub fn dataset_sheets(data: &Dataset) -> Vec<OutSheet> {
             ]);
         }
     }
+    let links = data
+        .party_orgs
+        .iter()
+        .flat_map(|p| {
+            p.covers.iter().map(|c| {
+                vec![
+                    text(&p.name),
+                    text(c.credit_code.as_str()),
+                    OutCell::Date(c.from),
+                    opt_date(c.to),
+                ]
+            })
+        })
+        .collect();
+    let stations = data
+        .instructors
+        .iter()
+        .flat_map(|i| {
+            i.stations.iter().map(|s| {
+                vec![
+                    text(&i.name),
+                    opt_text(i.citizen_id.as_ref().map(|c| c.as_str())),
+                    text(&i.home_unit),
+                    text(s.credit_code.as_str()),
+                    OutCell::Date(s.from),
+                    opt_date(s.to),
+                ]
+            })
+        })
+        .collect();
     let positions = data
         .positions
         .iter()
@@ -200,7 +216,9 @@ pub fn dataset_sheets(data: &Dataset) -> Vec<OutSheet> {
         sheet(&columns::UNITS, units),
         sheet(&columns::ORGS, orgs),
         sheet(&columns::PARTY_ORGS, party_orgs),
+        sheet(&columns::LINKS, links),
         sheet(&columns::INSTRUCTORS, instructors),
+        sheet(&columns::STATIONS, stations),
         sheet(&columns::POSITIONS, positions),
     ]
 }

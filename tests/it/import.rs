@@ -138,7 +138,7 @@ async fn export_then_import_into_an_empty_database_gives_the_same_data() {
         )
         .await
         .expect("read");
-    let bytes = writer::write_xlsx(&export::dataset_sheets(&before)).expect("xlsx");
+    let bytes = writer::write_xlsx(&export::dataset_sheets(&before, today())).expect("xlsx");
     let wb = source::read_bytes("export.xlsx", &bytes).expect("read back");
     let other = TestDb::new().await;
     let outcome = import::import(&other.db, &Scope::City, &wb, "test", today())
@@ -332,7 +332,7 @@ async fn the_demo_city_exports_and_reimports_with_the_same_figures() {
         t.db.read_dataset(&Scope::City, ReadOptions::default())
             .await
             .expect("read");
-    let bytes = writer::write_xlsx(&export::dataset_sheets(&exported)).expect("xlsx");
+    let bytes = writer::write_xlsx(&export::dataset_sheets(&exported, today())).expect("xlsx");
     let wb = source::read_bytes("demo.xlsx", &bytes).expect("read back");
     let other = TestDb::new().await;
     let outcome = import::import(&other.db, &Scope::City, &wb, "test", today())

@@ -9,6 +9,7 @@ mod fixture;
 mod import;
 mod ledger;
 mod migrations;
+mod round_trip;
 mod scope_matrix;
 mod scoped_writes;
 mod spans;

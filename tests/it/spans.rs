@@ -191,19 +191,21 @@ async fn writes_keep_the_spans_equal_to_a_rebuild() {
         .find(|p| p.dissolved_on.is_none() && p.covers.len() > 1)
         .expect("a party org with several orgs");
     dissolved.dissolved_on = NaiveDate::from_ymd_opt(2024, 3, 1);
+    // (As a 党组织 row without 覆盖关系 rows gives them: its current list, default dates.)
+    dissolved.covers_exact = false;
     let dissolved_orgs: Vec<String> = dissolved
         .covers
         .iter()
         .map(|c| c.credit_code.as_str().to_string())
         .collect();
     // - an org dropped from another party org's list (its open link is closed today),
-    data.party_orgs
+    let listed = data
+        .party_orgs
         .iter_mut()
         .find(|p| p.dissolved_on.is_none() && !p.covers.is_empty())
-        .expect("another party org")
-        .covers
-        .pop()
-        .expect("an org");
+        .expect("another party org");
+    listed.covers_exact = false;
+    listed.covers.pop().expect("an org");
     // - an org terminated in 2025 and one moved to another region with more members,
     let terminated = data.orgs[3].credit_code.clone();
     data.orgs[3].terminated_on = NaiveDate::from_ymd_opt(2025, 5, 20);

@@ -35,6 +35,12 @@ impl Writer<'_> {
             };
             if crate::db::census::write_return(self.conn, &w, self.actor, &self.at).await? {
                 self.summary.census_returns += 1;
+                self.summary.note(
+                    "摸排表",
+                    r.credit_code.as_str(),
+                    super::ChangeKind::Changed,
+                    format!("{}：{}", r.campaign, r.ret.describe()),
+                );
                 self.touched.orgs.insert(org_id);
             }
         }

@@ -1,14 +1,26 @@
-//! Instructors and their stations.
+//! Instructors and their stations. An instructor is matched by citizen ID, else by name and
+//! home unit. Stations given whole (`stations_exact`: the 派驻记录 sheet, a read of the
+//! registry, the demo; and the stations of instructors of the registry that only the 派驻记录
+//! sheet names) make the stored ones exactly those, by the plan of [`crate::domain::periods`];
+//! otherwise a station is added, or its end set, by (instructor, org, 派驻日期). Every change is
+//! logged on the org's timeline and listed for the import's preview.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::super::values::{Value, insert_rows};
 use super::super::{DbError, DbResult, read};
+use super::changes::ChangeKind;
 use super::*;
-use crate::domain::dataset::Dataset;
+use crate::domain::dataset::{Dataset, StationRecord};
+use crate::domain::periods::{Period, Step, plan};
+
+const RECORD: &str = "派驻";
 
 impl Writer<'_> {
     pub(super) async fn instructors(&mut self, data: &Dataset) -> DbResult<()> {
+        if data.instructors.is_empty() && data.instructor_stations.is_empty() {
+            return Ok(());
+        }
         let unit_ids = read::unit_ids(self.conn).await?;
         let home = |name: &str| {
             unit_ids
@@ -17,13 +29,15 @@ impl Writer<'_> {
                 .ok_or_else(|| DbError::Inconsistent(format!("派出单位 {name} 不存在")))
         };
         // Instructors first (so that stations can refer to them), then stations.
-        if data.instructors.is_empty() {
-            return Ok(());
-        }
         let lookup = read::person_lookup(
             data.instructors
                 .iter()
-                .map(|i| (i.citizen_id.as_ref().map(|c| c.as_str()), i.name.as_str())),
+                .map(|i| (i.citizen_id.as_ref().map(|c| c.as_str()), i.name.as_str()))
+                .chain(
+                    data.instructor_stations
+                        .iter()
+                        .map(|i| (i.citizen_id.as_ref().map(|c| c.as_str()), i.name.as_str())),
+                ),
         );
         let mut known = read::instructor_keys_for(self.conn, &lookup).await?;
         let mut new_keys = HashSet::new();
@@ -51,15 +65,30 @@ impl Writer<'_> {
                         .execute(&mut *self.conn)
                         .await?;
                         self.summary.instructors_updated += 1;
+                        // (The phone is personal data: the list says that it changed, not to what.)
+                        self.summary.note(
+                            "党建指导员",
+                            &i.name,
+                            ChangeKind::Changed,
+                            changed_fields(row, i),
+                        );
                     }
                 }
-                None if new_keys.insert(key) => new.push(vec![
-                    Value::text(&i.name),
-                    Value::opt_text(i.citizen_id.as_ref().map(|c| c.as_str())),
-                    Value::opt_text(i.phone.as_ref().map(|p| p.as_str())),
-                    Value::int(home(&i.home_unit)?),
-                    Value::text(i.role.code()),
-                ]),
+                None if new_keys.insert(key) => {
+                    self.summary.note(
+                        "党建指导员",
+                        &i.name,
+                        ChangeKind::Added,
+                        i.home_unit.clone(),
+                    );
+                    new.push(vec![
+                        Value::text(&i.name),
+                        Value::opt_text(i.citizen_id.as_ref().map(|c| c.as_str())),
+                        Value::opt_text(i.phone.as_ref().map(|p| p.as_str())),
+                        Value::int(home(&i.home_unit)?),
+                        Value::text(i.role.code()),
+                    ]);
+                }
                 None => {}
             }
         }
@@ -75,73 +104,183 @@ impl Writer<'_> {
         if !new.is_empty() {
             known = read::instructor_keys_for(self.conn, &lookup).await?;
         }
+        // Each record's instructor id (only of this part's records: the lookup by name also
+        // found the namesakes of other home units).
+        let id_of = |citizen_id: Option<&str>, name: &str, unit: &str| -> DbResult<(i64, String)> {
+            let key = read::instructor_key(citizen_id, name, home(unit)?);
+            known
+                .get(&key)
+                .map(|r| (r.id, r.name.clone()))
+                .ok_or_else(|| DbError::Inconsistent(format!("指导员 {name} 未写入")))
+        };
+        // (instructor, its name, the stations, whole?)
+        let mut records: Vec<(i64, String, &[StationRecord], bool)> = Vec::new();
+        for i in &data.instructors {
+            let (id, name) = id_of(
+                i.citizen_id.as_ref().map(|c| c.as_str()),
+                &i.name,
+                &i.home_unit,
+            )?;
+            records.push((id, name, &i.stations, i.stations_exact));
+        }
+        for i in &data.instructor_stations {
+            let (id, name) = id_of(
+                i.citizen_id.as_ref().map(|c| c.as_str()),
+                &i.name,
+                &i.home_unit,
+            )?;
+            records.push((id, name, &i.stations, true));
+        }
+        self.stations(&records).await?;
+        for (id, ..) in &records {
+            self.written.instructors.insert(*id);
+        }
+        Ok(())
+    }
+
+    /// The stations of the records of a part.
+    async fn stations(
+        &mut self,
+        records: &[(i64, String, &[StationRecord], bool)],
+    ) -> DbResult<()> {
         let codes = read::text_keys(
-            data.instructors
+            records
                 .iter()
-                .flat_map(|i| i.stations.iter().map(|s| s.credit_code.as_str())),
+                .flat_map(|(_, _, stations, _)| stations.iter().map(|s| s.credit_code.as_str())),
         );
         let org_ids = read::org_ids_for(self.conn, &codes).await?;
-        let ids = read::int_keys(known.values().map(|r| r.id));
-        // (Only the instructors of this part's records: the lookup by name also found the
-        // namesakes of other home units.)
-        for i in &data.instructors {
-            let key = read::instructor_key(
-                i.citizen_id.as_ref().map(|c| c.as_str()),
-                &i.name,
-                home(&i.home_unit)?,
-            );
-            if let Some(row) = known.get(&key) {
-                self.written.instructors.insert(row.id);
+        let ids = read::int_keys(records.iter().map(|(id, ..)| *id));
+        let stored = read::station_keys_for(self.conn, &ids).await?;
+        let mut codes_of: HashMap<i64, String> =
+            org_ids.iter().map(|(c, i)| (*i, c.clone())).collect();
+        let unknown = read::int_keys(
+            stored
+                .keys()
+                .map(|(_, oid, _)| *oid)
+                .filter(|id| !codes_of.contains_key(id)),
+        );
+        codes_of.extend(read::org_codes_for(self.conn, &unknown).await?);
+        let org_id = |code: &str| {
+            org_ids
+                .get(code)
+                .copied()
+                .ok_or_else(|| DbError::Inconsistent(format!("社会组织 {code} 不存在")))
+        };
+        let mut new = Vec::new();
+        // Whole station lists: one plan per instructor and org, over the union of its records
+        // in this part (an instructor written whole by an earlier part only gains stations).
+        let mut whole: BTreeMap<i64, (String, Vec<(i64, Period)>)> = BTreeMap::new();
+        for (iid, name, stations, _) in records.iter().filter(|r| r.3) {
+            let entry = whole
+                .entry(*iid)
+                .or_insert_with(|| (name.clone(), Vec::new()));
+            for s in stations.iter() {
+                entry.1.push((
+                    org_id(s.credit_code.as_str())?,
+                    Period {
+                        from: s.from,
+                        to: s.to,
+                    },
+                ));
             }
         }
-        let stations = read::station_keys_for(self.conn, &ids).await?;
-        let mut new = Vec::new();
+        for (iid, (name, given)) in whole {
+            let additive = self.written.exact_instructors.contains(&iid);
+            self.written.exact_instructors.insert(iid);
+            // The orgs the stations name, and the instructor's other orgs that the workbook has
+            // (as for links).
+            let mut orgs: Vec<i64> = given.iter().map(|(o, _)| *o).collect();
+            orgs.extend(
+                stored
+                    .keys()
+                    .filter(|(i, o, _)| *i == iid && self.written.orgs.contains(o))
+                    .map(|(_, o, _)| *o),
+            );
+            orgs.sort_unstable();
+            orgs.dedup();
+            for oid in orgs {
+                let old: Vec<(i64, Period)> = stored
+                    .iter()
+                    .filter(|((i, o, _), _)| *i == iid && *o == oid)
+                    .map(|((_, _, from), (sid, to))| {
+                        (
+                            *sid,
+                            Period {
+                                from: *from,
+                                to: *to,
+                            },
+                        )
+                    })
+                    .collect();
+                let wanted: Vec<Period> = given
+                    .iter()
+                    .filter(|(o, _)| *o == oid)
+                    .map(|(_, p)| *p)
+                    .collect();
+                for step in plan(&old, &wanted) {
+                    let code = codes_of.get(&oid).cloned().unwrap_or_default();
+                    match step {
+                        Step::Remove { .. } if additive => {}
+                        Step::Redate { .. } if additive => {}
+                        Step::Redate { id, old, new: p } => {
+                            self.set_station(id, p).await?;
+                            self.station_change(&name, &code, Some(old), Some(p))
+                                .await?;
+                        }
+                        Step::Add(p) => {
+                            new.push(station_values(iid, oid, p));
+                            self.station_change(&name, &code, None, Some(p)).await?;
+                        }
+                        Step::Remove { id, old } => {
+                            sqlx::query("DELETE FROM stations WHERE id = $1")
+                                .bind(id)
+                                .execute(&mut *self.conn)
+                                .await?;
+                            self.station_change(&name, &code, Some(old), None).await?;
+                        }
+                    }
+                    self.touched.orgs.insert(oid);
+                }
+            }
+        }
+        // Stations by their 派驻日期: added, or their end set.
         let mut seen = HashSet::new();
         let mut part_keys = Vec::new();
-        for i in &data.instructors {
-            let key = read::instructor_key(
-                i.citizen_id.as_ref().map(|c| c.as_str()),
-                &i.name,
-                home(&i.home_unit)?,
-            );
-            let iid = known
-                .get(&key)
-                .map(|r| r.id)
-                .ok_or_else(|| DbError::Inconsistent(format!("指导员 {} 未写入", i.name)))?;
-            for s in &i.stations {
-                let oid = *org_ids.get(s.credit_code.as_str()).ok_or_else(|| {
-                    DbError::Inconsistent(format!("社会组织 {} 不存在", s.credit_code))
-                })?;
+        for (iid, name, stations, _) in records.iter().filter(|r| !r.3) {
+            let iid = *iid;
+            for s in stations.iter() {
+                let oid = org_id(s.credit_code.as_str())?;
                 let key = (iid, oid, s.from);
                 part_keys.push(key_hash(&key));
-                match stations.get(&key) {
+                let code = s.credit_code.as_str();
+                let target = Period {
+                    from: s.from,
+                    to: s.to,
+                };
+                match stored.get(&key) {
                     Some((_, to)) if *to == s.to => {}
                     // Written by an earlier part: its first row stands, as within a part.
                     Some(_) if self.written.stations.contains(&key_hash(&key)) => {}
-                    Some((sid, _)) => {
+                    Some((sid, to)) => {
                         self.touched.orgs.insert(oid);
-                        sqlx::query("UPDATE stations SET valid_to = $1 WHERE id = $2")
-                            .bind(s.to.map(|d| d.to_string()))
-                            .bind(*sid)
-                            .execute(&mut *self.conn)
+                        self.set_station(*sid, target).await?;
+                        let was = Period {
+                            from: s.from,
+                            to: *to,
+                        };
+                        self.station_change(name, code, Some(was), Some(target))
                             .await?;
-                        self.summary.stations_updated += 1;
                     }
-                    None if seen.insert((iid, oid, s.from)) => {
+                    None if seen.insert(key) => {
                         self.touched.orgs.insert(oid);
-                        new.push(vec![
-                            Value::int(iid),
-                            Value::int(oid),
-                            Value::date(s.from),
-                            Value::opt_date(s.to),
-                        ]);
+                        new.push(station_values(iid, oid, target));
+                        self.station_change(name, code, None, Some(target)).await?;
                     }
                     None => {}
                 }
             }
         }
         self.written.stations.extend(part_keys);
-        self.summary.stations_added += new.len();
         insert_rows(
             self.conn,
             self.backend,
@@ -151,4 +290,59 @@ impl Writer<'_> {
         )
         .await
     }
+
+    async fn set_station(&mut self, id: i64, p: Period) -> DbResult<()> {
+        sqlx::query("UPDATE stations SET valid_from = $1, valid_to = $2 WHERE id = $3")
+            .bind(p.from.to_string())
+            .bind(p.to.map(|d| d.to_string()))
+            .bind(id)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    /// One station's change: counted, listed, and on the org's timeline.
+    async fn station_change(
+        &mut self,
+        instructor: &str,
+        code: &str,
+        old: Option<Period>,
+        new: Option<Period>,
+    ) -> DbResult<()> {
+        let what = format!("派驻（{instructor}）");
+        match self.log_period(RECORD, code, &what, old, new).await? {
+            ChangeKind::Added => self.summary.stations_added += 1,
+            ChangeKind::Removed => self.summary.stations_removed += 1,
+            ChangeKind::Ended => self.summary.stations_closed += 1,
+            _ => self.summary.stations_updated += 1,
+        }
+        Ok(())
+    }
+}
+
+fn station_values(iid: i64, oid: i64, p: Period) -> Vec<Value> {
+    vec![
+        Value::int(iid),
+        Value::int(oid),
+        Value::date(p.from),
+        Value::opt_date(p.to),
+    ]
+}
+
+/// Which of an instructor's own fields a record changes, in words.
+fn changed_fields(
+    row: &read::InstructorRow,
+    i: &crate::domain::dataset::InstructorRecord,
+) -> String {
+    let mut out = Vec::new();
+    if row.name != i.name {
+        out.push(format!("姓名 {} → {}", row.name, i.name));
+    }
+    if row.phone.as_deref() != i.phone.as_ref().map(|p| p.as_str()) {
+        out.push("手机号已更改".to_string());
+    }
+    if row.role != i.role.code() {
+        out.push(format!("角色 → {}", i.role.label()));
+    }
+    out.join("；")
 }

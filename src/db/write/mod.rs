@@ -15,11 +15,15 @@ use super::{Db, DbError, DbResult, Scope, read, spans};
 use crate::domain::dataset::Dataset;
 
 mod census;
+mod changes;
 mod instructors;
+mod links;
 mod orgs;
 mod party_orgs;
 mod positions;
 mod units;
+
+pub use changes::{CHANGES_KEPT, Change, ChangeKind};
 
 /// What a write changed, for the import report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -31,16 +35,25 @@ pub struct WriteSummary {
     pub party_orgs_added: usize,
     pub party_orgs_updated: usize,
     pub links_added: usize,
+    /// Links re-dated (a start or an end corrected).
     pub links_updated: usize,
+    /// Links that lasted and now end.
     pub links_closed: usize,
+    /// Links deleted (a workbook's 覆盖关系 no longer has them).
+    pub links_removed: usize,
     pub instructors_added: usize,
     pub instructors_updated: usize,
     pub stations_added: usize,
     pub stations_updated: usize,
+    pub stations_closed: usize,
+    pub stations_removed: usize,
     pub positions_added: usize,
     pub positions_updated: usize,
     /// Census returns added or changed (sheet 摸排).
     pub census_returns: usize,
+    /// The changes one by one (the first [`CHANGES_KEPT`]), and how many more there are.
+    pub changes: Vec<Change>,
+    pub more_changes: usize,
 }
 
 impl WriteSummary {
@@ -52,7 +65,7 @@ impl WriteSummary {
     /// What the write did, in words (the audit log's detail of an import).
     pub fn describe(&self) -> String {
         format!(
-            "社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 更新 {} 结束 {}；指导员 新增 {} 更新 {}；派驻 新增 {} 更新 {}；任职 新增 {} 更新 {}；单位 新增 {} 更新 {}；摸排表 {}",
+            "社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 改期 {} 结束 {} 删除 {}；指导员 新增 {} 更新 {}；派驻 新增 {} 改期 {} 结束 {} 删除 {}；任职 新增 {} 更新 {}；单位 新增 {} 更新 {}；摸排表 {}",
             self.orgs_added,
             self.orgs_updated,
             self.party_orgs_added,
@@ -60,10 +73,13 @@ impl WriteSummary {
             self.links_added,
             self.links_updated,
             self.links_closed,
+            self.links_removed,
             self.instructors_added,
             self.instructors_updated,
             self.stations_added,
             self.stations_updated,
+            self.stations_closed,
+            self.stations_removed,
             self.positions_added,
             self.positions_updated,
             self.units_added,
@@ -124,6 +140,10 @@ pub(super) struct Written {
     pub(super) instructors: HashSet<i64>,
     pub(super) stations: HashSet<u64>,
     pub(super) positions: HashSet<u64>,
+    /// The orgs of the dataset's 社会组织 records (of every part so far).
+    pub(super) orgs: HashSet<i64>,
+    /// Instructors whose stations an earlier part wrote whole.
+    pub(super) exact_instructors: HashSet<i64>,
 }
 
 pub(super) fn key_hash(key: &impl std::hash::Hash) -> u64 {
@@ -225,6 +245,13 @@ impl DatasetWrite {
     /// What the parts written so far changed.
     pub fn summary(&self) -> &WriteSummary {
         &self.summary
+    }
+
+    /// Ends the write without keeping anything (a preview, or a dry run): what it would have
+    /// changed.
+    pub async fn rollback(self) -> DbResult<WriteSummary> {
+        self.tx.rollback().await?;
+        Ok(self.summary)
     }
 
     /// Refreshes the coverage spans of the orgs touched and commits; returns what changed. A

@@ -94,6 +94,12 @@ impl Writer<'_> {
                         .execute(&mut *self.conn)
                         .await?;
                     let (before, after) = read::org_diff(old, o);
+                    self.summary.note(
+                        "社会组织",
+                        o.credit_code.as_str(),
+                        super::ChangeKind::Changed,
+                        crate::db::change_text(&before, &after),
+                    );
                     self.log(
                         "social_org",
                         o.credit_code.as_str(),
@@ -111,6 +117,12 @@ impl Writer<'_> {
                     self.touched
                         .org_codes
                         .push(o.credit_code.as_str().to_string());
+                    self.summary.note(
+                        "社会组织",
+                        o.credit_code.as_str(),
+                        super::ChangeKind::Added,
+                        o.name.clone(),
+                    );
                     values.insert(0, Value::text(o.credit_code.as_str()));
                     values.push(Value::text(&self.at));
                     new.push(values);
@@ -121,6 +133,12 @@ impl Writer<'_> {
             }
         }
         self.insert_orgs(&mut new).await?;
+        // The orgs the workbook speaks for: whole links and stations are made exact for these
+        // (and for the orgs they name), and left alone for the registry's others.
+        if !data.orgs.is_empty() {
+            let ids = read::org_ids_for(self.conn, &keys).await?;
+            self.written.orgs.extend(ids.into_values());
+        }
         // And what was written stays inside it (a county cannot move an org to another county,
         // a department cannot hand its org to another unit).
         match self.first_outside_scope(&keys).await? {

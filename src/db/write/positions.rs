@@ -82,7 +82,17 @@ impl Writer<'_> {
                 Some((_, to)) if *to == p.to => {}
                 // Written by an earlier part: its first row stands, as within a part.
                 Some(_) if self.written.positions.contains(&key_hash(&k)) => {}
-                Some((id, _)) => {
+                Some((id, to)) => {
+                    let period = |to: Option<chrono::NaiveDate>| crate::domain::periods::Period {
+                        from: p.from,
+                        to,
+                    };
+                    self.summary.note(
+                        "任职",
+                        &format!("{} {}", p.name, p.title),
+                        super::changes::period_kind(Some(period(*to)), Some(period(p.to))),
+                        format!("{} → {}", period(*to).text(), period(p.to).text()),
+                    );
                     sqlx::query("UPDATE positions SET valid_to = $1 WHERE id = $2")
                         .bind(p.to.map(|d| d.to_string()))
                         .bind(*id)
@@ -90,14 +100,33 @@ impl Writer<'_> {
                         .await?;
                     self.summary.positions_updated += 1;
                 }
-                None if seen.insert(k) => new.push(vec![
-                    Value::int(person),
-                    Value::opt_int(org_id),
-                    Value::opt_int(party_id),
-                    Value::text(&p.title),
-                    Value::date(p.from),
-                    Value::opt_date(p.to),
-                ]),
+                None if seen.insert(k.clone()) => {
+                    let at = match &p.target {
+                        PositionTarget::Org(code) => code.as_str().to_string(),
+                        PositionTarget::PartyOrg(name) => name.clone(),
+                    };
+                    self.summary.note(
+                        "任职",
+                        &format!("{} {}", p.name, p.title),
+                        super::ChangeKind::Added,
+                        format!(
+                            "{at}，{}",
+                            crate::domain::periods::Period {
+                                from: p.from,
+                                to: p.to
+                            }
+                            .text()
+                        ),
+                    );
+                    new.push(vec![
+                        Value::int(person),
+                        Value::opt_int(org_id),
+                        Value::opt_int(party_id),
+                        Value::text(&p.title),
+                        Value::date(p.from),
+                        Value::opt_date(p.to),
+                    ]);
+                }
                 None => {}
             }
         }

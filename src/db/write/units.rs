@@ -28,16 +28,26 @@ impl Writer<'_> {
                     .bind(u.name.as_str())
                     .execute(&mut *self.conn)
                     .await?;
+                    self.summary.note(
+                        "单位",
+                        &u.name,
+                        super::ChangeKind::Changed,
+                        format!("{} → {}", unit_text(old), unit_text(u)),
+                    );
                     self.log("unit", &u.name, "update", unit_text(old), unit_text(u))
                         .await?;
                     self.summary.units_updated += 1;
                 }
-                None => new.push(vec![
-                    Value::text(&u.name),
-                    Value::text(u.kind.code()),
-                    Value::text(u.region.as_str()),
-                    Value::int(i64::from(u.carries_party_building)),
-                ]),
+                None => {
+                    self.summary
+                        .note("单位", &u.name, super::ChangeKind::Added, unit_text(u));
+                    new.push(vec![
+                        Value::text(&u.name),
+                        Value::text(u.kind.code()),
+                        Value::text(u.region.as_str()),
+                        Value::int(i64::from(u.carries_party_building)),
+                    ]);
+                }
             }
         }
         self.summary.units_added += new.len();

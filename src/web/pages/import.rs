@@ -269,7 +269,7 @@ pub async fn export_registry(
     )
     .await?;
     xlsx_download(
-        &export::dataset_sheets(&data),
+        &export::dataset_sheets(&data, s.clock.today()),
         "registry.xlsx",
         "登记台账.xlsx",
     )
