@@ -10,12 +10,16 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod users;
 
+use crate::app::Actor;
+use crate::app::registry::{ImportOutcome, Mode, import_workbook, stream};
 use crate::db::{Db, DbError, ReadOptions, Scope};
-use crate::excel::{export, import, source, stream, writer};
+use crate::excel::{export, source, writer};
 use crate::stats::{self, By};
 
 /// Who the demo data says recorded it (shown as 填报人, 操作人 and in histories).
 const DEMO_ACTOR: &str = "演示数据";
+/// Who the command line's writes are by, in the audit log and the histories.
+const CLI_ACTOR: &str = "cli";
 
 #[derive(Debug, Parser)]
 #[command(name = "dangjian", version, about = "社会组织党建工作管理平台")]
@@ -592,33 +596,50 @@ async fn import_command(
             report.errors, report.warnings
         )));
     }
-    let Some(s) = outcome.written else {
-        println!(
-            "校验通过（{} 条警告），未保存（--dry-run）",
-            report.warnings
-        );
+    let Some(s) = &outcome.written else {
         return Ok(());
     };
-    let detected = db.detect(&Scope::City, "cli", today()).await?;
-    println!(
-        "导入完成：社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 结束 {}；指导员 新增 {}；派驻 新增 {}；任职 新增 {}；单位 新增 {}；警告 {} 条",
-        s.orgs_added,
-        s.orgs_updated,
-        s.party_orgs_added,
-        s.party_orgs_updated,
-        s.links_added,
-        s.links_closed,
-        s.instructors_added,
-        s.stations_added,
-        s.positions_added,
-        s.units_added,
-        report.warnings
-    );
-    println!(
-        "台账：新生成事项 {}，已满足销号条件 {}",
-        detected.raised, detected.closable
-    );
+    if dry_run {
+        println!(
+            "校验通过（{} 条警告），未保存（--dry-run）。导入将发生的变化：",
+            report.warnings
+        );
+    } else {
+        println!("导入完成（{} 条警告）。发生的变化：", report.warnings);
+    }
+    print_changes(s);
+    if let Some(d) = &outcome.detected {
+        println!(
+            "台账：新生成事项 {}，已满足销号条件 {}",
+            d.raised, d.closable
+        );
+    }
     Ok(())
+}
+
+/// Changes listed in full up to this many; beyond, counted.
+const CHANGES_PRINTED: usize = 200;
+
+/// What an import changed (or would change): the counts, then each change.
+fn print_changes(s: &crate::db::WriteSummary) {
+    if s.is_noop() {
+        println!("  没有任何变化（工作簿与系统中的数据一致）");
+        return;
+    }
+    println!("  {}", s.describe());
+    for c in s.changes.iter().take(CHANGES_PRINTED) {
+        println!(
+            "  [{}] {} {}：{}",
+            c.kind.label(),
+            c.record,
+            c.key,
+            c.detail
+        );
+    }
+    let more = s.changes.len().saturating_sub(CHANGES_PRINTED) + s.more_changes;
+    if more > 0 {
+        println!("  ……另有 {more} 项变化未列出");
+    }
 }
 
 /// A spinner with a message on standard error while an import runs; hidden when standard error
@@ -634,26 +655,28 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-/// Reads, validates and (unless `dry_run`) writes a workbook: an .xlsx file streamed in parts
-/// (`excel::stream`), anything else (CSV, a folder or zip of CSV files, an .xlsx whose cells are
-/// out of order) read whole.
+/// Reads, validates and writes (or previews) a workbook: an .xlsx file streamed in parts
+/// (`app::registry::stream`), anything else (CSV, a folder or zip of CSV files, an .xlsx whose
+/// cells are out of order) read whole.
 async fn import_file(
     db: &Db,
     file: &Path,
     dry_run: bool,
     bar: &indicatif::ProgressBar,
-) -> Result<import::ImportOutcome, Failure> {
+) -> Result<ImportOutcome, Failure> {
     let started = std::time::Instant::now();
     let progress = |message: String| bar.set_message(message);
+    let actor = Actor::operator(CLI_ACTOR);
+    let mode = if dry_run { Mode::Preview } else { Mode::Write };
     let options = stream::StreamOptions {
-        dry_run,
+        mode: mode.clone(),
         ..Default::default()
     };
-    let streamed = stream::import_xlsx(db, &Scope::City, file, "cli", today(), options, &progress)
+    let streamed = stream::import_xlsx(db, &actor, file, options, &progress)
         .await
         .map_err(|e| match e {
             stream::StreamError::Source(e) => rejected(e.to_string()),
-            stream::StreamError::Db(e) => e.into(),
+            stream::StreamError::App(e) => app_failure(e),
         })?;
     if let Some(outcome) = streamed {
         tracing::debug!(elapsed = ?started.elapsed(), "streamed import done");
@@ -662,24 +685,26 @@ async fn import_file(
     bar.set_message("正在读取工作簿……");
     let wb = source::open(file).map_err(|e| rejected(e.to_string()))?;
     tracing::debug!(elapsed = ?started.elapsed(), "workbook read");
-    let known = import::Known::load(db).await?;
-    let (dataset, report) = import::validate(&wb, &known, today());
-    // The cells are not needed any more: give their memory back before the write.
-    drop(wb);
-    if report.has_errors() || dry_run {
-        return Ok(import::ImportOutcome {
-            report,
-            written: None,
-        });
+    bar.set_message("正在校验并写入……");
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    import_workbook(db, &actor, &wb, &name, mode)
+        .await
+        .map_err(app_failure)
+}
+
+/// A use case's refusal or failure as the command line reports it.
+fn app_failure(e: crate::app::AppError) -> Failure {
+    match e {
+        crate::app::AppError::Internal(e) => e.into(),
+        crate::app::AppError::Busy => Failure {
+            code: 3,
+            message: e.to_string(),
+        },
+        other => rejected(other.to_string()),
     }
-    bar.set_message("正在写入……");
-    let written = db
-        .write_dataset(&Scope::City, &dataset, "cli", today())
-        .await?;
-    Ok(import::ImportOutcome {
-        report,
-        written: Some(written),
-    })
 }
 
 /// Standard error for the log, with citizen IDs and mobile numbers masked in every line

@@ -7,5 +7,4 @@ pub mod export;
 pub mod import;
 pub mod problems;
 pub mod source;
-pub mod stream;
 pub mod writer;

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use dangjian::db::{ReadOptions, Scope};
 use dangjian::excel::problems::Severity;
-use dangjian::excel::{export, import, source, writer};
+use dangjian::excel::{export, source, writer};
 
 use crate::support::TestDb;
 
@@ -50,9 +50,7 @@ async fn a_workbook_with_errors_is_refused_whole_and_every_error_is_named() {
     )
     .expect("write");
     let wb = source::open(dir.path()).expect("read");
-    let outcome = import::import(&t.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import runs");
+    let outcome = crate::support::import_wb(&t.db, &wb).await;
     assert!(outcome.written.is_none(), "nothing written");
     assert!(
         t.db.is_empty().await.expect("count"),
@@ -116,9 +114,7 @@ async fn reimporting_the_same_workbook_changes_nothing() {
     let dir = tempfile::tempdir().expect("dir");
     crate::fixture::write_csv_dir(dir.path());
     let wb = source::open(dir.path()).expect("read");
-    let outcome = import::import(&t.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let outcome = crate::support::import_wb(&t.db, &wb).await;
     let written = outcome.written.expect("written");
     assert!(
         written.is_noop(),
@@ -141,9 +137,7 @@ async fn export_then_import_into_an_empty_database_gives_the_same_data() {
     let bytes = writer::write_xlsx(&export::dataset_sheets(&before, today())).expect("xlsx");
     let wb = source::read_bytes("export.xlsx", &bytes).expect("read back");
     let other = TestDb::new().await;
-    let outcome = import::import(&other.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let outcome = crate::support::import_wb(&other.db, &wb).await;
     assert!(outcome.written.is_some(), "{:#?}", errors(&outcome.report));
     let after = other
         .db
@@ -186,7 +180,10 @@ async fn export_then_import_into_an_empty_database_gives_the_same_data() {
 }
 
 /// Imports a 党组织 sheet (CSV text) with a 社会组织 sheet of headers only into `t`.
-async fn import_party_sheet(t: &TestDb, party_csv: String) -> import::ImportOutcome {
+async fn import_party_sheet(
+    t: &TestDb,
+    party_csv: String,
+) -> dangjian::app::registry::ImportOutcome {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
         dir.path().join("社会组织.csv"),
@@ -195,9 +192,7 @@ async fn import_party_sheet(t: &TestDb, party_csv: String) -> import::ImportOutc
     .expect("write");
     std::fs::write(dir.path().join("党组织.csv"), party_csv).expect("write");
     let wb = source::open(dir.path()).expect("read");
-    import::import(&t.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import")
+    crate::support::import_wb(&t.db, &wb).await
 }
 
 #[tokio::test]
@@ -287,9 +282,7 @@ async fn a_sheet_with_only_headers_is_refused() {
     let t = TestDb::new().await;
     let bytes = writer::write_xlsx(&export::template_sheets()).expect("template");
     let wb = source::read_bytes("template.xlsx", &bytes).expect("read");
-    let outcome = import::import(&t.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let outcome = crate::support::import_wb(&t.db, &wb).await;
     assert!(outcome.written.is_none());
     assert!(
         errors(&outcome.report)
@@ -312,9 +305,7 @@ async fn ten_thousand_errors_are_all_counted() {
         ));
     }
     let wb = source::read_bytes("社会组织.csv", csv.as_bytes()).expect("read");
-    let outcome = import::import(&t.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let outcome = crate::support::import_wb(&t.db, &wb).await;
     assert_eq!(outcome.report.errors, 10_000);
     assert!(outcome.written.is_none());
 }
@@ -335,9 +326,7 @@ async fn the_demo_city_exports_and_reimports_with_the_same_figures() {
     let bytes = writer::write_xlsx(&export::dataset_sheets(&exported, today())).expect("xlsx");
     let wb = source::read_bytes("demo.xlsx", &bytes).expect("read back");
     let other = TestDb::new().await;
-    let outcome = import::import(&other.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let outcome = crate::support::import_wb(&other.db, &wb).await;
     assert!(
         outcome.written.is_some(),
         "{:#?}",

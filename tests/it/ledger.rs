@@ -144,9 +144,8 @@ async fn items_whose_condition_the_data_satisfies_are_marked_and_can_be_closed()
     )
     .expect("write");
     let wb = dangjian::excel::source::open(dir.path()).expect("read");
-    dangjian::excel::import::import(&t.db, &Scope::City, &wb, "test", date("2022-01-15"))
-        .await
-        .expect("import");
+    crate::support::set_today(&t.db, date("2022-01-15"));
+    crate::support::import_wb(&t.db, &wb).await;
     let s =
         t.db.detect(&Scope::City, "test", date("2022-01-15"))
             .await

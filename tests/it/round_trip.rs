@@ -30,9 +30,7 @@ pub async fn export_bytes(db: &Db) -> Vec<u8> {
 /// errors.
 async fn import_bytes(db: &Db, bytes: &[u8]) -> Result<WriteSummary, Vec<String>> {
     let wb = source::read_bytes("export.xlsx", bytes).expect("read back");
-    let outcome = import::import(db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let outcome = crate::support::import_wb(db, &wb).await;
     outcome.written.ok_or_else(|| {
         outcome
             .report

@@ -3,10 +3,11 @@
 //! nothing even when the error comes after parts were written.
 
 use chrono::NaiveDate;
+use dangjian::app::registry::Mode;
+use dangjian::app::registry::stream::{StreamOptions, import_xlsx};
 use dangjian::db::{ReadOptions, Scope};
 use dangjian::domain::dataset::{Dataset, PositionTarget};
-use dangjian::excel::stream::{StreamOptions, import_xlsx};
-use dangjian::excel::{export, import, source, writer};
+use dangjian::excel::{export, source, writer};
 
 use crate::support::TestDb;
 
@@ -37,18 +38,22 @@ async fn demo_workbook(dir: &std::path::Path, edit: impl Fn(&mut Dataset)) -> st
     path
 }
 
+fn operator() -> dangjian::app::Actor {
+    dangjian::app::Actor::operator("test")
+}
+
 /// The streamed import of an .xlsx file, in parts of `part_records`.
 async fn streamed(
     t: &TestDb,
     path: &std::path::Path,
     part_records: usize,
     dry_run: bool,
-) -> dangjian::excel::import::ImportOutcome {
+) -> dangjian::app::registry::ImportOutcome {
     let options = StreamOptions {
-        dry_run,
+        mode: if dry_run { Mode::Preview } else { Mode::Write },
         part_records,
     };
-    import_xlsx(&t.db, &Scope::City, path, "test", today(), options, &|_| {})
+    import_xlsx(&t.db, &operator(), path, options, &|_| {})
         .await
         .expect("streamed")
         .expect("an .xlsx file is streamed")
@@ -86,9 +91,7 @@ async fn streamed_in_parts_equals_the_workbook_imported_whole() {
 
     let whole = TestDb::new().await;
     let wb = source::open(&path).expect("read");
-    let a = import::import(&whole.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let a = crate::support::import_wb(&whole.db, &wb).await;
 
     // Parts of 3 records: every sheet is cut many times, also between rows of one instructor.
     let parts = TestDb::new().await;
@@ -172,7 +175,9 @@ async fn a_dry_run_writes_nothing_and_other_files_are_not_streamed() {
     let t = TestDb::new().await;
     let outcome = streamed(&t, &path, 10, true).await;
     assert_eq!(outcome.report.errors, 0);
-    assert!(outcome.written.is_none());
+    // It says what the import would change (every org added), and keeps none of it.
+    assert!(!outcome.saved);
+    assert_eq!(outcome.written.expect("a preview").orgs_added, 200);
     assert!(everything(&t).await.orgs.is_empty());
 
     // A folder of CSV files is for the whole read.
@@ -180,7 +185,7 @@ async fn a_dry_run_writes_nothing_and_other_files_are_not_streamed() {
     std::fs::create_dir(&csv).expect("dir");
     crate::fixture::write_csv_dir(&csv);
     let options = StreamOptions::default();
-    let none = import_xlsx(&t.db, &Scope::City, &csv, "test", today(), options, &|_| {})
+    let none = import_xlsx(&t.db, &operator(), &csv, options, &|_| {})
         .await
         .expect("not an error");
     assert!(none.is_none());
@@ -243,9 +248,7 @@ async fn of_two_rows_with_one_key_the_first_wins_in_parts_as_whole() {
     };
     let whole = crate::stats::golden_db().await;
     let wb = source::open(&path).expect("read");
-    let a = import::import(&whole.db, &Scope::City, &wb, "test", today())
-        .await
-        .expect("import");
+    let a = crate::support::import_wb(&whole.db, &wb).await;
     let parts = crate::stats::golden_db().await;
     let b = streamed(&parts, &path, 1, false).await;
     assert_eq!(a.written, b.written);

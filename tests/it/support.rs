@@ -6,6 +6,14 @@ use dangjian::db::Db;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// The tests' clock: noon in Beijing on 2026-11-28, the fixture's "today" (a test moves it when
+/// time matters).
+pub fn test_clock() -> dangjian::clock::Clock {
+    dangjian::clock::Clock::at_beijing_noon(
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+    )
+}
+
 /// A database of one test's own, dropped with it.
 pub struct TestDb {
     pub db: Db,
@@ -37,7 +45,10 @@ impl TestDb {
                     .map(|(b, _)| b.to_string())
                     .expect("a database URL");
                 let url = format!("{base}/{name}");
-                let db = Db::open(&url).await.expect("open the test database");
+                let db = Db::open(&url)
+                    .await
+                    .expect("open the test database")
+                    .with_clock(test_clock());
                 TestDb {
                     db,
                     url,
@@ -48,7 +59,10 @@ impl TestDb {
             _ => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                let db = Db::open(&url).await.expect("open the test database");
+                let db = Db::open(&url)
+                    .await
+                    .expect("open the test database")
+                    .with_clock(test_clock());
                 TestDb {
                     db,
                     url,
@@ -58,6 +72,53 @@ impl TestDb {
             }
         }
     }
+}
+
+/// Sets the clock of a test database to noon in Beijing of a date (the use cases' "today").
+pub fn set_today(db: &Db, date: chrono::NaiveDate) {
+    let noon = dangjian::clock::Clock::at_beijing_noon(date).now();
+    db.clock().set(noon);
+}
+
+/// Validates a workbook and, without an error, writes it — the registry alone: no audit row,
+/// no ledger detection (fixtures whose tests detect at dates of their own).
+pub async fn write_wb(
+    db: &Db,
+    wb: &dangjian::excel::source::Workbook,
+) -> (dangjian::excel::problems::Report, bool) {
+    let known = dangjian::excel::import::Known::load(db)
+        .await
+        .expect("known");
+    let (data, report) = dangjian::excel::import::validate(wb, &known, db.clock().today());
+    if report.has_errors() {
+        return (report, false);
+    }
+    db.write_dataset(
+        &dangjian::db::Scope::City,
+        &data,
+        "test",
+        db.clock().today(),
+    )
+    .await
+    .expect("write");
+    (report, true)
+}
+
+/// Imports a workbook held whole as the command line's operator: the use case of the web upload
+/// and of CSV imports (its "today" is the database's clock).
+pub async fn import_wb(
+    db: &Db,
+    wb: &dangjian::excel::source::Workbook,
+) -> dangjian::app::registry::ImportOutcome {
+    dangjian::app::registry::import_workbook(
+        db,
+        &dangjian::app::Actor::operator("test"),
+        wb,
+        "test",
+        dangjian::app::registry::Mode::Write,
+    )
+    .await
+    .expect("import")
 }
 
 impl Drop for TestDb {

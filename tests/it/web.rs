@@ -304,11 +304,46 @@ async fn import_in_the_browser_names_errors_then_saves_the_fixed_workbook() {
         .next()
         .expect("path")
         .to_string();
+    // Before it is confirmed, the page lists what the import will change: the new org.
+    assert!(r.body.contains("确认后将发生的变化"), "{}", r.body);
+    let changes = r
+        .body
+        .split("id=\"changes\"")
+        .nth(1)
+        .expect("the list of changes");
+    assert!(
+        changes.contains(&code) && changes.contains("新增"),
+        "{changes}"
+    );
+    let marker = "name=\"changes\" value=\"";
+    let start = r.body.find(marker).expect("the preview's fingerprint") + marker.len();
+    let fingerprint = r.body[start..]
+        .split('"')
+        .next()
+        .expect("value")
+        .to_string();
+    // A confirmation of other changes than those shown saves nothing, and shows them again.
     let r = app
         .post_form(
             Some(&cookie),
             &format!("/import/{action}"),
-            &[("csrf", &csrf)],
+            &[("csrf", &csrf), ("changes", "0000000000000000")],
+        )
+        .await;
+    assert!(r.body.contains("id=\"import-stale\""), "{}", r.body);
+    assert!(
+        app.t
+            .db
+            .org_record(&dangjian::db::Scope::City, &code)
+            .await
+            .expect("db")
+            .is_none()
+    );
+    let r = app
+        .post_form(
+            Some(&cookie),
+            &format!("/import/{action}"),
+            &[("csrf", &csrf), ("changes", &fingerprint)],
         )
         .await;
     assert!(

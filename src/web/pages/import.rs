@@ -8,10 +8,13 @@ use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Response};
 
-use super::login::CsrfForm;
+use serde::Deserialize;
+
 use super::{PageError, count, frame, read_upload, render, xlsx_download};
-use crate::db::{ReadOptions, WriteSummary};
-use crate::excel::problems::{Problem, Report, Severity};
+use crate::app::registry::import::fingerprint;
+use crate::app::registry::{ImportOutcome, Mode, import_workbook};
+use crate::db::{ChangeKind, ReadOptions, WriteSummary};
+use crate::excel::problems::{Problem, Severity};
 use crate::excel::{export, import, source};
 use crate::web::auth::Actor;
 use crate::web::layout::Layout;
@@ -19,6 +22,8 @@ use crate::web::{AppState, WebError};
 
 /// Problems shown in the page; the error workbook has them all.
 const SHOWN: usize = 500;
+/// Changes listed in the page; the counts are complete.
+const CHANGES_SHOWN: usize = 500;
 
 #[derive(Template)]
 #[template(path = "import.html")]
@@ -27,7 +32,8 @@ pub struct ImportPage {
     /// The uploaded file's id, name and report, once a file was checked.
     pub checked: Option<Checked>,
     pub error: Option<String>,
-    pub written: Option<WriteSummary>,
+    /// What the import changed, once saved.
+    pub written: Option<ChangesView>,
 }
 
 pub struct Checked {
@@ -39,6 +45,12 @@ pub struct Checked {
     pub problems: Vec<ProblemRow>,
     pub omitted: usize,
     pub counts: Vec<(&'static str, String)>,
+    /// What confirming would change (a workbook without errors).
+    pub preview: Option<ChangesView>,
+    /// The preview's fingerprint: the confirmation saves exactly these changes.
+    pub fingerprint: String,
+    /// The data changed since the upload was checked: this is the new preview.
+    pub stale: bool,
 }
 
 pub struct ProblemRow {
@@ -49,6 +61,105 @@ pub struct ProblemRow {
     pub header: String,
     pub value: String,
     pub message: String,
+}
+
+/// What an import changes, for the page: the counts by kind of record, then each change.
+pub struct ChangesView {
+    pub none: bool,
+    pub counts: Vec<(&'static str, String)>,
+    pub changes: Vec<ChangeRow>,
+    pub more: usize,
+}
+
+pub struct ChangeRow {
+    pub kind: &'static str,
+    pub css: &'static str,
+    pub record: &'static str,
+    pub key: String,
+    pub detail: String,
+}
+
+fn changes_view(w: &WriteSummary) -> ChangesView {
+    let n = |v: usize| count(v as i64);
+    let mut counts = vec![
+        (
+            "社会组织",
+            format!("新增 {}，修改 {}", n(w.orgs_added), n(w.orgs_updated)),
+        ),
+        (
+            "党组织",
+            format!(
+                "新增 {}，修改 {}",
+                n(w.party_orgs_added),
+                n(w.party_orgs_updated)
+            ),
+        ),
+        (
+            "覆盖关系",
+            format!(
+                "新增 {}，改期 {}，结束 {}，删除 {}",
+                n(w.links_added),
+                n(w.links_updated),
+                n(w.links_closed),
+                n(w.links_removed)
+            ),
+        ),
+        (
+            "党建指导员",
+            format!(
+                "新增 {}，修改 {}",
+                n(w.instructors_added),
+                n(w.instructors_updated)
+            ),
+        ),
+        (
+            "派驻",
+            format!(
+                "新增 {}，改期 {}，结束 {}，删除 {}",
+                n(w.stations_added),
+                n(w.stations_updated),
+                n(w.stations_closed),
+                n(w.stations_removed)
+            ),
+        ),
+        (
+            "任职",
+            format!(
+                "新增 {}，修改 {}",
+                n(w.positions_added),
+                n(w.positions_updated)
+            ),
+        ),
+        (
+            "单位",
+            format!("新增 {}，修改 {}", n(w.units_added), n(w.units_updated)),
+        ),
+    ];
+    if w.census_returns > 0 {
+        counts.push(("摸排表", format!("新增或修改 {}", n(w.census_returns))));
+    }
+    let changes: Vec<ChangeRow> = w
+        .changes
+        .iter()
+        .take(CHANGES_SHOWN)
+        .map(|c| ChangeRow {
+            kind: c.kind.label(),
+            css: match c.kind {
+                ChangeKind::Added => "badge-ok",
+                ChangeKind::Removed => "badge-bad",
+                _ => "badge-warn",
+            },
+            record: c.record,
+            key: c.key.clone(),
+            detail: c.detail.clone(),
+        })
+        .collect();
+    ChangesView {
+        none: w.is_noop(),
+        more: w.changes.len() - changes.len() + w.more_changes,
+        counts,
+        changes,
+    }
 }
 
 fn problem_row(p: &Problem) -> ProblemRow {
@@ -67,7 +178,7 @@ fn page(
     actor: &Actor,
     checked: Option<Checked>,
     error: Option<String>,
-    written: Option<WriteSummary>,
+    written: Option<ChangesView>,
 ) -> Result<Response, PageError> {
     let page = ImportPage {
         layout: frame(
@@ -87,20 +198,42 @@ pub async fn form(Extension(actor): Extension<Actor>) -> Result<Response, PageEr
     page(&actor, None, None, None)
 }
 
-/// Validates a stored file against the registry as it is now.
-async fn check(
-    s: &AppState,
-    bytes: &[u8],
-    file_name: &str,
-) -> Result<Result<(source::Workbook, crate::domain::dataset::Dataset, Report), String>, PageError>
-{
-    let wb = match source::read_bytes(file_name, bytes) {
-        Ok(wb) => wb,
-        Err(e) => return Ok(Err(e.to_string())),
-    };
-    let known = import::Known::load(&s.db).await?;
-    let (data, report) = import::validate(&wb, &known, s.clock.today());
-    Ok(Ok((wb, data, report)))
+/// The check of an upload: its sheets' row counts, its problems, and (without errors) what it
+/// would change.
+fn checked(id: i64, file_name: &str, wb: &source::Workbook, outcome: &ImportOutcome) -> Checked {
+    let report = &outcome.report;
+    // The data rows of each known sheet the workbook has, errors or not.
+    let counts = crate::excel::columns::SHEETS
+        .iter()
+        .filter_map(|spec| {
+            wb.sheets
+                .iter()
+                .find(|sheet| sheet.name.trim() == spec.name)
+                .map(|sheet| (spec.name, count(sheet.rows.len() as i64)))
+        })
+        .collect();
+    Checked {
+        id,
+        file_name: file_name.to_string(),
+        errors: count(report.errors as i64),
+        warnings: count(report.warnings as i64),
+        has_errors: report.has_errors(),
+        problems: report
+            .problems
+            .iter()
+            .take(SHOWN)
+            .map(problem_row)
+            .collect(),
+        omitted: (report.errors + report.warnings).saturating_sub(SHOWN),
+        counts,
+        fingerprint: outcome
+            .written
+            .as_ref()
+            .map(fingerprint)
+            .unwrap_or_default(),
+        preview: outcome.written.as_ref().map(changes_view),
+        stale: false,
+    }
 }
 
 pub async fn upload(
@@ -118,46 +251,30 @@ pub async fn upload(
             None,
         );
     };
-    let (wb, _, report) = match check(&s, &bytes, &name).await? {
-        Ok(x) => x,
-        Err(message) => return page(&actor, None, Some(message), None),
+    let wb = match source::read_bytes(&name, &bytes) {
+        Ok(wb) => wb,
+        Err(e) => return page(&actor, None, Some(e.to_string()), None),
     };
+    let outcome = import_workbook(&s.db, &actor, &wb, &name, Mode::Preview).await?;
     let id =
         s.db.add_pending_import(actor.user.id, &name, &bytes)
             .await?;
-    // The data rows of each known sheet the workbook has, errors or not.
-    let counts = crate::excel::columns::SHEETS
-        .iter()
-        .filter_map(|spec| {
-            wb.sheets
-                .iter()
-                .find(|sheet| sheet.name.trim() == spec.name)
-                .map(|sheet| (spec.name, count(sheet.rows.len() as i64)))
-        })
-        .collect();
-    let checked = Checked {
-        id,
-        file_name: name,
-        errors: count(report.errors as i64),
-        warnings: count(report.warnings as i64),
-        has_errors: report.has_errors(),
-        problems: report
-            .problems
-            .iter()
-            .take(SHOWN)
-            .map(problem_row)
-            .collect(),
-        omitted: (report.errors + report.warnings).saturating_sub(SHOWN),
-        counts,
-    };
-    page(&actor, Some(checked), None, None)
+    page(&actor, Some(checked(id, &name, &wb, &outcome)), None, None)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    pub csrf: String,
+    /// The fingerprint of the preview the user confirms.
+    #[serde(default)]
+    pub changes: String,
 }
 
 pub async fn confirm(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
     let Some((name, bytes)) = s.db.pending_import(actor.user.id, id).await? else {
@@ -169,42 +286,25 @@ pub async fn confirm(
             None,
         );
     };
-    let (_, data, report) = match check(&s, &bytes, &name).await? {
-        Ok(x) => x,
-        Err(message) => return page(&actor, None, Some(message), None),
+    let wb = match source::read_bytes(&name, &bytes) {
+        Ok(wb) => wb,
+        Err(e) => return page(&actor, None, Some(e.to_string()), None),
     };
-    if report.has_errors() {
-        // The registry changed since the check (another import): show the new report.
-        return page(
-            &actor,
-            None,
-            Some(format!(
-                "数据已发生变化，重新校验发现 {} 条错误，请重新上传",
-                report.errors
-            )),
-            None,
-        );
+    let outcome = import_workbook(&s.db, &actor, &wb, &name, Mode::Confirm(f.changes)).await?;
+    if !outcome.saved {
+        // The registry changed since the check (another import, a form): nothing was saved;
+        // the new report, or what confirming would change now, is shown to confirm again.
+        let mut c = checked(id, &name, &wb, &outcome);
+        c.stale = true;
+        return page(&actor, Some(c), None, None);
     }
-    let summary =
-        s.db.write_dataset(&actor.scope, &data, &actor.user.username, s.clock.today())
-            .await?;
     s.db.remove_pending_import(id).await?;
-    s.db.audit(
-        &actor.user.username,
-        "import",
-        &name,
-        &summary.describe(),
-        &actor.client,
+    page(
+        &actor,
+        None,
+        None,
+        outcome.written.as_ref().map(changes_view),
     )
-    .await?;
-    // The import is saved whatever happens here (see forms.rs).
-    if let Err(e) =
-        s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
-            .await
-    {
-        tracing::warn!(error = %e, "detection after an import failed");
-    }
-    page(&actor, None, None, Some(summary))
 }
 
 pub async fn errors(
@@ -216,9 +316,9 @@ pub async fn errors(
         s.db.pending_import(actor.user.id, id)
             .await?
             .ok_or(WebError::NotFound)?;
-    let (wb, _, report) = check(&s, &bytes, &name)
-        .await?
-        .map_err(WebError::BadRequest)?;
+    let wb = source::read_bytes(&name, &bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let known = import::Known::load(&s.db).await?;
+    let (_, report) = import::validate(&wb, &known, s.clock.today());
     xlsx_download(
         &export::error_sheets(&wb, &report),
         "errors.xlsx",

@@ -2,25 +2,27 @@
 //! reads the sheets row by row while the validation and the writes run on the other core. The
 //! records are validated and written in parts inside one transaction, so that a workbook of a
 //! million orgs is imported with bounded memory; all or nothing still holds: a workbook found
-//! to have an error anywhere is rolled back whole.
+//! to have an error anywhere is rolled back whole (and a preview is rolled back in any case).
 
 use std::path::Path;
 
 use chrono::NaiveDate;
 use tokio::sync::mpsc;
 
-use super::columns::{self, SheetSpec};
-use super::import::{ImportOutcome, Known, Pass, Validation};
-use super::source::{Cell, Row, Sheet, SheetPart, SourceError, XlsxStream};
-use crate::db::{DatasetWrite, Db, DbError, Scope};
+use super::import::{ImportOutcome, Mode, finish, may_import};
+use crate::app::{Actor, AppError};
+use crate::db::{DatasetWrite, Db, DbError};
+use crate::excel::columns::{self, SheetSpec};
+use crate::excel::import::{Known, Pass, Validation};
+use crate::excel::source::{Cell, Row, Sheet, SheetPart, SourceError, XlsxStream};
 
 /// Rows per batch handed from the reading thread.
 const BATCH_ROWS: usize = 1000;
 /// How a streamed import runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StreamOptions {
-    /// Validate only: nothing is written.
-    pub dry_run: bool,
+    /// Written, or previewed (written and rolled back).
+    pub mode: Mode,
     /// Records validated before they are written as a part (also at the end of each sheet).
     pub part_records: usize,
 }
@@ -28,7 +30,7 @@ pub struct StreamOptions {
 impl Default for StreamOptions {
     fn default() -> Self {
         StreamOptions {
-            dry_run: false,
+            mode: Mode::Write,
             part_records: 10_000,
         }
     }
@@ -41,7 +43,13 @@ pub enum StreamError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(transparent)]
-    Db(#[from] DbError),
+    App(#[from] AppError),
+}
+
+impl From<DbError> for StreamError {
+    fn from(e: DbError) -> StreamError {
+        StreamError::App(e.into())
+    }
 }
 
 /// What the reading thread hands over, in this order: the 摸排 sheet whole (if any), the 单位
@@ -57,16 +65,16 @@ enum Event {
 
 /// Imports an .xlsx file streamed (see the module). `Ok(None)` when the path is not an .xlsx
 /// file, or one whose cells are not stored row by row: read it whole then
-/// ([`super::import::import`]). `progress` is told what is being done, now and then.
+/// ([`super::import_workbook`]). `progress` is told what is being done, now and then.
 pub async fn import_xlsx(
     db: &Db,
-    scope: &Scope,
+    actor: &Actor,
     path: &Path,
-    actor: &str,
-    today: NaiveDate,
     options: StreamOptions,
     progress: &(dyn Fn(String) + Sync),
 ) -> Result<Option<ImportOutcome>, StreamError> {
+    may_import(actor)?;
+    let today: NaiveDate = db.clock().today();
     let Some(stream) = XlsxStream::open(path)? else {
         return Ok(None);
     };
@@ -76,11 +84,10 @@ pub async fn import_xlsx(
     let names = sheet_names.clone();
     let reader = std::thread::spawn(move || read_in_order(stream, &names, &tx));
     let mut v = Validation::new(&known, today, &sheet_names);
-    let mut writer = if options.dry_run {
-        None
-    } else {
-        Some(db.begin_dataset_write(scope, actor, today).await?)
-    };
+    let mut writer = Some(
+        db.begin_dataset_write(&actor.scope, actor.name(), today)
+            .await?,
+    );
     let mut census = None;
     let mut failure = None;
     let (mut sheet, mut rows) = ("", 0usize);
@@ -127,17 +134,31 @@ pub async fn import_xlsx(
         v.census(s);
     }
     let (rest, report) = v.finish();
-    let written = match writer {
+    match writer {
         // Dropped without finishing: nothing of the parts written is kept.
-        Some(_) if report.has_errors() => None,
+        Some(_) if report.has_errors() => Ok(Some(ImportOutcome {
+            report,
+            written: None,
+            detected: None,
+            saved: false,
+        })),
         Some(mut w) => {
             w.write(&rest).await?;
-            progress("正在计算覆盖状态并提交……".into());
-            Some(w.finish().await?)
+            drop(rest);
+            progress(match options.mode {
+                Mode::Preview => "正在汇总将发生的变化……".into(),
+                _ => "正在计算覆盖状态并提交……".into(),
+            });
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(Some(
+                finish(db, actor, w, &name, options.mode.clone(), report).await?,
+            ))
         }
-        None => None,
-    };
-    Ok(Some(ImportOutcome { report, written }))
+        None => Ok(None),
+    }
 }
 
 /// Takes the records validated so far and writes them, unless the workbook has shown an error
