@@ -12,6 +12,8 @@
 //! [`AppError::Internal`] (500, logged once, never shown).
 
 pub mod registry;
+pub mod session;
+pub mod users;
 
 use crate::db::{DbError, Scope, User, is_unique_violation};
 use crate::domain::role::Role;

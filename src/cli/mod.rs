@@ -46,6 +46,12 @@ pub enum Command {
         /// 数据库为空时先生成演示数据
         #[arg(long)]
         demo: bool,
+        /// 只通过 HTTPS 发送登录 Cookie（经 HTTPS 反向代理访问时使用）
+        #[arg(long)]
+        secure_cookies: bool,
+        /// 反向代理写入客户端地址的请求头，如 X-Forwarded-For 或 X-Real-IP（用于登录限速和审计日志；不经代理时不要设置）
+        #[arg(long, value_name = "HEADER")]
+        client_ip_header: Option<String>,
     },
     /// 执行数据库迁移
     Migrate,
@@ -173,7 +179,12 @@ fn today() -> NaiveDate {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+            client_ip_header,
+        } => {
             let db = Db::open(&cli.database).await?;
             if demo && db.is_empty().await? {
                 eprintln!("数据库为空，正在生成演示数据……");
@@ -196,10 +207,22 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     }
                 });
             }
-            crate::web::serve(db, &listen).await.map_err(|e| Failure {
-                code: 4,
-                message: format!("服务启动失败：{e}"),
-            })
+            // The setting of earlier versions still turns Secure on.
+            let secure_cookies = secure_cookies
+                || db
+                    .setting("security.cookie_secure")
+                    .await?
+                    .is_some_and(|v| v == "1");
+            let config = crate::web::WebConfig {
+                secure_cookies,
+                client_ip_header,
+            };
+            crate::web::serve(db, &listen, config)
+                .await
+                .map_err(|e| Failure {
+                    code: 4,
+                    message: format!("服务启动失败：{e}"),
+                })
         }
         Command::User { what } => {
             let db = Db::open(&cli.database).await?;

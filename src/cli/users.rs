@@ -5,6 +5,7 @@ use std::io::Read;
 use clap::Subcommand;
 
 use super::Failure;
+use crate::app::users::{issue_token, reset_password, revoke_token, set_disabled, tokens};
 use crate::auth;
 use crate::db::{Db, ScopeTarget, is_unique_violation};
 use crate::domain::codes::{CreditCode, RegionCode, normalize_code};
@@ -30,8 +31,19 @@ pub enum UserCommand {
     List,
     /// 停用用户（结束其会话、吊销其令牌）
     Disable { name: String },
-    /// 生成一个新的 API 令牌（Authorization: Bearer …）
-    Token { name: String },
+    /// API 令牌（Authorization: Bearer …）：默认生成一个新令牌；--list 列出，--revoke 吊销
+    Token {
+        name: String,
+        /// 新令牌的有效期（天）
+        #[arg(long, default_value_t = crate::app::users::TOKEN_DAYS)]
+        days: i64,
+        /// 列出该用户的令牌（编号、签发、到期、状态），不生成新令牌
+        #[arg(long, conflicts_with = "revoke")]
+        list: bool,
+        /// 吊销编号为此值的令牌（编号见 --list）
+        #[arg(long)]
+        revoke: Option<String>,
+    },
 }
 
 fn rejected(message: impl Into<String>) -> Failure {
@@ -126,7 +138,7 @@ pub async fn run(db: &Db, command: UserCommand) -> Result<(), Failure> {
                     message: format!("无法读取标准输入：{e}"),
                 })?;
             let password = password.trim_end_matches(['\r', '\n']);
-            auth::check_new_password(password).map_err(rejected)?;
+            auth::check_new_password(password, &name).map_err(rejected)?;
             let target = resolve_scope(db, role, scope.as_deref()).await?;
             let hash = auth::hash_password(password).map_err(|m| Failure {
                 code: 4,
@@ -144,19 +156,12 @@ pub async fn run(db: &Db, command: UserCommand) -> Result<(), Failure> {
             }
         }
         UserCommand::Reset { name } => {
-            let user = db
-                .user_by_name(&name)
-                .await?
-                .ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
-            let password = auth::random_password();
-            let hash = auth::hash_password(&password).map_err(|m| Failure {
-                code: 4,
-                message: m,
-            })?;
-            db.set_password(user.id, &hash, true).await?;
-            db.clear_login_failures(&name).await?;
-            db.audit("cli", "user_reset", &name, "", "cli").await?;
-            println!("用户 {name} 的新密码（只显示这一次，首次登录须修改）：{password}");
+            let password = reset_password(db, &operator(), &name)
+                .await
+                .map_err(app_failure)?;
+            println!(
+                "用户 {name} 的新密码（只显示这一次，首次登录须修改；其会话已结束，令牌已吊销）：{password}"
+            );
             Ok(())
         }
         UserCommand::List => {
@@ -180,30 +185,68 @@ pub async fn run(db: &Db, command: UserCommand) -> Result<(), Failure> {
             Ok(())
         }
         UserCommand::Disable { name } => {
-            let user = db
-                .user_by_name(&name)
-                .await?
-                .ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
-            db.set_disabled(user.id, true).await?;
-            db.audit("cli", "user_disable", &name, "", "cli").await?;
+            set_disabled(db, &operator(), &name, true)
+                .await
+                .map_err(app_failure)?;
             println!("已停用用户 {name}");
             Ok(())
         }
-        UserCommand::Token { name } => {
-            let user = db
-                .user_by_name(&name)
-                .await?
-                .ok_or_else(|| rejected(format!("用户 {name} 不存在")))?;
-            if user.disabled {
-                return Err(rejected(format!("用户 {name} 已停用")));
+        UserCommand::Token {
+            name,
+            days,
+            list,
+            revoke,
+        } => {
+            let actor = operator();
+            if list {
+                println!("编号\t签发时间\t到期时间\t状态");
+                for t in tokens(db, &actor, &name).await.map_err(app_failure)? {
+                    let state = if t.revoked {
+                        "已吊销"
+                    } else if t.expired {
+                        "已过期"
+                    } else {
+                        "有效"
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{state}",
+                        t.id,
+                        crate::clock::beijing_text(&t.created_at),
+                        t.expires_at
+                            .as_deref()
+                            .map(crate::clock::beijing_text)
+                            .unwrap_or_default()
+                    );
+                }
+            } else if let Some(id) = revoke {
+                revoke_token(db, &actor, &name, &id)
+                    .await
+                    .map_err(app_failure)?;
+                println!("已吊销用户 {name} 的令牌 {id}");
+            } else {
+                let token = issue_token(db, &actor, &name, days)
+                    .await
+                    .map_err(app_failure)?;
+                println!("{token}");
             }
-            let token = auth::random_token(40);
-            db.add_api_token(&auth::token_digest(&token), user.id)
-                .await?;
-            db.audit("cli", "token_issue", &name, "", "cli").await?;
-            println!("{token}");
             Ok(())
         }
+    }
+}
+
+/// The command line acts as the operator of the whole city.
+fn operator() -> crate::app::Actor {
+    crate::app::Actor::operator("cli")
+}
+
+/// A use case's refusal as this command reports it: not found, invalid input (exit 1), or the
+/// database (exit 3).
+fn app_failure(e: crate::app::AppError) -> Failure {
+    use crate::app::AppError;
+    match e {
+        AppError::NotFound => rejected("用户不存在"),
+        AppError::Internal(e) => e.into(),
+        other => rejected(other.to_string()),
     }
 }
 

@@ -33,7 +33,10 @@ pub use regions::{Region, Unit, subtree};
 pub use registry::{OrgKey, PartyKey, ReadOptions, RegistryKeys};
 pub use rules::RuleTable;
 pub use scope::Scope;
-pub use users::{AuditEntry, ChangeEntry, ScopeTarget, User, is_unique_violation};
+pub use users::{
+    ApiToken, AuditEntry, AuditRow, ChangeEntry, ScopeTarget, TOKEN_ID_LEN, User, audit_on,
+    is_unique_violation,
+};
 pub use write::{CHANGES_KEPT, Change, ChangeKind, DatasetWrite, WriteSummary};
 
 use std::str::FromStr;

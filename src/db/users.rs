@@ -70,6 +70,20 @@ fn user_from_row(r: &AnyRow) -> DbResult<User> {
     })
 }
 
+/// How many characters of a token's digest name it in a list (enough to tell a user's tokens
+/// apart; a digest's start gives nothing of the token away).
+pub const TOKEN_ID_LEN: usize = 12;
+
+/// An API token as listed: never the token, only the start of its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked: bool,
+    pub expired: bool,
+}
+
 /// An audit row to append.
 #[derive(Debug, Clone, Copy)]
 pub struct AuditRow<'a> {
@@ -185,14 +199,33 @@ impl Db {
         )
     }
 
-    pub async fn set_password(&self, user_id: i64, hash: &str, must_change: bool) -> DbResult<()> {
+    /// Sets a user's password and ends the user's other ways in: every session but `keep` (the
+    /// one that changed its own password) and every API token, in one transaction.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        must_change: bool,
+        keep: Option<&str>,
+    ) -> DbResult<()> {
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2, updated_at = $3 WHERE id = $4")
             .bind(hash.to_string())
             .bind(i64::from(must_change))
             .bind(self.clock.now_text())
             .bind(user_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or_default().to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -272,6 +305,29 @@ impl Db {
         Ok(())
     }
 
+    /// Notes a session's use if the database can take the write at once; otherwise (another
+    /// writer holds SQLite's lock: a long import) skips it. Never fails the request.
+    pub async fn touch_session_nowait(&self, token_hash: &str) {
+        let touch = async {
+            let mut conn = self.pool().acquire().await?;
+            if self.backend() == super::Backend::Sqlite {
+                sqlx::Executor::execute(&mut *conn, "PRAGMA busy_timeout = 0").await?;
+            }
+            let done = sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(self.clock.now_text())
+                .bind(token_hash.to_string())
+                .execute(&mut *conn)
+                .await;
+            if self.backend() == super::Backend::Sqlite {
+                sqlx::Executor::execute(&mut *conn, "PRAGMA busy_timeout = 10000").await?;
+            }
+            done.map(|_| ())
+        };
+        if let Err(e) = touch.await {
+            tracing::debug!(error = %e, "session not touched (the database is busy)");
+        }
+    }
+
     pub async fn delete_session(&self, token_hash: &str) -> DbResult<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash.to_string())
@@ -280,14 +336,56 @@ impl Db {
         Ok(())
     }
 
-    pub async fn add_api_token(&self, token_hash: &str, user_id: i64) -> DbResult<()> {
-        sqlx::query("INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES ($1, $2, $3)")
-            .bind(token_hash.to_string())
-            .bind(user_id)
-            .bind(self.clock.now_text())
-            .execute(self.pool())
-            .await?;
+    /// Stores a new API token (its digest) for a user, valid for `days` days.
+    pub async fn add_api_token(&self, token_hash: &str, user_id: i64, days: i64) -> DbResult<()> {
+        let now = self.clock.now();
+        sqlx::query(
+            "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash.to_string())
+        .bind(user_id)
+        .bind(crate::clock::stamp(now))
+        .bind(crate::clock::stamp(now + chrono::Duration::days(days)))
+        .execute(self.pool())
+        .await?;
         Ok(())
+    }
+
+    /// A user's API tokens, newest first.
+    pub async fn api_tokens(&self, user_id: i64) -> DbResult<Vec<ApiToken>> {
+        let rows: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT token_hash, created_at, expires_at, revoked FROM api_tokens \
+             WHERE user_id = $1 ORDER BY created_at DESC, token_hash",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        let now = self.clock.now_text();
+        Ok(rows
+            .into_iter()
+            .map(|(digest, created_at, expires_at, revoked)| ApiToken {
+                id: digest.chars().take(TOKEN_ID_LEN).collect(),
+                expired: expires_at.as_deref().is_none_or(|e| e <= now.as_str()),
+                created_at,
+                expires_at,
+                revoked: revoked != 0,
+            })
+            .collect())
+    }
+
+    /// Revokes the user's token whose id (the digest's start) is `id`; whether one was.
+    pub async fn revoke_api_token(&self, user_id: i64, id: &str) -> DbResult<bool> {
+        if id.len() != TOKEN_ID_LEN || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked = 1 WHERE user_id = $1 AND token_hash LIKE $2 AND revoked = 0",
+        )
+        .bind(user_id)
+        .bind(format!("{}%", id.to_ascii_lowercase()))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// The user of a valid (not revoked) API token.
@@ -295,47 +393,72 @@ impl Db {
     pub async fn api_token_user(&self, token_hash: &str) -> DbResult<Option<User>> {
         let sql = format!(
             "{USER_SELECT} WHERE u.id = (SELECT t.user_id FROM api_tokens t \
-             WHERE t.token_hash = $1 AND t.revoked = 0)"
+             WHERE t.token_hash = $1 AND t.revoked = 0 AND t.expires_at > $2)"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token_hash.to_string())
+            .bind(self.clock.now_text())
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
-    pub async fn record_login_failure(&self, username: &str, client: &str) -> DbResult<()> {
+    /// Records a failed sign-in, and forgets this name's and this address's failures older than
+    /// `since` (the window: the table holds what the throttle counts, no more).
+    pub async fn record_login_failure(
+        &self,
+        username: &str,
+        client: &str,
+        since: &str,
+    ) -> DbResult<()> {
+        let mut tx = self.write_tx().await?;
+        for (column, key) in [("username", username), ("client", client)] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM login_failures WHERE {column} = $1 AND at < $2"
+            )))
+            .bind(key.to_string())
+            .bind(since.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("INSERT INTO login_failures (username, client, at) VALUES ($1, $2, $3)")
             .bind(username.to_string())
             .bind(client.to_string())
             .bind(self.clock.now_text())
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    /// Failures since a timestamp for the account, and for the client address.
+    /// Failures since a timestamp, with the last one's time, for the throttle's keys: the pair
+    /// (name, address), the address, the name.
     pub async fn login_failures_since(
         &self,
         username: &str,
         client: &str,
         since: &str,
-    ) -> DbResult<(i64, i64)> {
-        let by_user: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at >= $2",
-        )
-        .bind(username.to_string())
-        .bind(since.to_string())
-        .fetch_one(self.pool())
-        .await?;
-        let by_client: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM login_failures WHERE client = $1 AND at >= $2",
-        )
-        .bind(client.to_string())
-        .bind(since.to_string())
-        .fetch_one(self.pool())
-        .await?;
-        Ok((by_user, by_client))
+    ) -> DbResult<[(i64, Option<String>); 3]> {
+        let count = |condition: &'static str, binds: Vec<String>| async move {
+            let sql = format!(
+                "SELECT COUNT(*), MAX(at) FROM login_failures WHERE {condition} AND at >= ${}",
+                binds.len() + 1
+            );
+            let mut q = sqlx::query_as::<_, (i64, Option<String>)>(sqlx::AssertSqlSafe(sql));
+            for b in binds {
+                q = q.bind(b);
+            }
+            q.bind(since.to_string()).fetch_one(self.pool()).await
+        };
+        Ok([
+            count(
+                "username = $1 AND client = $2",
+                vec![username.to_string(), client.to_string()],
+            )
+            .await?,
+            count("client = $1", vec![client.to_string()]).await?,
+            count("username = $1", vec![username.to_string()]).await?,
+        ])
     }
 
     pub async fn clear_login_failures(&self, username: &str) -> DbResult<()> {

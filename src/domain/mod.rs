@@ -10,3 +10,4 @@ pub mod model;
 pub mod periods;
 pub mod role;
 pub mod spans;
+pub mod throttle;

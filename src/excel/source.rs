@@ -57,6 +57,50 @@ pub const MAX_UNZIPPED_BYTES: u64 = 500 * 1024 * 1024;
 /// Largest number of cell slots kept in memory for one workbook.
 pub const MAX_CELLS: usize = 10_000_000;
 const MB: u64 = 1024 * 1024;
+
+/// What a workbook held in memory may take, by where it comes from (the review's F4: a small
+/// upload must not unpack into gigabytes). Sizes in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The file itself.
+    pub file_bytes: u64,
+    /// Its parts unpacked (zip bombs).
+    pub unzipped_bytes: u64,
+    /// An .xlsx's shared-strings part unpacked (held whole by the reader).
+    pub shared_strings_bytes: u64,
+    /// Cell slots kept (padding included).
+    pub cells: usize,
+}
+
+impl Limits {
+    /// The registry workbook (the CLI, the city admin's import page).
+    pub const IMPORT: Limits = Limits {
+        file_bytes: MAX_FILE_BYTES,
+        unzipped_bytes: MAX_UNZIPPED_BYTES,
+        shared_strings_bytes: 200 * MB,
+        cells: MAX_CELLS,
+    };
+    /// A campaign's 摸排 workbook uploaded by an org, an instructor or a unit: one row per org
+    /// in the campaign (a county's: a few thousand).
+    pub const CENSUS: Limits = Limits {
+        file_bytes: 20 * MB,
+        unzipped_bytes: 60 * MB,
+        shared_strings_bytes: 20 * MB,
+        cells: 2_000_000,
+    };
+}
+
+/// Cell slots still allowed for a workbook, and the limit they started from (for the message).
+struct Budget {
+    left: usize,
+    limit: usize,
+}
+
+impl Budget {
+    fn of(limit: usize) -> Budget {
+        Budget { left: limit, limit }
+    }
+}
 /// Text of the cell error for a formula saved without its computed value.
 pub const NO_CACHED_VALUE: &str = "公式没有计算结果（缓存值），请在 Excel 中重新计算并保存";
 
@@ -78,6 +122,10 @@ pub enum SourceError {
     TooLarge(String, u64, u64),
     #[error("文件 {0} 解压后超过 {1} MB，可能已损坏或不是正常的工作簿；请拆分后分批导入")]
     UnzippedTooLarge(String, u64),
+    #[error(
+        "文件 {0} 中的文字内容（共享字符串表）解压后超过 {1} MB，可能已损坏或不是正常的工作簿；请删除多余的内容后重新保存"
+    )]
+    SharedStringsTooLarge(String, u64),
     #[error(
         "工作表 {0} 的数据范围过大（超过 {1} 个单元格）；请删除表格右侧和下方多余的内容后再导入"
     )]
@@ -150,7 +198,7 @@ pub fn open(path: &Path) -> Result<Workbook, SourceError> {
         }
     }
     files.sort();
-    let (mut sheets, mut budget, mut total) = (Vec::new(), MAX_CELLS, 0);
+    let (mut sheets, mut budget, mut total) = (Vec::new(), Budget::of(MAX_CELLS), 0);
     for (p, name) in files {
         let bytes = read_file_limited(&p)?;
         total += bytes.len() as u64;
@@ -181,22 +229,31 @@ fn read_file_limited(path: &Path) -> Result<Vec<u8>, SourceError> {
 /// Reads a workbook from memory (a file, or a browser upload); `file_name` is used for CSV sheet
 /// names and in messages. The format is detected by content.
 pub fn read_bytes(file_name: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+    read_bytes_within(file_name, bytes, &Limits::IMPORT)
+}
+
+/// [`read_bytes`] within the limits of where the file comes from.
+pub fn read_bytes_within(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<Workbook, SourceError> {
     let file = file_name.to_string();
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(file, bytes.len() as u64, MAX_FILE_BYTES));
+    if bytes.len() as u64 > limits.file_bytes {
+        return Err(too_large(file, bytes.len() as u64, limits.file_bytes));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(SourceError::Empty(file));
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return read_zip(file_name, bytes);
+        return read_zip(file_name, bytes, limits);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(SourceError::OldXls(file));
     }
     let named_csv = file_name.to_lowercase().ends_with(".csv");
     if named_csv || looks_like_csv(bytes) {
-        let mut budget = MAX_CELLS;
+        let mut budget = Budget::of(limits.cells);
         let sheet = csv_sheet(file_name, csv_stem(file_name), bytes, &mut budget)?;
         return Ok(Workbook {
             sheets: vec![sheet],
@@ -260,9 +317,9 @@ fn is_blank(cell: &Cell) -> bool {
     }
 }
 
-fn take_budget(sheet: &str, budget: &mut usize, n: usize) -> Result<(), SourceError> {
-    let left = budget.checked_sub(n);
-    *budget = left.ok_or_else(|| SourceError::TooManyCells(sheet.to_string(), MAX_CELLS))?;
+fn take_budget(sheet: &str, budget: &mut Budget, n: usize) -> Result<(), SourceError> {
+    let left = budget.left.checked_sub(n);
+    budget.left = left.ok_or_else(|| SourceError::TooManyCells(sheet.to_string(), budget.limit))?;
     Ok(())
 }
 
@@ -270,7 +327,7 @@ fn csv_sheet(
     file: &str,
     name: &str,
     bytes: &[u8],
-    budget: &mut usize,
+    budget: &mut Budget,
 ) -> Result<Sheet, SourceError> {
     let text = decode_text(bytes).ok_or_else(|| SourceError::CsvDecode(file.to_string()))?;
     let mut reader = csv::ReaderBuilder::new()
@@ -354,7 +411,7 @@ fn entry_name(raw: &[u8]) -> String {
     }
 }
 
-fn read_zip(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+fn read_zip(file: &str, bytes: &[u8], limits: &Limits) -> Result<Workbook, SourceError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| zip_damaged(file, &e))?;
     let is_xlsx = zip
         .file_names()
@@ -373,7 +430,7 @@ fn read_zip(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
             continue;
         }
         let mut content = Vec::new();
-        let limit = MAX_UNZIPPED_BYTES - total + 1;
+        let limit = limits.unzipped_bytes.saturating_sub(total) + 1;
         let n = if is_xlsx {
             std::io::copy(&mut (&mut entry).take(limit), &mut std::io::sink())
         } else {
@@ -384,21 +441,29 @@ fn read_zip(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
         }
         .map_err(|e| damaged(file, format!("解压 {name} 失败：{e}")))?;
         total += n;
-        if total > MAX_UNZIPPED_BYTES {
-            let limit = MAX_UNZIPPED_BYTES / MB;
+        if total > limits.unzipped_bytes {
+            let limit = limits.unzipped_bytes / MB;
             return Err(SourceError::UnzippedTooLarge(file.to_string(), limit));
+        }
+        // The shared strings are held whole by the reader, so they have a limit of their own.
+        if is_xlsx
+            && name.eq_ignore_ascii_case("xl/sharedStrings.xml")
+            && n > limits.shared_strings_bytes
+        {
+            let limit = limits.shared_strings_bytes / MB;
+            return Err(SourceError::SharedStringsTooLarge(file.to_string(), limit));
         }
         if is_csv {
             csvs.push((name, content));
         }
     }
     if is_xlsx {
-        return read_xlsx(file, bytes);
+        return read_xlsx(file, bytes, limits.cells);
     }
     if csvs.is_empty() {
         return Err(SourceError::NotAWorkbook(file.to_string()));
     }
-    let mut budget = MAX_CELLS;
+    let mut budget = Budget::of(limits.cells);
     let mut sheets = Vec::new();
     for (name, content) in csvs {
         let shown = format!("{file}/{name}");
@@ -407,9 +472,9 @@ fn read_zip(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
     Ok(Workbook { sheets })
 }
 
-fn read_xlsx(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+fn read_xlsx(file: &str, bytes: &[u8], cells: usize) -> Result<Workbook, SourceError> {
     // calamine is not supposed to panic, but this input comes from users: be certain.
-    std::panic::catch_unwind(|| read_xlsx_inner(file, bytes))
+    std::panic::catch_unwind(|| read_xlsx_inner(file, bytes, cells))
         .unwrap_or_else(|_| Err(damaged(file, "无法解析工作簿内容")))
 }
 
@@ -417,10 +482,10 @@ fn xlsx_damaged(file: &str, e: &XlsxError) -> SourceError {
     damaged(file, format!("工作簿内容无效：{e}"))
 }
 
-fn read_xlsx_inner(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
+fn read_xlsx_inner(file: &str, bytes: &[u8], cells: usize) -> Result<Workbook, SourceError> {
     let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| xlsx_damaged(file, &e))?;
     let offset_1904 = if xlsx.has_1904_epoch() { 1462.0 } else { 0.0 };
-    let mut budget = MAX_CELLS;
+    let mut budget = cells;
     let mut sheets = Vec::new();
     for name in xlsx.sheet_names() {
         let mut reader = match xlsx.worksheet_cells_reader(&name) {
@@ -441,7 +506,7 @@ fn read_xlsx_inner(file: &str, bytes: &[u8]) -> Result<Workbook, SourceError> {
             if cell != Cell::Empty {
                 let (row, col) = record.pos;
                 rows.put(row, col, cell)
-                    .map_err(|()| SourceError::TooManyCells(name.clone(), MAX_CELLS))?;
+                    .map_err(|()| SourceError::TooManyCells(name.clone(), cells))?;
             }
         }
         let (sheet, left) = rows.finish(name);

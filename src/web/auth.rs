@@ -15,6 +15,8 @@ use crate::db::{Db, DbResult, User};
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "dj_session";
+/// The cookie that carries the sign-in form's pre-session CSRF token.
+pub const LOGIN_COOKIE: &str = "dj_login";
 
 /// The signed-in user of a request: the use cases' [`app::Actor`] (user, scope, client) and the
 /// session's CSRF token.
@@ -37,26 +39,43 @@ impl Actor {
     /// Checks a form's CSRF token against the session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
         if self.csrf.is_empty() || token != self.csrf {
-            return Err(WebError::Forbidden(
-                "表单已过期或来源无效，请刷新页面后重试".into(),
-            ));
+            return Err(csrf_refused());
         }
         Ok(())
     }
+}
+
+/// The answer to a form without the session's CSRF token.
+pub fn csrf_refused() -> WebError {
+    WebError::Forbidden("表单已过期或来源无效，请刷新页面后重试".into())
 }
 
 /// The client's address as the guard found it, for handlers of public routes (sign-in).
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
 
-/// The client's address, for throttling and the audit log.
-pub fn client_address(connect: Option<&ConnectInfo<std::net::SocketAddr>>) -> String {
-    connect
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into())
+/// The client's address, for throttling and the audit log: the socket's peer, or — behind a
+/// reverse proxy configured with `serve --client-ip-header` — the last address the proxy wrote
+/// into that header (the one it saw; earlier ones came from the client and prove nothing).
+pub fn client_address(
+    connect: Option<&ConnectInfo<std::net::SocketAddr>>,
+    headers: &HeaderMap,
+    proxy_header: Option<&str>,
+) -> String {
+    let from_proxy = proxy_header
+        .and_then(|h| headers.get_all(h).iter().next_back())
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+    match (from_proxy, connect) {
+        (Some(ip), _) => ip.to_string(),
+        (None, Some(c)) => c.0.ip().to_string(),
+        (None, None) => "local".into(),
+    }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -112,10 +131,18 @@ async fn resolve(db: &Db, headers: &HeaderMap, client: String) -> DbResult<Optio
         _ => true,
     };
     if expired {
-        db.delete_session(&digest).await?;
+        // (Best effort: a database busy with an import deletes it on a later request.)
+        if let Err(e) = db.delete_session(&digest).await {
+            tracing::debug!(error = %e, "an expired session was not deleted yet");
+        }
         return Ok(None);
     }
-    db.touch_session(&digest).await?;
+    // The idle time is counted from the last touch, written at most once a minute and never
+    // waited for: a page is read while a long import holds the write lock (reads go on under
+    // SQLite's WAL), and a touch that finds the database busy is skipped.
+    if parse_time(&last_seen).is_some_and(|l| now - l > Duration::seconds(60)) {
+        db.touch_session_nowait(&digest).await;
+    }
     actor_for(db, user_id, csrf, client).await
 }
 
@@ -151,11 +178,15 @@ pub async fn guard(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let client = client_address(req.extensions().get::<ConnectInfo<std::net::SocketAddr>>());
+    let client = client_address(
+        req.extensions().get::<ConnectInfo<std::net::SocketAddr>>(),
+        req.headers(),
+        state.config.client_ip_header.as_deref(),
+    );
     req.extensions_mut().insert(ClientAddr(client.clone()));
     let actor = match resolve(&state.db, req.headers(), client).await {
         Ok(a) => a,
-        Err(e) => return WebError::Internal(e).into_response(),
+        Err(e) => return WebError::from(e).into_response(),
     };
     let is_api = req.uri().path().starts_with("/api/");
     if let Some(actor) = &actor {
@@ -203,6 +234,20 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub fn clear_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+pub fn clear_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The `Set-Cookie` value of the sign-in form's token: for the sign-in page only, strict (a
+/// form posted from another site does not carry it), gone after an hour.
+pub fn login_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+}
+
+/// The `Set-Cookie` value that removes the sign-in form's token (once signed in).
+pub fn clear_login_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{LOGIN_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
 }

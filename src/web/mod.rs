@@ -25,6 +25,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 
 use crate::app::AppError;
+use crate::app::session::LoginGate;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::domain::role::Role;
@@ -35,6 +36,20 @@ pub struct AppState {
     pub db: Db,
     /// The application's clock (the database's: one clock for both).
     pub clock: Clock,
+    /// Sign-ins, one at a time, and what the throttle remembers.
+    pub gate: std::sync::Arc<LoginGate>,
+    pub config: std::sync::Arc<WebConfig>,
+}
+
+/// How the server is deployed (`serve`'s options).
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Cookies only over HTTPS (`serve --secure-cookies`; also the setting
+    /// `security.cookie_secure` = 1 of earlier versions).
+    pub secure_cookies: bool,
+    /// The header a reverse proxy puts the client's address in (`serve --client-ip-header`,
+    /// e.g. `X-Forwarded-For` or `X-Real-IP`); without it, the socket's peer is the client.
+    pub client_ip_header: Option<String>,
 }
 
 /// Who may use a route.
@@ -173,6 +188,7 @@ impl IntoResponse for PageError {
 }
 
 const STYLESHEET: &str = include_str!("../../assets/app.css");
+const SCRIPT: &str = include_str!("../../assets/app.js");
 
 async fn stylesheet() -> Response {
     (
@@ -185,6 +201,44 @@ async fn stylesheet() -> Response {
         .into_response()
 }
 
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
+
+/// The policy every answer carries: scripts, styles, images and forms only from this server
+/// (the one script is a file: no inline script, no inline event handler), never inside another
+/// site's frame (no clickjacking of the user-admin buttons).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'self'; object-src 'none'";
+
+/// One middleware for the browser's security headers: the CSP, no MIME sniffing, the referrer
+/// only to this site, no framing (for browsers without frame-ancestors), and `no-store` on
+/// everything but the static assets — signed-in pages and exports hold personal data that no
+/// browser or proxy cache may keep.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name, value: &'static str| {
+        h.insert(name, axum::http::HeaderValue::from_static(value));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    if !is_static {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    response
+}
+
 /// The route table: every route with its access rule and handler. The scope-matrix test and the
 /// OpenAPI document are generated from it, so a new route cannot be forgotten by either.
 #[rustfmt::skip]
@@ -193,6 +247,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     let r = |method, path, access, summary, handler| (RouteSpec { method, path, access, summary }, handler);
     vec![
         r("GET",  "/static/app.css",   Public, "样式表", get(stylesheet)),
+        r("GET",  "/static/app.js",    Public, "页面脚本（确认、打印、上传进度）", get(script)),
         r("GET",  "/healthz",          Public, "健康检查", get(api::healthz)),
         r("GET",  "/login",            Public, "登录页", get(pages::login::form)),
         r("POST", "/login",            Public, "登录", post(pages::login::submit)),
@@ -270,26 +325,53 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     ]
 }
 
-/// The application: the route table, each route behind its guard.
+/// The largest request body of a route, refused before it is read (`Content-Length`, or while
+/// streaming without one): forms are small; only the routes that take a file take more — the
+/// registry workbook (its own limit is 200 MB), a census workbook, an evidence file (10 MB).
+pub fn body_limit(method: &str, path: &str) -> usize {
+    const KB: usize = 1024;
+    const MB: usize = 1024 * KB;
+    match (method, path) {
+        ("POST", "/import") => 201 * MB,
+        ("POST", "/census/{campaign}/upload") => 21 * MB,
+        ("POST", "/ledger/{id}/attachments") => 11 * MB,
+        _ => 64 * KB,
+    }
+}
+
+/// The application with the default deployment (tests).
 pub fn router(db: Db) -> Router {
+    router_with(db, WebConfig::default())
+}
+
+/// The application: the route table, each route behind its guard.
+pub fn router_with(db: Db, config: WebConfig) -> Router {
     let state = AppState {
         clock: db.clock().clone(),
         db,
+        gate: Default::default(),
+        config: std::sync::Arc::new(config),
     };
     let mut router = Router::new();
     for (spec, handler) in routes() {
         let access = spec.access;
-        let guarded = handler.route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            move |s: State<AppState>, req: Request, next: Next| auth::guard(s, access, req, next),
-        ));
+        let guarded = handler
+            .route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                move |s: State<AppState>, req: Request, next: Next| {
+                    auth::guard(s, access, req, next)
+                },
+            ))
+            .layer(axum::extract::DefaultBodyLimit::max(body_limit(
+                spec.method,
+                spec.path,
+            )));
         router = router.route(spec.path, guarded);
     }
-    // Uploaded workbooks may be large; the importer itself refuses files over its own limit.
     router
         .fallback(not_found)
         .layer(middleware::from_fn(pages_answer_in_html))
-        .layer(axum::extract::DefaultBodyLimit::max(210 * 1024 * 1024))
+        .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
 
@@ -349,13 +431,13 @@ fn error_text(status: StatusCode) -> &'static str {
 }
 
 /// Serves the application until Ctrl-C.
-pub async fn serve(db: Db, listen: &str) -> std::io::Result<()> {
+pub async fn serve(db: Db, listen: &str, config: WebConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     println!("服务已启动：http://{addr}/");
     axum::serve(
         listener,
-        router(db).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        router_with(db, config).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -193,7 +193,7 @@ impl TestApp {
         let token = dangjian::auth::random_token(40);
         self.t
             .db
-            .add_api_token(&dangjian::auth::token_digest(&token), id)
+            .add_api_token(&dangjian::auth::token_digest(&token), id, 90)
             .await
             .expect("token");
         token
@@ -251,25 +251,55 @@ impl TestApp {
             .await
     }
 
-    /// Signs in through the form and returns the session cookie (`name=value`).
+    /// The sign-in page's pre-session token: (its cookie `name=value`, the form's value).
+    pub async fn login_token(&self) -> (String, String) {
+        let page = self
+            .send(Request::get("/login").body(Body::empty()).expect("request"))
+            .await;
+        let cookie = set_cookie(&page, dangjian::web::auth::LOGIN_COOKIE)
+            .expect("the sign-in page's cookie");
+        let marker = "name=\"csrf\" value=\"";
+        let start = page.body.find(marker).expect("a csrf field") + marker.len();
+        let token = page.body[start..]
+            .split('"')
+            .next()
+            .expect("value")
+            .to_string();
+        (cookie, token)
+    }
+
+    /// Signs in through the form (with its pre-session token); the reply carries the session
+    /// cookie (see [`session_cookie`]).
     pub async fn sign_in(&self, name: &str, password: &str) -> Reply {
+        let (cookie, token) = self.login_token().await;
         self.post_form(
-            None,
+            Some(&cookie),
             "/login",
-            &[("username", name), ("password", password), ("next", "/")],
+            &[
+                ("username", name),
+                ("password", password),
+                ("next", "/"),
+                ("csrf", &token),
+            ],
         )
         .await
     }
 }
 
-/// The `name=value` part of a Set-Cookie header.
+/// The `name=value` part of a Set-Cookie header of the session (`dj_session`), if one is set.
 pub fn session_cookie(reply: &Reply) -> Option<String> {
+    set_cookie(reply, dangjian::web::auth::SESSION_COOKIE)
+}
+
+/// The `name=value` part of the Set-Cookie header that sets cookie `name`, if any.
+pub fn set_cookie(reply: &Reply, name: &str) -> Option<String> {
     reply
         .headers
-        .get(header::SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .filter(|c| !c.ends_with('='))
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|c| c.starts_with(&format!("{name}=")) && !c.ends_with('='))
         .map(str::to_string)
 }
 

@@ -34,7 +34,13 @@ async fn sign_in_shows_the_dashboard_and_sign_out_ends_the_session() {
     let r = app.sign_in("city", "pass1234").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let cookie = session_cookie(&r).expect("session cookie");
-    let set_cookie = r.headers["set-cookie"].to_str().expect("header");
+    let set_cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("dj_session="))
+        .expect("header");
     assert!(
         set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"),
         "{set_cookie}"
@@ -84,35 +90,6 @@ async fn sign_in_shows_the_dashboard_and_sign_out_ends_the_session() {
         StatusCode::SEE_OTHER,
         "session ended"
     );
-}
-
-#[tokio::test]
-async fn five_failures_lock_the_account() {
-    let app = TestApp::new(crate::support::TestDb::new().await);
-    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
-    for _ in 0..5 {
-        assert!(
-            app.sign_in("city", "nope")
-                .await
-                .body
-                .contains("用户名或密码错误")
-        );
-    }
-    let r = app.sign_in("city", "pass1234").await;
-    assert!(
-        r.body.contains("已锁定"),
-        "the right password is refused while locked"
-    );
-    assert!(session_cookie(&r).is_none());
-    let (entries, _) = app.t.db.audit_entries(0, 20).await.expect("audit");
-    assert_eq!(
-        entries
-            .iter()
-            .filter(|e| e.action == "login_failed")
-            .count(),
-        5
-    );
-    assert_eq!(entries[0].action, "login_locked");
 }
 
 #[tokio::test]

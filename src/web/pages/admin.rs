@@ -8,6 +8,8 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::{PageError, count, frame, render};
+use crate::app::AppError;
+use crate::app::users;
 use crate::auth;
 use crate::db::{AuditEntry, ChangeEntry, Finding, ScopeTarget, User, is_unique_violation};
 use crate::domain::codes::{CreditCode, RegionCode};
@@ -241,54 +243,30 @@ pub async fn user_action(
     Form(f): Form<UserAction>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    let user =
-        s.db.user_by_name(&f.username)
-            .await?
-            .ok_or(WebError::NotFound)?;
-    let notice = match f.action.as_str() {
-        "reset" => {
-            let password = auth::random_password();
-            s.db.set_password(
-                user.id,
-                &auth::hash_password(&password).map_err(WebError::Template)?,
-                true,
-            )
-            .await?;
-            s.db.clear_login_failures(&user.username).await?;
-            format!(
-                "已重置 {} 的密码：{password}（只显示这一次，登录后须修改）",
-                user.username
-            )
-        }
-        "disable" if user.id == actor.user.id => {
-            return users_page(
-                &s,
-                &actor,
-                Some("不能停用自己".into()),
-                None,
-                UserForm::default(),
-            )
-            .await;
-        }
-        "disable" => {
-            s.db.set_disabled(user.id, true).await?;
-            format!("已停用 {}", user.username)
-        }
-        "enable" => {
-            s.db.set_disabled(user.id, false).await?;
-            format!("已启用 {}", user.username)
-        }
+    let name = f.username.as_str();
+    let done = match f.action.as_str() {
+        "reset" => users::reset_password(&s.db, &actor, name)
+            .await
+            .map(|password| {
+                format!(
+                    "已重置 {name} 的密码：{password}（只显示这一次，登录后须修改；其会话已结束，API 令牌已吊销）"
+                )
+            }),
+        "disable" => users::set_disabled(&s.db, &actor, name, true)
+            .await
+            .map(|()| format!("已停用 {name}")),
+        "enable" => users::set_disabled(&s.db, &actor, name, false)
+            .await
+            .map(|()| format!("已启用 {name}")),
         other => return Err(WebError::BadRequest(format!("未知操作 {other}")).into()),
     };
-    s.db.audit(
-        &actor.user.username,
-        &format!("user_{}", f.action),
-        &user.username,
-        "",
-        &actor.client,
-    )
-    .await?;
-    users_page(&s, &actor, None, Some(notice), UserForm::default()).await
+    match done {
+        Ok(notice) => users_page(&s, &actor, None, Some(notice), UserForm::default()).await,
+        Err(AppError::Invalid(message)) => {
+            users_page(&s, &actor, Some(message), None, UserForm::default()).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Template)]

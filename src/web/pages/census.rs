@@ -942,13 +942,14 @@ pub async fn upload(
     Path(id): Path<i64>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let (csrf, file) = read_upload(&mut multipart, "摸排表.xlsx").await?;
-    actor.check_csrf(&csrf)?;
+    let file = read_upload(&mut multipart, &actor, "摸排表.xlsx").await?;
     let c = visible_campaign(&s, &actor, id).await?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return Err(WebError::BadRequest("请选择要上传的摸排表文件".into()).into());
     };
-    let wb = match crate::excel::source::read_bytes(&name, &bytes) {
+    let (wb, _) =
+        super::parse_upload(name.clone(), bytes, crate::excel::source::Limits::CENSUS).await?;
+    let wb = match wb {
         // One sheet (a single CSV file, whatever its name) is the 摸排 sheet.
         Ok(mut wb) => {
             if let [only] = wb.sheets.as_mut_slice()

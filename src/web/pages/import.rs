@@ -10,11 +10,12 @@ use axum::response::{IntoResponse, Response};
 
 use serde::Deserialize;
 
-use super::{PageError, count, frame, read_upload, render, xlsx_download};
+use super::{PageError, count, frame, parse_upload, read_upload, render, xlsx_download};
 use crate::app::registry::import::fingerprint;
 use crate::app::registry::{ImportOutcome, Mode, import_workbook};
 use crate::db::{ChangeKind, ReadOptions, WriteSummary};
 use crate::excel::problems::{Problem, Severity};
+use crate::excel::source::Limits;
 use crate::excel::{export, import, source};
 use crate::web::auth::Actor;
 use crate::web::layout::Layout;
@@ -241,8 +242,7 @@ pub async fn upload(
     Extension(actor): Extension<Actor>,
     mut multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let (csrf, file) = read_upload(&mut multipart, "upload.xlsx").await?;
-    actor.check_csrf(&csrf)?;
+    let file = read_upload(&mut multipart, &actor, "upload.xlsx").await?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return page(
             &actor,
@@ -251,7 +251,8 @@ pub async fn upload(
             None,
         );
     };
-    let wb = match source::read_bytes(&name, &bytes) {
+    let (wb, bytes) = parse_upload(name.clone(), bytes, Limits::IMPORT).await?;
+    let wb = match wb {
         Ok(wb) => wb,
         Err(e) => return page(&actor, None, Some(e.to_string()), None),
     };
@@ -286,7 +287,7 @@ pub async fn confirm(
             None,
         );
     };
-    let wb = match source::read_bytes(&name, &bytes) {
+    let wb = match parse_upload(name.clone(), bytes, Limits::IMPORT).await?.0 {
         Ok(wb) => wb,
         Err(e) => return page(&actor, None, Some(e.to_string()), None),
     };
@@ -316,7 +317,10 @@ pub async fn errors(
         s.db.pending_import(actor.user.id, id)
             .await?
             .ok_or(WebError::NotFound)?;
-    let wb = source::read_bytes(&name, &bytes).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let wb = parse_upload(name, bytes, Limits::IMPORT)
+        .await?
+        .0
+        .map_err(|e| WebError::BadRequest(e.to_string()))?;
     let known = import::Known::load(&s.db).await?;
     let (_, report) = import::validate(&wb, &known, s.clock.today());
     xlsx_download(

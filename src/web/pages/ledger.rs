@@ -788,8 +788,7 @@ pub async fn attach(
     Path(id): Path<i64>,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Response, PageError> {
-    let (csrf, file) = read_upload(&mut multipart, "佐证材料").await?;
-    actor.check_csrf(&csrf)?;
+    let file = read_upload(&mut multipart, &actor, "佐证材料").await?;
     let item = find(&s, &actor, id).await?;
     if works_for_another_unit(&s, &actor, &item).await? {
         return item_page(&s, &actor, &item, Some(another_unit_message(&item))).await;

@@ -1,17 +1,24 @@
-//! Sign-in, sign-out and password change.
+//! Sign-in, sign-out and password change: the pages around the use cases of
+//! [`crate::app::session`]. The sign-in form carries a pre-session CSRF token (a cookie and the
+//! same value in the form: a form posted from another site has no cookie to match), and only a
+//! local path is followed after signing in.
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use chrono::Duration;
 use serde::Deserialize;
 
 use super::{PageError, frame, render};
-use crate::auth::{check_new_password, hash_password, random_token, token_digest, verify_password};
+use crate::app::AppError;
+use crate::app::session::{self, SignIn};
+use crate::auth::random_token;
 use crate::web::AppState;
-use crate::web::auth::{Actor, ClientAddr, clear_cookie, session_cookie};
+use crate::web::auth::{
+    Actor, ClientAddr, LOGIN_COOKIE, SESSION_COOKIE, clear_cookie, cookie, login_cookie,
+    session_cookie,
+};
 use crate::web::layout::Layout;
 
 #[derive(Template)]
@@ -21,6 +28,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     pub username: String,
     pub next: String,
+    /// The pre-session CSRF token (also in the login cookie).
+    pub csrf: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,21 +37,34 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+/// Only a local path is followed after sign-in (no open redirect): it starts with one `/` and
+/// holds only the characters of this product's own addresses (percent-encoding for the rest), so
+/// nothing a browser reads as another host (`//h`, `/\h`, `/<TAB>/h`) and no control character
+/// (an invalid `Location`) gets through.
+pub fn safe_next(next: Option<&str>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_-.~%?=&+,:;@!*'()$".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.chars().all(allowed)
+                && n.len() <= 2000 =>
+        {
             n.to_string()
         }
         _ => "/".to_string(),
     }
 }
 
+/// The sign-in page with a fresh pre-session token (set as the login cookie).
 fn login_page(
+    s: &AppState,
+    status: axum::http::StatusCode,
     error: Option<String>,
     username: String,
     next: String,
 ) -> Result<Response, PageError> {
+    let csrf = random_token(32);
     let page = LoginPage {
         layout: Layout {
             title: "用户登录".into(),
@@ -51,12 +73,27 @@ fn login_page(
         error,
         username,
         next,
+        csrf: csrf.clone(),
     };
-    Ok(render(&page)?.into_response())
+    let mut response = render(&page)?.into_response();
+    *response.status_mut() = status;
+    if let Ok(v) = login_cookie(&csrf, s.config.secure_cookies).parse() {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(response)
 }
 
-pub async fn form(Query(q): Query<NextQuery>) -> Result<Response, PageError> {
-    login_page(None, String::new(), safe_next(q.next.as_deref()))
+pub async fn form(
+    State(s): State<AppState>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    login_page(
+        &s,
+        axum::http::StatusCode::OK,
+        None,
+        String::new(),
+        safe_next(q.next.as_deref()),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,85 +101,78 @@ pub struct LoginForm {
     pub username: String,
     pub password: String,
     pub next: Option<String>,
+    #[serde(default)]
+    pub csrf: String,
 }
 
 pub async fn submit(
     State(s): State<AppState>,
     Extension(ClientAddr(client)): Extension<ClientAddr>,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    let username = f.username.trim().to_string();
     let next = safe_next(f.next.as_deref());
-    let max =
-        s.db.setting("security.max_failed_logins")
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(5i64);
-    let minutes =
-        s.db.setting("security.lockout_minutes")
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(15i64);
-    let since = crate::clock::stamp(s.clock.now() - Duration::minutes(minutes));
-    let (by_user, by_client) =
-        s.db.login_failures_since(&username, &client, &since)
-            .await?;
-    if by_user >= max || by_client >= max {
-        s.db.audit(
-            &username,
-            "login_locked",
-            &username,
-            "登录失败次数过多，暂时锁定",
-            &client,
-        )
-        .await?;
-        let message = format!("登录失败次数过多，账号或本机地址已锁定 {minutes} 分钟，请稍后再试");
-        return login_page(Some(message), username, next);
+    let username: String = f
+        .username
+        .trim()
+        .chars()
+        .take(session::MAX_USERNAME)
+        .collect();
+    let token_ok = cookie(&headers, LOGIN_COOKIE).is_some_and(|c| !c.is_empty() && c == f.csrf);
+    if !token_ok {
+        return login_page(
+            &s,
+            axum::http::StatusCode::FORBIDDEN,
+            Some("登录页已过期或来源无效，请重新输入用户名和密码后登录".into()),
+            username,
+            next,
+        );
     }
-    let user = s.db.user_by_name(&username).await?.filter(|u| !u.disabled);
-    let verified = match &user {
-        Some(u) => verify_password(&f.password, &s.db.password_hash(u.id).await?),
-        None => {
-            // Spend the same time as a real check, so that timing does not reveal user names.
-            let _ = verify_password(
-                &f.password,
-                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$S1ijKNoVGVWfLdVXvN3S1pyVLo3JNHfJZbGeBQmAO3A",
-            );
-            false
-        }
-    };
-    let Some(user) = user.filter(|_| verified) else {
-        s.db.record_login_failure(&username, &client).await?;
-        s.db.audit(
-            &username,
-            "login_failed",
-            &username,
-            "用户名或密码错误",
-            &client,
+    let refused = |message: String| {
+        login_page(
+            &s,
+            axum::http::StatusCode::OK,
+            Some(message),
+            username.clone(),
+            next.clone(),
         )
-        .await?;
-        return login_page(Some("用户名或密码错误".into()), username, next);
     };
-    s.db.clear_login_failures(&username).await?;
-    let token = random_token(40);
-    s.db.create_session(&token_digest(&token), user.id, &random_token(32))
-        .await?;
-    s.db.audit(&username, "login", &username, "", &client)
-        .await?;
-    let secure =
-        s.db.setting("security.cookie_secure")
-            .await?
-            .is_some_and(|v| v == "1");
-    let target = if user.must_change_password {
-        "/password".to_string()
+    match session::sign_in(&s.db, &s.gate, &f.username, &f.password, &client).await? {
+        SignIn::Refused => refused("用户名或密码错误".into()),
+        SignIn::Wait { seconds } => refused(format!(
+            "登录失败次数过多，请 {} 后再试",
+            wait_text(seconds)
+        )),
+        SignIn::Signed { token, user } => {
+            let target = if user.must_change_password {
+                "/password".to_string()
+            } else {
+                next
+            };
+            let secure = s.config.secure_cookies;
+            // (Appended: two headers of one name.)
+            Ok((
+                axum::response::AppendHeaders([
+                    (header::SET_COOKIE, session_cookie(&token, secure)),
+                    (
+                        header::SET_COOKIE,
+                        crate::web::auth::clear_login_cookie(secure),
+                    ),
+                ]),
+                Redirect::to(&target),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// A wait in words: seconds, or whole minutes (rounded up).
+fn wait_text(seconds: i64) -> String {
+    if seconds < 60 {
+        format!("{seconds} 秒")
     } else {
-        next
-    };
-    Ok((
-        [(header::SET_COOKIE, session_cookie(&token, secure))],
-        Redirect::to(&target),
-    )
-        .into_response())
+        format!("{} 分钟", (seconds + 59) / 60)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,31 +183,15 @@ pub struct CsrfForm {
 pub async fn logout(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    if let Some(token) = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == crate::web::auth::SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
-    {
-        s.db.delete_session(&token_digest(&token)).await?;
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        session::sign_out(&s.db, &actor, &token).await?;
     }
-    s.db.audit(
-        &actor.user.username,
-        "logout",
-        &actor.user.username,
-        "",
-        &actor.client,
-    )
-    .await?;
     Ok((
-        [(header::SET_COOKIE, clear_cookie())],
+        [(header::SET_COOKIE, clear_cookie(s.config.secure_cookies))],
         Redirect::to("/login"),
     )
         .into_response())
@@ -211,36 +225,31 @@ pub struct PasswordForm {
 pub async fn password_submit(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
+    headers: HeaderMap,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    let error = if !verify_password(&f.current, &s.db.password_hash(actor.user.id).await?) {
-        Some("当前密码不正确".to_string())
-    } else if f.new != f.confirm {
-        Some("两次输入的新密码不一致".to_string())
-    } else if f.new == f.current {
-        Some("新密码不能与当前密码相同".to_string())
-    } else {
-        check_new_password(&f.new).err()
+    let session_token = cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let error = match session::change_password(
+        &s.db,
+        &actor,
+        &session_token,
+        &f.current,
+        &f.new,
+        &f.confirm,
+    )
+    .await
+    {
+        Ok(()) => return Ok(Redirect::to("/").into_response()),
+        Err(AppError::Invalid(reason)) => reason,
+        Err(e) => return Err(e.into()),
     };
-    if error.is_none() {
-        let hash =
-            hash_password(&f.new).map_err(|e| PageError(crate::web::WebError::Template(e)))?;
-        s.db.set_password(actor.user.id, &hash, false).await?;
-        s.db.audit(
-            &actor.user.username,
-            "password_change",
-            &actor.user.username,
-            "",
-            &actor.client,
-        )
-        .await?;
-        return Ok(Redirect::to("/").into_response());
-    }
     let page = PasswordPage {
         layout: frame(&actor, "修改密码", "", Vec::new()),
         forced: actor.user.must_change_password,
-        error,
+        error: Some(error),
     };
-    Ok(render(&page)?.into_response())
+    let mut response = render(&page)?.into_response();
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(response)
 }

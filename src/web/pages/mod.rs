@@ -87,9 +87,10 @@ impl ErrorPage {
 /// the token, and the file's name (or `default_name`) and bytes if one was chosen.
 pub async fn read_upload(
     multipart: &mut axum::extract::Multipart,
+    actor: &Actor,
     default_name: &str,
-) -> Result<(String, Option<(String, Vec<u8>)>), PageError> {
-    let mut csrf = String::new();
+) -> Result<Option<(String, Vec<u8>)>, PageError> {
+    let mut csrf_checked = false;
     let mut file = None;
     while let Some(field) = multipart
         .next_field()
@@ -97,7 +98,14 @@ pub async fn read_upload(
         .map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))?
     {
         match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            // The form's token comes first: a file is read only after it checked out.
+            Some("csrf") => {
+                let token = field.text().await.unwrap_or_default();
+                actor.check_csrf(&token)?;
+                csrf_checked = true;
+            }
+            // (The pages' forms put the token first; a file before it is not read at all.)
+            Some("file") if !csrf_checked => return Err(super::auth::csrf_refused().into()),
             Some("file") => {
                 let name = field.file_name().unwrap_or(default_name).to_string();
                 let bytes = field
@@ -112,7 +120,37 @@ pub async fn read_upload(
             _ => {}
         }
     }
-    Ok((csrf, file))
+    if !csrf_checked {
+        return Err(super::auth::csrf_refused().into());
+    }
+    Ok(file)
+}
+
+/// Uploads parsed at once: one per core. A workbook is unpacked and parsed on a blocking
+/// thread, never on the threads that answer requests, so that a large or hostile upload slows
+/// down other uploads, not every page (the review's F4).
+static PARSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Parses an uploaded workbook within `limits`, off the async workers and behind [`PARSERS`];
+/// the bytes come back with it (an import keeps them until confirmed).
+pub async fn parse_upload(
+    name: String,
+    bytes: Vec<u8>,
+    limits: crate::excel::source::Limits,
+) -> Result<
+    (
+        Result<crate::excel::source::Workbook, crate::excel::source::SourceError>,
+        Vec<u8>,
+    ),
+    PageError,
+> {
+    let _permit = PARSERS.acquire().await.map_err(|_| WebError::Busy)?;
+    tokio::task::spawn_blocking(move || {
+        let wb = crate::excel::source::read_bytes_within(&name, &bytes, &limits);
+        (wb, bytes)
+    })
+    .await
+    .map_err(|_| PageError(WebError::Template("解析上传的文件失败".into())))
 }
 
 /// Sheets as an .xlsx download named `name`, with an ASCII fallback for old browsers.
