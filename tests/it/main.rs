@@ -5,6 +5,7 @@
 mod api;
 mod census;
 mod cli;
+mod exchange_history;
 mod fixture;
 mod import;
 mod ledger;

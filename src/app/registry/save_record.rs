@@ -190,6 +190,17 @@ pub async fn save_record(db: &Db, actor: &Actor, input: &RecordInput) -> AppResu
             fingerprint: print,
         });
     }
+    // A unit is the city's reference data: outside the city admins, a form names units that
+    // exist (a new one would be made by the save).
+    if !actor.scope.is_city() && !data.units.is_empty() {
+        let names: Vec<&str> = data.units.iter().map(|u| u.name.as_str()).collect();
+        let mut p = general(format!(
+            "系统中没有单位“{}”；请从已有单位中选择，新增单位请联系市级管理员",
+            names.join("、")
+        ));
+        p.header = "业务主管单位".into();
+        return Ok(Saved::Invalid(vec![p]));
+    }
     let key = input.values.first().map(|v| v.trim()).unwrap_or_default();
     let mut w = db
         .begin_dataset_write(&actor.scope, actor.name(), today)

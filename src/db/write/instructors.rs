@@ -107,7 +107,12 @@ impl Writer<'_> {
         // Each record's instructor id (only of this part's records: the lookup by name also
         // found the namesakes of other home units).
         let id_of = |citizen_id: Option<&str>, name: &str, unit: &str| -> DbResult<(i64, String)> {
-            let key = read::instructor_key(citizen_id, name, home(unit)?);
+            // (Matched by the ID alone when there is one: the unit is not looked up then.)
+            let unit_id = match citizen_id {
+                Some(_) => 0,
+                None => home(unit)?,
+            };
+            let key = read::instructor_key(citizen_id, name, unit_id);
             known
                 .get(&key)
                 .map(|r| (r.id, r.name.clone()))
@@ -166,62 +171,58 @@ impl Writer<'_> {
                 .copied()
                 .ok_or_else(|| DbError::Inconsistent(format!("社会组织 {code} 不存在")))
         };
+        // The stored stations by instructor, then by org.
+        let mut by_instructor: HashMap<i64, BTreeMap<i64, Vec<(i64, Period)>>> = HashMap::new();
+        for ((iid, oid, from), (sid, to)) in &stored {
+            by_instructor
+                .entry(*iid)
+                .or_default()
+                .entry(*oid)
+                .or_default()
+                .push((
+                    *sid,
+                    Period {
+                        from: *from,
+                        to: *to,
+                    },
+                ));
+        }
         let mut new = Vec::new();
         // Whole station lists: one plan per instructor and org, over the union of its records
         // in this part (an instructor written whole by an earlier part only gains stations).
-        let mut whole: BTreeMap<i64, (String, Vec<(i64, Period)>)> = BTreeMap::new();
+        let mut whole: BTreeMap<i64, (String, BTreeMap<i64, Vec<Period>>)> = BTreeMap::new();
         for (iid, name, stations, _) in records.iter().filter(|r| r.3) {
             let entry = whole
                 .entry(*iid)
-                .or_insert_with(|| (name.clone(), Vec::new()));
+                .or_insert_with(|| (name.clone(), BTreeMap::new()));
             for s in stations.iter() {
-                entry.1.push((
-                    org_id(s.credit_code.as_str())?,
-                    Period {
+                entry
+                    .1
+                    .entry(org_id(s.credit_code.as_str())?)
+                    .or_default()
+                    .push(Period {
                         from: s.from,
                         to: s.to,
-                    },
-                ));
+                    });
             }
         }
-        for (iid, (name, given)) in whole {
-            let additive = self.written.exact_instructors.contains(&iid);
-            self.written.exact_instructors.insert(iid);
+        let none = BTreeMap::new();
+        for (iid, (name, mut given)) in whole {
+            let additive = !self.written.exact_instructors.insert(iid);
+            let stored_orgs = by_instructor.get(&iid).unwrap_or(&none);
             // The orgs the stations name, and the instructor's other orgs that the workbook has
             // (as for links).
-            let mut orgs: Vec<i64> = given.iter().map(|(o, _)| *o).collect();
-            orgs.extend(
-                stored
-                    .keys()
-                    .filter(|(i, o, _)| *i == iid && self.written.orgs.contains(o))
-                    .map(|(_, o, _)| *o),
-            );
-            orgs.sort_unstable();
-            orgs.dedup();
-            for oid in orgs {
-                let old: Vec<(i64, Period)> = stored
-                    .iter()
-                    .filter(|((i, o, _), _)| *i == iid && *o == oid)
-                    .map(|((_, _, from), (sid, to))| {
-                        (
-                            *sid,
-                            Period {
-                                from: *from,
-                                to: *to,
-                            },
-                        )
-                    })
-                    .collect();
-                let wanted: Vec<Period> = given
-                    .iter()
-                    .filter(|(o, _)| *o == oid)
-                    .map(|(_, p)| *p)
-                    .collect();
+            for oid in stored_orgs.keys() {
+                if self.written.orgs.contains(oid) {
+                    given.entry(*oid).or_default();
+                }
+            }
+            for (oid, wanted) in given {
+                let old = stored_orgs.get(&oid).cloned().unwrap_or_default();
+                let code = codes_of.get(&oid).cloned().unwrap_or_default();
                 for step in plan(&old, &wanted) {
-                    let code = codes_of.get(&oid).cloned().unwrap_or_default();
                     match step {
-                        Step::Remove { .. } if additive => {}
-                        Step::Redate { .. } if additive => {}
+                        Step::Remove { .. } | Step::Redate { .. } if additive => continue,
                         Step::Redate { id, old, new: p } => {
                             self.set_station(id, p).await?;
                             self.station_change(&name, &code, Some(old), Some(p))
@@ -243,7 +244,9 @@ impl Writer<'_> {
                 }
             }
         }
-        // Stations by their 派驻日期: added, or their end set.
+        // A 党建指导员 row without 派驻记录 rows: a station of the same 派驻日期 gets the row's
+        // 撤回日期; an open station of the pair is the same station (its start is kept, it ends
+        // when the row ends it); otherwise the station is added, after the pair's earlier ones.
         let mut seen = HashSet::new();
         let mut part_keys = Vec::new();
         for (iid, name, stations, _) in records.iter().filter(|r| !r.3) {
@@ -253,25 +256,39 @@ impl Writer<'_> {
                 let key = (iid, oid, s.from);
                 part_keys.push(key_hash(&key));
                 let code = s.credit_code.as_str();
-                let target = Period {
-                    from: s.from,
-                    to: s.to,
-                };
-                match stored.get(&key) {
-                    Some((_, to)) if *to == s.to => {}
+                let pair = by_instructor
+                    .get(&iid)
+                    .and_then(|m| m.get(&oid))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let same_start = pair.iter().find(|(_, p)| p.from == s.from).copied();
+                let open = pair.iter().find(|(_, p)| p.to.is_none()).copied();
+                match same_start.or(open) {
                     // Written by an earlier part: its first row stands, as within a part.
                     Some(_) if self.written.stations.contains(&key_hash(&key)) => {}
-                    Some((sid, to)) => {
-                        self.touched.orgs.insert(oid);
-                        self.set_station(*sid, target).await?;
-                        let was = Period {
-                            from: s.from,
-                            to: *to,
+                    Some((_, p)) if p.to == s.to => {}
+                    // An open station the row does not end stays as it is.
+                    Some((_, p)) if p.from != s.from && s.to.is_none() => {}
+                    Some((sid, p)) => {
+                        let target = Period {
+                            from: p.from,
+                            to: s.to,
                         };
-                        self.station_change(name, code, Some(was), Some(target))
+                        if target.to.is_some_and(|t| t <= target.from) {
+                            continue;
+                        }
+                        self.touched.orgs.insert(oid);
+                        self.set_station(sid, target).await?;
+                        self.station_change(name, code, Some(p), Some(target))
                             .await?;
                     }
                     None if seen.insert(key) => {
+                        let after = pair.iter().filter_map(|(_, p)| p.to).max();
+                        let from = after.map_or(s.from, |a| a.max(s.from));
+                        if s.to.is_some_and(|t| t <= from) {
+                            continue;
+                        }
+                        let target = Period { from, to: s.to };
                         self.touched.orgs.insert(oid);
                         new.push(station_values(iid, oid, target));
                         self.station_change(name, code, None, Some(target)).await?;

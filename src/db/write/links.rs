@@ -76,6 +76,7 @@ impl Writer<'_> {
                 party: name,
                 pid,
                 codes: &codes_of,
+                is_new: self.touched.new_party_orgs.contains(name),
             };
             if exact {
                 self.exact_links(&ctx, &given, &old, &mut new).await?;
@@ -147,10 +148,12 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// A 党组织 row's current list, with default dates: a link matching (party org, org, from)
-    /// gets the record's end; an open link to a listed org takes the record's start and end (a
-    /// dissolved party org's links end with it); other open links of the party org are closed
-    /// today (the org was removed from its list), or deleted when they had not started yet.
+    /// A 党组织 row's current list (no dates of its own; the record's from is the default, its
+    /// end the party org's dissolution): the stored history is kept. A listed org with an open
+    /// link keeps it as it is (it only ends if the party org is dissolved); a listed org without
+    /// one is covered from the default start if the party org is new, else from today — never
+    /// overlapping the pair's earlier links; open links of orgs no longer listed end today (or
+    /// at the dissolution), or are deleted when they had not started yet.
     async fn listed_links(
         &mut self,
         ctx: &LinkCtx<'_>,
@@ -162,29 +165,38 @@ impl Writer<'_> {
         let mut kept = HashSet::new();
         for (oid, c) in given {
             let oid = *oid;
-            let same_start = old
-                .iter()
-                .find(|l| l.org_id == oid && l.from == c.from && !kept.contains(&l.id));
-            let open = old
-                .iter()
-                .find(|l| l.org_id == oid && l.to.is_none() && !kept.contains(&l.id));
-            let target = period(c.from, c.to);
-            match same_start.or(open) {
-                Some(l) => {
-                    kept.insert(l.id);
-                    let was = period(l.from, l.to);
-                    if was != target {
-                        self.touched.orgs.insert(oid);
-                        self.set_link(l.id, target.from, target.to).await?;
-                        self.link_change(ctx, oid, Some(was), Some(target)).await?;
-                    }
-                }
-                None => {
+            let pair: Vec<&read::LinkRow> = old.iter().filter(|l| l.org_id == oid).collect();
+            if let Some(open) = pair.iter().find(|l| l.to.is_none()) {
+                kept.insert(open.id);
+                if c.to.is_some() && open.from < c.to.unwrap_or(open.from) {
+                    let was = period(open.from, None);
+                    let now = period(open.from, c.to);
                     self.touched.orgs.insert(oid);
-                    new.push(link_values(ctx.pid, oid, target));
-                    self.link_change(ctx, oid, None, Some(target)).await?;
+                    self.set_link(open.id, now.from, now.to).await?;
+                    self.link_change(ctx, oid, Some(was), Some(now)).await?;
                 }
+                continue;
             }
+            // Already ended with the party org (an export of a dissolved one lists these).
+            if c.to.is_some() && pair.iter().any(|l| l.to == c.to) {
+                continue;
+            }
+            let last_end = pair.iter().filter_map(|l| l.to).max();
+            let mut from = if ctx.is_new {
+                c.from
+            } else {
+                c.from.max(self.today)
+            };
+            if let Some(end) = last_end {
+                from = from.max(end);
+            }
+            if c.to.is_some_and(|to| to <= from) {
+                continue;
+            }
+            let target = period(from, c.to);
+            self.touched.orgs.insert(oid);
+            new.push(link_values(ctx.pid, oid, target));
+            self.link_change(ctx, oid, None, Some(target)).await?;
         }
         // A link no longer listed ends today, or when the party org was dissolved.
         let end = dissolved.map_or(self.today, |d| d.min(self.today));
@@ -204,6 +216,83 @@ impl Writer<'_> {
                 self.set_link(l.id, l.from, Some(end)).await?;
                 self.link_change(ctx, l.org_id, Some(was), Some(period(l.from, Some(end))))
                     .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the links of these orgs and party orgs inside their dates after a change of them
+    /// (an org registered later than stored, a party org founded later or dissolved earlier): a
+    /// link starts no earlier than both and ends no later than the dissolution; one left with
+    /// no time is removed. Each change is logged like any other.
+    pub(super) async fn clamp_links(
+        &mut self,
+        orgs: &[String],
+        party_orgs: &[String],
+    ) -> DbResult<()> {
+        if orgs.is_empty() && party_orgs.is_empty() {
+            return Ok(());
+        }
+        const SELECT: &str = "SELECT l.id, l.party_org_id, l.org_id, l.valid_from, l.valid_to, \
+             p.founded_on, p.dissolved_on, o.registered_on, p.name, o.credit_code \
+             FROM coverage_links l JOIN party_orgs p ON p.id = l.party_org_id \
+             JOIN social_orgs o ON o.id = l.org_id WHERE";
+        let mut rows = read::rows_in(
+            self.conn,
+            &format!("{SELECT} o.credit_code"),
+            &read::text_keys(orgs.iter().map(String::as_str)),
+        )
+        .await?;
+        rows.extend(
+            read::rows_in(
+                self.conn,
+                &format!("{SELECT} p.name"),
+                &read::text_keys(party_orgs.iter().map(String::as_str)),
+            )
+            .await?,
+        );
+        let mut seen = HashSet::new();
+        for r in &rows {
+            use sqlx::Row;
+            let id: i64 = r.try_get(0)?;
+            if !seen.insert(id) {
+                continue;
+            }
+            let date = |i: usize| -> DbResult<NaiveDate> {
+                crate::db::values::parse_date(&r.try_get::<String, _>(i)?)
+            };
+            let opt = |i: usize| -> DbResult<Option<NaiveDate>> {
+                crate::db::values::parse_opt_date(r.try_get(i)?)
+            };
+            let was = period(date(3)?, opt(4)?);
+            let start = was.from.max(date(5)?).max(date(7)?);
+            let end = match (was.to, opt(6)?) {
+                (Some(t), Some(d)) => Some(t.min(d)),
+                (t, d) => t.or(d),
+            };
+            let now = period(start, end);
+            if now == was {
+                continue;
+            }
+            let (pid, oid): (i64, i64) = (r.try_get(1)?, r.try_get(2)?);
+            let (party, code): (String, String) = (r.try_get(8)?, r.try_get(9)?);
+            let codes = HashMap::from([(oid, code)]);
+            let ctx = LinkCtx {
+                party: &party,
+                pid,
+                codes: &codes,
+                is_new: false,
+            };
+            self.touched.orgs.insert(oid);
+            if end.is_some_and(|e| e <= start) {
+                sqlx::query("DELETE FROM coverage_links WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *self.conn)
+                    .await?;
+                self.link_change(&ctx, oid, Some(was), None).await?;
+            } else {
+                self.set_link(id, now.from, now.to).await?;
+                self.link_change(&ctx, oid, Some(was), Some(now)).await?;
             }
         }
         Ok(())
@@ -250,6 +339,8 @@ struct LinkCtx<'a> {
     pid: i64,
     /// Org ids → credit codes, for the logs.
     codes: &'a HashMap<i64, String>,
+    /// Whether this write creates the party org.
+    is_new: bool,
 }
 
 fn period(from: NaiveDate, to: Option<NaiveDate>) -> Period {

@@ -183,7 +183,9 @@ impl DatasetWrite {
     /// Upserts one part.
     pub async fn write(&mut self, data: &Dataset) -> DbResult<()> {
         let orgs_only = data.party_orgs.is_empty()
+            && data.party_links.is_empty()
             && data.instructors.is_empty()
+            && data.instructor_stations.is_empty()
             && data.positions.is_empty()
             && data.census.is_empty();
         if !self.scope.is_city() && !orgs_only {
@@ -206,6 +208,11 @@ impl DatasetWrite {
         w.instructors(data).await?;
         w.positions(data).await?;
         w.census(data).await?;
+        let (registered, party) = (
+            std::mem::take(&mut w.touched.registered),
+            w.touched.party_orgs.clone(),
+        );
+        w.clamp_links(&registered, &party).await?;
         let touched = w.touched_orgs().await?;
         self.summary = w.summary;
         self.written = w.written;
@@ -301,6 +308,10 @@ pub(super) struct Touched {
     pub(super) org_codes: Vec<String>,
     /// Party orgs whose dates or formation changed: every org they link is touched.
     pub(super) party_orgs: Vec<String>,
+    /// Party orgs this part creates.
+    pub(super) new_party_orgs: HashSet<String>,
+    /// Orgs whose 成立登记日期 changed (their links are kept inside it).
+    pub(super) registered: Vec<String>,
 }
 
 impl Writer<'_> {

@@ -93,6 +93,11 @@ impl Writer<'_> {
                     bind_all(sqlx::query(AssertSqlSafe(sql.as_str())), &values)
                         .execute(&mut *self.conn)
                         .await?;
+                    if old.registered_on != o.registered_on {
+                        self.touched
+                            .registered
+                            .push(o.credit_code.as_str().to_string());
+                    }
                     let (before, after) = read::org_diff(old, o);
                     self.summary.note(
                         "社会组织",

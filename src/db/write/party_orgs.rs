@@ -75,6 +75,7 @@ impl Writer<'_> {
                         super::ChangeKind::Added,
                         format!("{}，{} 成立", p.kind.label(), p.founded_on),
                     );
+                    self.touched.new_party_orgs.insert(p.name.clone());
                     let mut row = values;
                     row.push(Value::text(&self.at));
                     new.push(row);

@@ -30,7 +30,7 @@ impl Validator<'_> {
         let role = cx
             .label("角色", false, StationRole::from_label, StationRole::labels)
             .unwrap_or(StationRole::Instructor);
-        let orgs = Self::org_list(&mut cx, "指导社会组织", &self.orgs, self.known);
+        let orgs = Self::org_list(&mut cx, "指导社会组织", &self.orgs, self.known, true);
         let from = cx.date("派驻日期", true);
         let to = cx.date("撤回日期", false);
         if let (Some(f), Some(t)) = (from, to)
@@ -46,12 +46,25 @@ impl Validator<'_> {
                 let id = citizen_id.as_ref().map(|c| c.as_str());
                 let key = name_key(&instructor_key(id, n, h));
                 if !self.claimed.contains_key(&key) {
-                    let by_name = || name_key(&instructor_key(None, n, h));
-                    let group = self.stations.remove(&key).or_else(|| {
-                        id.is_some()
-                            .then(|| self.stations.remove(&by_name()))
-                            .flatten()
-                    });
+                    // The person's stations under every key they may be given by: the row's own,
+                    // and the other way of matching (with the ID, the rows given by name and
+                    // home unit; without it, the rows given with an ID for this name and unit).
+                    let by_name = name_key(&instructor_key(None, n, h));
+                    let mut keys = vec![key];
+                    if id.is_some() {
+                        keys.push(by_name);
+                    } else if let Some(aliases) = self.station_aliases.get(&by_name) {
+                        keys.extend(aliases.iter().copied());
+                    }
+                    let mut group: Option<super::stations::StationGroup> = None;
+                    for k in keys {
+                        if let Some(g) = self.stations.remove(&k) {
+                            match &mut group {
+                                Some(all) => all.merge(g),
+                                None => group = Some(g),
+                            }
+                        }
+                    }
                     if let Some(g) = group {
                         self.claimed.insert(key, g.orgs());
                         self.taken.insert(key, g.records());

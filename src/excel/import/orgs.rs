@@ -215,12 +215,14 @@ impl Validator<'_> {
         self.data.orgs.push(record);
     }
 
-    /// Parses a list of credit codes; each must name an org of the workbook or the registry.
+    /// Parses a list of credit codes; each must name an org of the workbook or the registry. An
+    /// empty list is an error when `required`.
     pub(super) fn org_list(
         cx: &mut Cx,
         header: &str,
         orgs: &Sharded<CodeKey, Seen>,
         known: &Known,
+        required: bool,
     ) -> Vec<(CreditCode, NaiveDate)> {
         let mut out: Vec<(CreditCode, NaiveDate)> = Vec::new();
         for item in cx.list(header) {
@@ -238,7 +240,7 @@ impl Validator<'_> {
                 },
             };
         }
-        if out.is_empty() && !cx.failed {
+        if required && out.is_empty() && !cx.failed {
             cx.error::<()>(header, "必填项为空；请填写至少一个统一社会信用代码".into());
         }
         out

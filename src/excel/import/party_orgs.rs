@@ -86,7 +86,15 @@ impl Validator<'_> {
         {
             cx.error::<()>("撤销日期", format!("撤销日期 {d} 应晚于成立日期 {f}"));
         }
-        let mut covers = Self::org_list(&mut cx, "覆盖社会组织", &self.orgs, self.known);
+        // A dissolved party org may list none: one that covered no org (its listed orgs were all
+        // registered after its dissolution) is exported so, and re-imports.
+        let mut covers = Self::org_list(
+            &mut cx,
+            "覆盖社会组织",
+            &self.orgs,
+            self.known,
+            dissolved.is_none(),
+        );
         if formation == Some(Formation::Own) && covers.len() > 1 {
             cx.error::<()>(
                 "覆盖社会组织",

@@ -31,6 +31,14 @@ pub(super) struct StationGroup {
 }
 
 impl StationGroup {
+    /// Another group's stations added (rows of one person given with and without the ID).
+    pub(super) fn merge(&mut self, other: StationGroup) {
+        self.stations.extend(other.stations);
+        if self.citizen_id.is_none() {
+            self.citizen_id = other.citizen_id;
+        }
+    }
+
     pub(super) fn records(&self) -> Vec<StationRecord> {
         self.stations
             .iter()
@@ -90,6 +98,15 @@ impl Validator<'_> {
             return;
         };
         let key = instructor_key(citizen_id.as_ref().map(|c| c.as_str()), &name, &home);
+        // A row with a citizen ID is also found by name and home unit (a 党建指导员 row without
+        // the ID is the same person).
+        if citizen_id.is_some() {
+            let by_name = name_key(&instructor_key(None, &name, &home));
+            let aliases = self.station_aliases.entry(by_name).or_default();
+            if !aliases.contains(&name_key(&key)) {
+                aliases.push(name_key(&key));
+            }
+        }
         let group = self
             .stations
             .entry(name_key(&key))

@@ -82,6 +82,9 @@ pub(super) struct Validator<'k> {
     /// The 派驻记录 sheet's stations by instructor (by [`name_key`] of the match key), until the
     /// instructor's 党建指导员 row takes them.
     pub(super) stations: Sharded<u64, super::stations::StationGroup>,
+    /// Station groups by name and home unit (by [`name_key`]) for those given with a citizen ID:
+    /// the keys of their groups.
+    pub(super) station_aliases: HashMap<u64, Vec<u64>>,
     /// The orgs of the stations an instructor's rows took (by the same key), for the checks of
     /// that instructor's further rows.
     pub(super) claimed: HashMap<u64, Vec<CodeKey>>,
@@ -115,6 +118,7 @@ impl<'k> Validator<'k> {
             links: Sharded::new(),
             stations: Sharded::new(),
             claimed: HashMap::new(),
+            station_aliases: HashMap::new(),
             taken: HashMap::new(),
         }
     }
