@@ -19,11 +19,7 @@ type ApiResult<T> = Result<Json<T>, WebError>;
 fn parse_date(name: &str, value: Option<&String>) -> Result<Option<NaiveDate>, WebError> {
     value
         .filter(|v| !v.is_empty())
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                WebError::BadRequest(format!("参数 {name}=“{v}” 不是有效日期，应为 YYYY-MM-DD"))
-            })
-        })
+        .map(|v| super::dates::parse_day(&format!("参数 {name}="), v).map_err(WebError::BadRequest))
         .transpose()
 }
 

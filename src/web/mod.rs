@@ -13,9 +13,10 @@
 mod api;
 pub mod auth;
 pub mod charts;
+pub mod dates;
 pub mod layout;
 pub mod openapi;
-mod pages;
+pub mod pages;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -339,6 +340,23 @@ pub fn body_limit(method: &str, path: &str) -> usize {
     }
 }
 
+/// A request whose `Content-Length` is over the route's limit: 413 at once, unread.
+async fn refuse_declared_over(limit: usize, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(serde_json::json!({ "error": error_text(StatusCode::PAYLOAD_TOO_LARGE) })),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
 /// The application with the default deployment (tests).
 pub fn router(db: Db) -> Router {
     router_with(db, WebConfig::default())
@@ -355,6 +373,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
     let mut router = Router::new();
     for (spec, handler) in routes() {
         let access = spec.access;
+        let limit = body_limit(spec.method, spec.path);
         let guarded = handler
             .route_layer(middleware::from_fn_with_state(
                 state.clone(),
@@ -362,10 +381,12 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
                     auth::guard(s, access, req, next)
                 },
             ))
-            .layer(axum::extract::DefaultBodyLimit::max(body_limit(
-                spec.method,
-                spec.path,
-            )));
+            // The declared length is checked before anything runs; a body without one is cut
+            // off at the limit while it is read.
+            .layer::<_, std::convert::Infallible>(middleware::from_fn(
+                move |req: Request, next: Next| refuse_declared_over(limit, req, next),
+            ))
+            .layer(axum::extract::DefaultBodyLimit::max(limit));
         router = router.route(spec.path, guarded);
     }
     router

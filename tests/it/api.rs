@@ -130,12 +130,21 @@ async fn bad_parameters_answer_400_in_chinese() {
     let app = Client::new(t).await;
     let (status, v) = get(&app, "/api/v1/stats/coverage?as_of=2021-13-01").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        v["error"]
-            .as_str()
-            .expect("message")
-            .contains("不是有效日期")
-    );
+    assert!(v["error"].as_str().expect("message").contains("无效"));
+    // A date before the rule table (1900) is refused as input, not failed on (it was a 500),
+    // on every route that takes one.
+    for uri in [
+        "/api/v1/stats/coverage?as_of=1899-12-31",
+        "/api/v1/stats/cross-appointment?as_of=0001-01-01",
+        "/api/v1/orgs?as_of=0001-01-01",
+    ] {
+        let (status, v) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            v["error"].as_str().expect("message").contains("1900"),
+            "{uri}: {v}"
+        );
+    }
     let (status, _) = get(&app, "/api/v1/orgs?covered=maybe").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = get(&app, "/api/v1/stats/coverage?by=street").await;

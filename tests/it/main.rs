@@ -13,6 +13,7 @@ mod migrations;
 mod round_trip;
 mod scope_matrix;
 mod scoped_writes;
+mod security;
 mod spans;
 mod stats;
 mod stream;

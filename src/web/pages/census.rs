@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{PageError, count, frame, read_upload, render, xlsx_download};
@@ -163,10 +162,7 @@ pub async fn create(
     Form(f): Form<CampaignForm>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    let date = |text: &str, what: &str| {
-        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-            .map_err(|_| format!("{what}“{}”无效，应为 YYYY-MM-DD", text.trim()))
-    };
+    let date = |text: &str, what: &str| crate::web::dates::parse_day(what, text);
     let input = match (
         date(&f.reference_date, "摸排基准日"),
         date(&f.end_date, "截止日期"),
@@ -222,8 +218,13 @@ pub struct CampaignQuery {
     pub q: String,
     #[serde(default)]
     pub page: Option<i64>,
+    /// A message the product chose for the page after an action, by its code ([`notice_text`]):
+    /// an address carries no text of its own to show (no phishing through a link).
     #[serde(default)]
     pub notice: String,
+    /// The count a notice names.
+    #[serde(default)]
+    pub n: Option<i64>,
     /// "1": only the returns this actor's unit confirms (the dashboard's 摸排表待确认 figure).
     #[serde(default)]
     pub mine: String,
@@ -346,12 +347,36 @@ fn unit_filter(text: &str) -> Option<Option<i64>> {
     }
 }
 
+/// The words of a notice code (anything else shows nothing).
+fn notice_text(code: &str, n: Option<i64>) -> Option<String> {
+    Some(match code {
+        "confirmed_all" => format!("已确认 {} 份摸排表", n.unwrap_or(0)),
+        "confirmed" => "已确认".into(),
+        "nothing_to_confirm" => "没有待确认的摸排表（尚未填报或已确认）".into(),
+        "unchanged" => "摸排表没有变化，未重新保存".into(),
+        "saved_confirmed" => "已保存并确认".into(),
+        "saved" => "已保存，待责任单位确认".into(),
+        _ => return None,
+    })
+}
+
 async fn campaign_page(
     s: &AppState,
     actor: &Actor,
     id: i64,
     q: &CampaignQuery,
     report: Option<ReportView>,
+) -> Result<Response, PageError> {
+    campaign_page_with(s, actor, id, q, report, notice_text(&q.notice, q.n)).await
+}
+
+async fn campaign_page_with(
+    s: &AppState,
+    actor: &Actor,
+    id: i64,
+    q: &CampaignQuery,
+    report: Option<ReportView>,
+    notice: Option<String>,
 ) -> Result<Response, PageError> {
     let c = visible_campaign(s, actor, id).await?;
     let units = s.db.unit_progress(&actor.scope, &c).await?;
@@ -467,7 +492,7 @@ async fn campaign_page(
         } else {
             0
         },
-        notice: (!q.notice.is_empty()).then(|| q.notice.clone()),
+        notice,
         report,
         all_href: mine_only.then(|| link_to(&q.state, &q.unit, 1, false)),
     };
@@ -531,8 +556,7 @@ pub async fn confirm_all(
     .await?;
     s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
         .await?;
-    let notice = url_encode(&format!("已确认 {n} 份摸排表"));
-    Ok(Redirect::to(&format!("/census/{id}?notice={notice}")).into_response())
+    Ok(Redirect::to(&format!("/census/{id}?notice=confirmed_all&n={n}")).into_response())
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -831,9 +855,9 @@ pub async fn save_return(
                 s.db.confirm_returns(&actor.scope, &c, Some(&[row.org_id]), &actor.user.username)
                     .await?;
             if n == 0 {
-                "没有待确认的摸排表（尚未填报或已确认）"
+                "nothing_to_confirm"
             } else {
-                "已确认"
+                "confirmed"
             }
         }
         "save" | "save_confirm" => {
@@ -856,16 +880,16 @@ pub async fn save_return(
                 )
                 .await?;
             match (changed, confirmed) {
-                (false, _) => "摸排表没有变化，未重新保存",
-                (true, true) => "已保存并确认",
-                (true, false) => "已保存，待责任单位确认",
+                (false, _) => "unchanged",
+                (true, true) => "saved_confirmed",
+                (true, false) => "saved",
             }
         }
         _ => return Err(WebError::BadRequest("未知的操作".into()).into()),
     };
     s.db.detect(&actor.scope, &actor.user.username, s.clock.today())
         .await?;
-    Ok(Redirect::to(&format!("/census/{id}?notice={}", url_encode(notice))).into_response())
+    Ok(Redirect::to(&format!("/census/{id}?notice={notice}")).into_response())
 }
 
 /// The campaign's 摸排 sheet for the actor's orgs, prefilled with the returns so far.
@@ -1060,7 +1084,17 @@ pub async fn upload(
             first.join("；")
         ));
     }
-    Ok(Redirect::to(&format!("/census/{id}?notice={}", url_encode(&notice))).into_response())
+    // The upload's own words (counts, its first warnings) are shown on the page it answers
+    // with, not carried in an address.
+    campaign_page_with(
+        &s,
+        &actor,
+        id,
+        &CampaignQuery::default(),
+        None,
+        Some(notice),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -1132,15 +1132,9 @@ pub async fn create_item(
     }
     let deadline = match f.deadline.trim() {
         "" => None,
-        d => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+        d => match crate::web::dates::parse_day("完成时限", d) {
             Ok(d) => Some(d),
-            Err(_) => {
-                return new_page(
-                    &actor,
-                    Some(format!("完成时限“{d}”无效，应为 YYYY-MM-DD")),
-                    f,
-                );
-            }
+            Err(message) => return new_page(&actor, Some(message), f),
         },
     };
     let subject = crate::domain::codes::CreditCode::parse(&f.subject)

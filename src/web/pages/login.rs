@@ -139,10 +139,9 @@ pub async fn submit(
     };
     match session::sign_in(&s.db, &s.gate, &f.username, &f.password, &client).await? {
         SignIn::Refused => refused("用户名或密码错误".into()),
-        SignIn::Wait { seconds } => refused(format!(
-            "登录失败次数过多，请 {} 后再试",
-            wait_text(seconds)
-        )),
+        SignIn::Wait { seconds } => {
+            refused(format!("登录失败次数过多，请{}后再试", wait_text(seconds)))
+        }
         SignIn::Signed { token, user } => {
             let target = if user.must_change_password {
                 "/password".to_string()
@@ -169,9 +168,9 @@ pub async fn submit(
 /// A wait in words: seconds, or whole minutes (rounded up).
 fn wait_text(seconds: i64) -> String {
     if seconds < 60 {
-        format!("{seconds} 秒")
+        format!(" {seconds} 秒")
     } else {
-        format!("{} 分钟", (seconds + 59) / 60)
+        format!(" {} 分钟", (seconds + 59) / 60)
     }
 }
 

@@ -56,8 +56,7 @@ pub fn as_of_date(
 ) -> Result<chrono::NaiveDate, WebError> {
     match value.filter(|v| !v.is_empty()) {
         None => Ok(today),
-        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| WebError::BadRequest(format!("统计日期“{v}”无效，应为 YYYY-MM-DD"))),
+        Some(v) => crate::web::dates::parse_day("统计日期", v).map_err(WebError::BadRequest),
     }
 }
 
