@@ -1,55 +1,118 @@
 //! Every route × every role, generated from the route table (so a new route cannot be
-//! forgotten): a role a route is not for gets 404; a record outside the actor's scope gets 404 in
-//! pages and API alike; one inside it is shown; nothing answers 500.
+//! forgotten): a role a route is not for gets 404; every path key — org codes, party orgs,
+//! instructors, units, ledger items, their attachments, campaigns, pending imports — is probed
+//! with a real record inside the actor's scope and a real one outside it; a record outside
+//! answers 404 in pages and API alike, for reads and for writes (POSTs are signed in, with the
+//! session's valid CSRF token, and multipart where the route takes a file, so that they reach
+//! the lookup); one inside is shown or acted on; nothing answers 500. A route with a path key
+//! this test does not know fails the test.
 
-use axum::http::StatusCode;
-use dangjian::db::ScopeTarget;
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use dangjian::db::{Scope, ScopeTarget};
 use dangjian::domain::codes::RegionCode;
 use dangjian::domain::role::Role;
 use dangjian::web::Access;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, session_cookie};
 
-/// Values for a route's path parameter: one inside the role's scope (if any) and one outside
-/// (if any).
-#[derive(Default, Clone)]
+/// Values of a route's path keys: inside the actor's scope (if any) and outside (if any).
+#[derive(Default, Clone, Debug)]
 struct Probe {
-    inside: Option<String>,
-    outside: Option<String>,
+    inside: Option<HashMap<&'static str, String>>,
+    outside: Option<HashMap<&'static str, String>>,
 }
 
+/// One actor: its role, how it signs requests, and its records inside and outside its scope.
 struct Actor {
     role: Role,
+    name: &'static str,
     token: String,
-    org: Probe,
-    party_id: Probe,
-    party_name: Probe,
-    instructor_id: Probe,
+    cookie: String,
+    csrf: String,
+    /// By key kind: (inside, outside).
+    records: HashMap<&'static str, (Option<String>, Option<String>)>,
 }
 
-fn p(inside: Option<&str>, outside: Option<&str>) -> Probe {
-    Probe {
-        inside: inside.map(str::to_string),
-        outside: outside.map(str::to_string),
+impl Actor {
+    fn pair(&self, kind: &str) -> (Option<String>, Option<String>) {
+        self.records.get(kind).cloned().unwrap_or_default()
     }
+}
+
+async fn sign_in(app: &TestApp, name: &str) -> (String, String) {
+    let cookie = session_cookie(&app.sign_in(name, "pass1234").await).expect("cookie");
+    let page = app.get_with_cookie(&cookie, "/").await;
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.body.find(marker).expect("csrf") + marker.len();
+    let csrf = page.body[start..]
+        .split('"')
+        .next()
+        .expect("csrf")
+        .to_string();
+    (cookie, csrf)
+}
+
+/// The routes that take a file: their POST is multipart.
+fn multipart(path: &str) -> bool {
+    matches!(
+        path,
+        "/import" | "/ledger/{id}/attachments" | "/census/{campaign}/upload"
+    )
+}
+
+fn request(method: &str, uri: &str, actor: &Actor, api: bool) -> Request<Body> {
+    if method == "GET" {
+        let b = Request::get(uri);
+        let b = if api {
+            b.header(header::AUTHORIZATION, format!("Bearer {}", actor.token))
+        } else {
+            b.header(header::COOKIE, &actor.cookie)
+        };
+        return b.body(Body::empty()).expect("request");
+    }
+    let path = uri.split('?').next().unwrap_or(uri);
+    let is_multipart = dangjian::web::routes()
+        .iter()
+        .any(|(s, _)| s.method == "POST" && multipart(s.path) && matches_path(s.path, path));
+    let b = Request::post(uri).header(header::COOKIE, &actor.cookie);
+    if is_multipart {
+        let boundary = "----matrix";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n统一社会信用代码\r\n--{boundary}--\r\n",
+            actor.csrf
+        );
+        b.header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request")
+    } else {
+        b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={}", actor.csrf)))
+            .expect("request")
+    }
+}
+
+/// Whether a concrete path is an instance of a route's pattern.
+fn matches_path(pattern: &str, path: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    a.len() == b.len() && a.iter().zip(&b).all(|(p, x)| p.starts_with('{') || p == x)
 }
 
 #[tokio::test]
 async fn every_route_for_every_role_in_and_out_of_scope() {
     let app = TestApp::new(crate::stats::golden_db().await);
     let db = &app.t.db;
+    let today = db.clock().today();
     let c = crate::fixture::codes();
-    let (a, b, cc, d, i) = (
-        c[0].as_str(),
-        c[1].as_str(),
-        c[2].as_str(),
-        c[3].as_str(),
-        c[8].as_str(),
-    );
-    let party = db
-        .party_org_rows(&dangjian::db::Scope::City)
-        .await
-        .expect("party orgs");
+    let (a, b, cc, d, i) = (&c[0], &c[1], &c[2], &c[3], &c[8]);
+    let party = db.party_org_rows(&Scope::City).await.expect("party orgs");
     let party_id = |name: &str| {
         party
             .iter()
@@ -57,15 +120,7 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
             .map(|p| p.id.to_string())
             .expect("party org")
     };
-    let (p1, j1, j2) = (
-        party_id("甲协会党支部"),
-        party_id("城区第一联合党支部"),
-        party_id("矿区联合党支部"),
-    );
-    let instructors = db
-        .instructor_rows(&dangjian::db::Scope::City)
-        .await
-        .expect("instructors");
+    let instructors = db.instructor_rows(&Scope::City).await.expect("instructors");
     let inst = |name: &str| {
         instructors
             .iter()
@@ -73,174 +128,316 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
             .map(|x| x.id.to_string())
             .expect("instructor")
     };
-    let (zhang, li) = (inst("张三"), inst("李四"));
+    let zhang = inst("张三");
     let sports = db.unit_id("阳泉市体育局").await.expect("db").expect("unit");
     let org_b = db.org_id(b).await.expect("db").expect("org");
     let zhang_id: i64 = zhang.parse().expect("id");
     let region = |code: &str| ScopeTarget::Region(RegionCode::parse(code).expect("code"));
-    // A city-wide census campaign with the reference date of the fixture's today: every
-    // probed org is in it, so each actor sees it (a county its own part of it).
+    // Two campaigns: the whole city (everyone sees it, a county its own part) and 矿区 alone.
     let regions = db.regions().await.expect("regions");
     let root = regions
         .iter()
         .find(|r| r.parent.is_none())
-        .expect("the city")
+        .expect("city")
         .code
         .clone();
-    let campaign = db
-        .create_campaign(
-            &dangjian::domain::census::CampaignInput {
-                name: "全市摸排".into(),
-                reference_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
-                end_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
-            },
-            &root,
-            "test",
-        )
+    let campaign = |name: &str, code: RegionCode| {
+        let db = db.clone();
+        let name = name.to_string();
+        async move {
+            db.create_campaign(
+                &dangjian::domain::census::CampaignInput {
+                    name,
+                    reference_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+                    end_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+                },
+                &code,
+                "test",
+            )
+            .await
+            .expect("db")
+            .expect("campaign")
+            .to_string()
+        }
+    };
+    let city_campaign = campaign("全市摸排", root).await;
+    let kuangqu_campaign = campaign("矿区摸排", RegionCode::parse("140303").expect("code")).await;
+    // Ledger items of every org the data calls for, each with an attachment.
+    db.detect(&Scope::City, "test", today)
         .await
-        .expect("db")
-        .expect("campaign")
-        .to_string();
+        .expect("detect");
+    let all_items = db.ledger_items(&Scope::City, today).await.expect("items");
+    assert!(all_items.len() >= 4, "items to probe: {}", all_items.len());
+    let mut files: HashMap<i64, String> = HashMap::new();
+    for item in &all_items {
+        db.add_attachment(item.id, "a.pdf", "application/pdf", b"%PDF-1.4 x", "test")
+            .await
+            .expect("attachment");
+        let id = db.attachments(item.id).await.expect("list")[0].id;
+        files.insert(item.id, id.to_string());
+    }
 
     // Scopes (fixture.rs): 城区 has B, C (J1); 体育局 supervises C (J1); 张三 is stationed in D
-    // (no party org); org user of B; a viewer of 矿区 sees D, I (J2, and both instructors).
-    let actors = vec![
-        Actor {
+    // (no party org); org user of B; a viewer of 矿区 sees D, I (J2, and both instructors). The
+    // 矿区 campaign is outside the scope of those without 矿区 orgs.
+    struct Spec {
+        role: Role,
+        name: &'static str,
+        scope: ScopeTarget,
+        org: (Option<&'static str>, Option<&'static str>),
+        party: (Option<&'static str>, Option<&'static str>),
+        instructor: (Option<&'static str>, Option<&'static str>),
+        campaign_outside: bool,
+    }
+    let (a, b, cc, d, i): (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    ) = (
+        Box::leak(a.to_string().into_boxed_str()),
+        Box::leak(b.to_string().into_boxed_str()),
+        Box::leak(cc.to_string().into_boxed_str()),
+        Box::leak(d.to_string().into_boxed_str()),
+        Box::leak(i.to_string().into_boxed_str()),
+    );
+    let specs = vec![
+        Spec {
             role: Role::CityAdmin,
-            token: app.user("m_city", Role::CityAdmin, ScopeTarget::City).await,
-            org: p(Some(a), None),
-            party_id: p(Some(&p1), None),
-            party_name: p(Some("甲协会党支部"), None),
-            instructor_id: p(Some(&zhang), None),
+            name: "m_city",
+            scope: ScopeTarget::City,
+            org: (Some(a), None),
+            party: (Some("甲协会党支部"), None),
+            instructor: (Some("张三"), None),
+            campaign_outside: false,
         },
-        Actor {
+        Spec {
             role: Role::Leader,
-            token: app.user("m_leader", Role::Leader, ScopeTarget::City).await,
-            org: p(Some(a), None),
-            party_id: p(Some(&p1), None),
-            party_name: p(Some("甲协会党支部"), None),
-            instructor_id: p(Some(&li), None),
+            name: "m_leader",
+            scope: ScopeTarget::City,
+            org: (Some(a), None),
+            party: (Some("甲协会党支部"), None),
+            instructor: (Some("李四"), None),
+            campaign_outside: false,
         },
-        Actor {
+        Spec {
             role: Role::CountyAdmin,
-            token: app
-                .user("m_county", Role::CountyAdmin, region("140302"))
-                .await,
-            org: p(Some(b), Some(a)),
-            party_id: p(Some(&j1), Some(&p1)),
-            party_name: p(Some("城区第一联合党支部"), Some("甲协会党支部")),
-            instructor_id: p(None, Some(&zhang)),
+            name: "m_county",
+            scope: region("140302"),
+            org: (Some(b), Some(a)),
+            party: (Some("城区第一联合党支部"), Some("甲协会党支部")),
+            instructor: (None, Some("张三")),
+            campaign_outside: true,
         },
-        Actor {
+        Spec {
             role: Role::Department,
-            token: app
-                .user("m_dept", Role::Department, ScopeTarget::Unit(sports))
-                .await,
-            org: p(Some(cc), Some(b)),
-            party_id: p(Some(&j1), Some(&j2)),
-            party_name: p(Some("城区第一联合党支部"), Some("矿区联合党支部")),
-            instructor_id: p(None, Some(&li)),
+            name: "m_dept",
+            scope: ScopeTarget::Unit(sports),
+            org: (Some(cc), Some(b)),
+            party: (Some("城区第一联合党支部"), Some("矿区联合党支部")),
+            instructor: (None, Some("李四")),
+            campaign_outside: true,
         },
-        Actor {
+        Spec {
             role: Role::Instructor,
-            token: app
-                .user(
-                    "m_inst",
-                    Role::Instructor,
-                    ScopeTarget::Instructor(zhang_id),
-                )
-                .await,
-            org: p(Some(d), Some(a)),
-            party_id: p(None, Some(&p1)),
-            party_name: p(None, Some("甲协会党支部")),
-            instructor_id: p(Some(&zhang), Some(&li)),
+            name: "m_inst",
+            scope: ScopeTarget::Instructor(zhang_id),
+            org: (Some(d), Some(a)),
+            party: (None, Some("甲协会党支部")),
+            instructor: (Some("张三"), Some("李四")),
+            campaign_outside: false,
         },
-        Actor {
+        Spec {
             role: Role::OrgUser,
-            token: app
-                .user("m_org", Role::OrgUser, ScopeTarget::Org(org_b))
-                .await,
-            org: p(Some(b), Some(cc)),
-            party_id: p(Some(&j1), Some(&p1)),
-            party_name: p(Some("城区第一联合党支部"), Some("甲协会党支部")),
-            instructor_id: p(None, Some(&zhang)),
+            name: "m_org",
+            scope: ScopeTarget::Org(org_b),
+            org: (Some(b), Some(cc)),
+            party: (Some("城区第一联合党支部"), Some("甲协会党支部")),
+            instructor: (None, Some("张三")),
+            campaign_outside: true,
         },
-        Actor {
+        Spec {
             role: Role::Viewer,
-            token: app.user("m_viewer", Role::Viewer, region("140303")).await,
-            org: p(Some(i), Some(b)),
-            party_id: p(Some(&j2), Some(&j1)),
-            party_name: p(Some("矿区联合党支部"), Some("城区第一联合党支部")),
-            instructor_id: p(Some(&li), None),
+            name: "m_viewer",
+            scope: region("140303"),
+            org: (Some(i), Some(b)),
+            party: (Some("矿区联合党支部"), Some("城区第一联合党支部")),
+            instructor: (Some("李四"), None),
+            campaign_outside: false,
         },
     ];
+    let mut actors = Vec::new();
+    for spec in specs {
+        let token = app.user(spec.name, spec.role, spec.scope).await;
+        let (cookie, csrf) = sign_in(&app, spec.name).await;
+        let user = db.user_by_name(spec.name).await.expect("db").expect("user");
+        let actor_scope = db.scope_of(&user).await.expect("scope");
+        // Its ledger items: one in its scope, one of the city's outside it.
+        let mine = db.ledger_items(&actor_scope, today).await.expect("items");
+        let item_in = mine.first().map(|it| it.id);
+        let item_out = all_items
+            .iter()
+            .find(|it| !mine.iter().any(|m| m.id == it.id))
+            .map(|it| it.id);
+        // A pending import of its own (another user's is filled in below).
+        let import_in = db
+            .add_pending_import(user.id, "x.csv", b"x")
+            .await
+            .expect("pending")
+            .to_string();
+        let s = |v: Option<&str>| v.map(str::to_string);
+        let mut records: HashMap<&'static str, (Option<String>, Option<String>)> = HashMap::new();
+        records.insert("code", (s(spec.org.0), s(spec.org.1)));
+        records.insert("party_name", (s(spec.party.0), s(spec.party.1)));
+        records.insert(
+            "party_id",
+            (spec.party.0.map(party_id), spec.party.1.map(party_id)),
+        );
+        records.insert(
+            "instructor",
+            (spec.instructor.0.map(inst), spec.instructor.1.map(inst)),
+        );
+        records.insert(
+            "item",
+            (
+                item_in.map(|x| x.to_string()),
+                item_out.map(|x| x.to_string()),
+            ),
+        );
+        records.insert(
+            "campaign",
+            (
+                Some(city_campaign.clone()),
+                spec.campaign_outside.then(|| kuangqu_campaign.clone()),
+            ),
+        );
+        records.insert("import", (Some(import_in), None));
+        actors.push(Actor {
+            role: spec.role,
+            name: spec.name,
+            token,
+            cookie,
+            csrf,
+            records,
+        });
+    }
     assert_eq!(actors.len(), Role::ALL.len(), "every role is probed");
+    // Each actor's pending import is another user's for everyone else.
+    let imports: Vec<String> = actors
+        .iter()
+        .map(|x| x.pair("import").0.expect("import"))
+        .collect();
+    for (n, actor) in actors.iter_mut().enumerate() {
+        let other = imports[(n + 1) % imports.len()].clone();
+        actor.records.get_mut("import").expect("import").1 = Some(other);
+    }
 
     let mut checked = 0;
+    let mut posts_inside = 0;
+    let mut posts_outside = 0;
     for (spec, _) in dangjian::web::routes() {
+        // Sign-out would end the session the other probes use: probed last, below.
+        if spec.path == "/logout" {
+            continue;
+        }
+        let params: Vec<&str> = spec
+            .path
+            .split('/')
+            .filter_map(|p| p.strip_prefix('{').and_then(|p| p.strip_suffix('}')))
+            .collect();
         for actor in &actors {
-            let probe = match spec.path {
-                p if p.contains("{code}") => actor.org.clone(),
-                // The campaign is city-wide: everyone signed in sees it; another id is unknown.
-                p if p.contains("{campaign}") => Probe {
-                    inside: Some(campaign.clone()),
-                    outside: Some("999999".into()),
-                },
-                p if p.starts_with("/party-orgs/{") => actor.party_id.clone(),
-                p if p.contains("party-orgs/{name}") => actor.party_name.clone(),
-                p if p.starts_with("/instructors/{") => actor.instructor_id.clone(),
-                // Units are reference data, visible to everyone signed in.
-                p if p.starts_with("/units/{") => Probe {
-                    inside: Some(sports.to_string()),
-                    outside: None,
-                },
-                // Another user's (here: no) pending import.
-                p if p.contains("{id}") => Probe {
-                    inside: None,
-                    outside: Some("999999".into()),
-                },
-                _ => Probe {
-                    inside: Some(String::new()),
-                    outside: None,
-                },
-            };
-            let fill = |v: &str| {
-                spec.path
-                    .replace("{kind}", "org")
-                    .replace(
-                        "{campaign}",
-                        if spec.path.contains("{code}") {
-                            &campaign
-                        } else {
-                            v
-                        },
-                    )
-                    .replace("{file}", "1")
-                    .replace("{code}", v)
-                    .replace("{id}", v)
-                    .replace("{name}", &dangjian::web::auth::url_encode(v))
-            };
-            let send = |uri: String| {
-                let token = actor.token.clone();
-                let method = spec.method;
-                let app = &app;
-                async move {
-                    if method == "GET" {
-                        app.get(&token, &uri).await
-                    } else {
-                        let req = axum::http::Request::post(&uri)
-                            .header("authorization", format!("Bearer {token}"))
-                            .header("content-type", "application/x-www-form-urlencoded")
-                            .body(axum::body::Body::empty())
-                            .expect("request");
-                        app.send(req).await
+            let mut inside: HashMap<&'static str, String> = HashMap::new();
+            let mut outside: HashMap<&'static str, String> = HashMap::new();
+            let (mut has_in, mut has_out) = (true, false);
+            for p in &params {
+                let (kind, name): (&str, &'static str) = match (*p, spec.path) {
+                    ("code", _) => ("code", "code"),
+                    ("campaign", _) => ("campaign", "campaign"),
+                    ("kind", _) => {
+                        inside.insert("kind", "org".into());
+                        outside.insert("kind", "org".into());
+                        continue;
                     }
+                    ("name", _) => ("party_name", "name"),
+                    ("id", path) if path.starts_with("/party-orgs/") => ("party_id", "id"),
+                    ("id", path) if path.starts_with("/instructors/") => ("instructor", "id"),
+                    ("id", path) if path.starts_with("/ledger/") => ("item", "id"),
+                    ("id", path) if path.starts_with("/import/") => ("import", "id"),
+                    ("id", path) if path.starts_with("/units/") => {
+                        // Units are reference data, visible to everyone signed in.
+                        inside.insert("id", sports.to_string());
+                        continue;
+                    }
+                    ("file", _) => ("file", "file"),
+                    (other, path) => panic!("{path}: the matrix does not know the key {{{other}}}"),
+                };
+                if kind == "file" {
+                    continue; // filled from the item below
                 }
+                let (i, o) = actor.pair(kind);
+                match i {
+                    Some(v) => {
+                        inside.insert(name, v);
+                    }
+                    None => has_in = false,
+                }
+                if let Some(v) = o {
+                    outside.insert(name, v);
+                    has_out = true;
+                }
+            }
+            // A campaign-and-org key: the city campaign with an org outside is also outside.
+            if params.contains(&"campaign") && params.contains(&"code") {
+                let (i, o) = actor.pair("code");
+                outside.insert("campaign", city_campaign.clone());
+                match o {
+                    Some(o) => {
+                        outside.insert("code", o);
+                        has_out = true;
+                    }
+                    None => has_out = false,
+                }
+                if i.is_none() {
+                    has_in = false;
+                }
+            }
+            // Keys the others do not fill stay as the inside ones.
+            for (k, v) in &inside {
+                outside.entry(k).or_insert_with(|| v.clone());
+            }
+            if params.contains(&"file") {
+                for m in [&mut inside, &mut outside] {
+                    let file = m
+                        .get("id")
+                        .and_then(|id| id.parse::<i64>().ok())
+                        .and_then(|id| files.get(&id).cloned())
+                        .unwrap_or_else(|| "1".into());
+                    m.insert("file", file);
+                }
+            }
+            let probes = Probe {
+                inside: has_in.then_some(inside),
+                outside: has_out.then_some(outside),
             };
+            let fill = |values: &HashMap<&'static str, String>| {
+                let mut path = spec.path.to_string();
+                for (k, v) in values {
+                    let v = if *k == "name" {
+                        dangjian::web::auth::url_encode(v)
+                    } else {
+                        v.clone()
+                    };
+                    path = path.replace(&format!("{{{k}}}"), &v);
+                }
+                path
+            };
+            let api = spec.path.starts_with("/api/");
             let allowed = spec.access.allows(actor.role);
-            if let Some(v) = &probe.inside {
-                let r = send(fill(v)).await;
-                let what = format!("{} {} as {:?}", spec.method, fill(v), actor.role);
+            if let Some(values) = &probes.inside {
+                let uri = fill(values);
+                let r = app.send(request(spec.method, &uri, actor, api)).await;
+                let what = format!("{} {uri} as {:?} ({})", spec.method, actor.role, actor.name);
                 assert_ne!(
                     r.status,
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -256,30 +453,58 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
                 } else if spec.method == "GET" {
                     assert_eq!(r.status, StatusCode::OK, "{what}: in scope");
                 } else {
-                    assert_ne!(r.status, StatusCode::NOT_FOUND, "{what}: allowed");
+                    // Reached and acted on (or refused on its merits), never "not found" and
+                    // never a CSRF refusal: the token was valid.
+                    assert_ne!(
+                        r.status,
+                        StatusCode::NOT_FOUND,
+                        "{what}: allowed, in scope: {}",
+                        r.body
+                    );
+                    assert_ne!(r.status, StatusCode::FORBIDDEN, "{what}: a valid token");
+                    posts_inside += 1;
                 }
                 checked += 1;
             }
-            if let Some(v) = &probe.outside {
-                let r = send(fill(v)).await;
-                let what = format!("{} {} as {:?}", spec.method, fill(v), actor.role);
-                if spec.access != Access::Public && spec.method == "GET" {
+            if let Some(values) = &probes.outside {
+                let uri = fill(values);
+                let r = app.send(request(spec.method, &uri, actor, api)).await;
+                let what = format!("{} {uri} as {:?} ({})", spec.method, actor.role, actor.name);
+                assert_ne!(
+                    r.status,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "{what}: {}",
+                    r.body
+                );
+                if spec.access != Access::Public {
                     assert_eq!(
                         r.status,
                         StatusCode::NOT_FOUND,
-                        "{what}: out of scope must answer 404"
-                    );
-                } else if spec.access != Access::Public {
-                    // A form post is refused before anything is looked up (no form, no CSRF token).
-                    assert!(
-                        r.status.is_client_error(),
-                        "{what}: refused, got {}",
+                        "{what}: out of scope must answer 404, not {}",
                         r.status
                     );
+                    if spec.method == "POST" {
+                        posts_outside += 1;
+                    }
                 }
                 checked += 1;
             }
         }
     }
-    assert!(checked > 200, "the matrix ran ({checked} requests)");
+    // Sign-out, for each: with the valid token it ends the session.
+    for actor in &actors {
+        let r = app.send(request("POST", "/logout", actor, false)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", actor.name);
+        assert_eq!(
+            app.get_with_cookie(&actor.cookie, "/").await.status,
+            StatusCode::SEE_OTHER,
+            "{}: signed out",
+            actor.name
+        );
+    }
+    assert!(checked > 300, "the matrix ran ({checked} requests)");
+    assert!(
+        posts_inside > 20 && posts_outside > 20,
+        "POSTs reached their lookups: {posts_inside} in, {posts_outside} out"
+    );
 }

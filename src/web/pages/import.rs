@@ -279,13 +279,16 @@ pub async fn confirm(
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
     let Some((name, bytes)) = s.db.pending_import(actor.user.id, id).await? else {
-        // Confirmed already (the page sent twice, or reloaded), or never this user's.
-        return page(
+        // Confirmed already (the page sent twice, or reloaded), or never this user's: not found
+        // (404), in words that fit the first case.
+        let mut r = page(
             &actor,
             None,
             Some("这次导入已经完成或已失效，无需再次确认；如需导入，请重新上传工作簿。".into()),
             None,
-        );
+        )?;
+        *r.status_mut() = axum::http::StatusCode::NOT_FOUND;
+        return Ok(r);
     };
     let wb = match parse_upload(name.clone(), bytes, Limits::IMPORT).await?.0 {
         Ok(wb) => wb,

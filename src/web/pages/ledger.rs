@@ -718,9 +718,13 @@ pub async fn item(
     item_page(&s, &actor, &item, None).await
 }
 
+/// (Every field may be missing: the item is looked up first, so that one outside the actor's
+/// scope is "not found" whatever the form holds.)
 #[derive(Debug, Deserialize)]
 pub struct ActForm {
+    #[serde(default)]
     pub csrf: String,
+    #[serde(default)]
     pub action: String,
     #[serde(default)]
     pub comment: String,
