@@ -507,3 +507,60 @@ async fn a_notice_is_a_code_of_the_product_never_text_from_the_address() {
         .await;
     assert!(r.body.contains("已确认 3 份摸排表"));
 }
+
+#[tokio::test]
+async fn while_a_long_import_holds_the_database_pages_read_and_saves_say_so() {
+    // SQLite: one writer at a time (PostgreSQL locks rows, and a save there simply waits).
+    let app = TestApp::new(crate::stats::golden_db().await);
+    if app.t.db.backend() != dangjian::db::Backend::Sqlite {
+        return;
+    }
+    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let csrf = csrf_of(&app.get_with_cookie(&cookie, "/").await.body);
+    // A write that holds the lock (as the CLI's streamed import does for minutes), and a
+    // session last seen two minutes ago (its use would be noted now: a write).
+    let held = app
+        .t
+        .db
+        .begin_dataset_write(&dangjian::db::Scope::City, "cli", app.t.db.clock().today())
+        .await
+        .expect("the write lock");
+    app.t.db.clock().advance(chrono::Duration::minutes(2));
+    let started = std::time::Instant::now();
+    let r = app.get_with_cookie(&cookie, "/orgs").await;
+    assert_eq!(r.status, StatusCode::OK, "pages read");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "without waiting for the lock"
+    );
+    // A save waits out the busy timeout, then says why, in Chinese: 503, not a 500.
+    let codes = crate::fixture::codes();
+    let org = app
+        .t
+        .db
+        .org_record(&dangjian::db::Scope::City, &codes[1])
+        .await
+        .expect("db")
+        .expect("org");
+    let r = app
+        .post_form(
+            Some(&cookie),
+            "/forms/org",
+            &[
+                ("csrf", &csrf),
+                ("editing", "1"),
+                ("f0", org.credit_code.as_str()),
+                ("f1", "乙服务中心"),
+                ("f2", "民办非企业单位"),
+                ("f3", "140302"),
+                ("f5", "2016-05-06"),
+                ("f6", "正常"),
+                ("f12", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert!(r.body.contains("正在导入"), "{}", r.body);
+    drop(held);
+}
