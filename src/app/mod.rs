@@ -11,6 +11,8 @@
 //! holds [`AppError::Busy`] (503, "an import is running"); anything else
 //! [`AppError::Internal`] (500, logged once, never shown).
 
+pub mod demo;
+pub mod ledger;
 pub mod registry;
 pub mod session;
 pub mod users;
@@ -58,6 +60,19 @@ impl Actor {
     }
 }
 
+/// How the server is deployed (`serve`'s options), for the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    /// The address to listen on.
+    pub listen: String,
+    /// Cookies only over HTTPS (`serve --secure-cookies`; also the setting
+    /// `security.cookie_secure` = 1 of earlier versions).
+    pub secure_cookies: bool,
+    /// The header a reverse proxy puts the client's address in (`serve --client-ip-header`,
+    /// e.g. `X-Forwarded-For` or `X-Real-IP`); without it, the socket's peer is the client.
+    pub client_ip_header: Option<String>,
+}
+
 /// The errors of a use case; the web edge gives each its status (see the module doc).
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -77,6 +92,8 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> AppError {
         if matches!(e, DbError::OutOfScope) {
             AppError::NotFound
+        } else if let DbError::Stale(m) = e {
+            AppError::Conflict(m)
         } else if e.is_busy() {
             AppError::Busy
         } else if is_unique_violation(&e) {

@@ -16,8 +16,6 @@ use crate::db::{Db, DbError, ReadOptions, Scope};
 use crate::excel::{export, source, writer};
 use crate::stats::{self, By};
 
-/// Who the demo data says recorded it (shown as 填报人, 操作人 and in histories).
-const DEMO_ACTOR: &str = "演示数据";
 /// Who the command line's writes are by, in the audit log and the histories.
 const CLI_ACTOR: &str = "cli";
 
@@ -176,8 +174,16 @@ fn today() -> NaiveDate {
     crate::clock::Clock::system().today()
 }
 
+/// How `serve` starts the web server. The binary (`main.rs`) passes it in: the one place that
+/// knows both the command line and the web layer, which never import each other.
+pub type Server =
+    fn(
+        Db,
+        crate::app::Deployment,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
+
 /// Runs a parsed command line.
-pub async fn run(cli: Cli) -> Result<(), Failure> {
+pub async fn run(cli: Cli, server: Server) -> Result<(), Failure> {
     match cli.command {
         Command::Serve {
             listen,
@@ -188,10 +194,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let db = Db::open(&cli.database).await?;
             if demo && db.is_empty().await? {
                 eprintln!("数据库为空，正在生成演示数据……");
-                let data = crate::demo::generate(20211231, 700, today());
-                db.write_dataset(&Scope::City, &data, DEMO_ACTOR, today())
-                    .await?;
-                demo_campaign(&db).await?;
+                crate::app::demo::populate(&db, 20211231, 700).await?;
             }
             users::ensure_first_admin(&db).await?;
             // A write committed before a crash left its ledger detection pending: caught up
@@ -213,16 +216,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     .setting("security.cookie_secure")
                     .await?
                     .is_some_and(|v| v == "1");
-            let config = crate::web::WebConfig {
+            let deployment = crate::app::Deployment {
+                listen,
                 secure_cookies,
                 client_ip_header,
             };
-            crate::web::serve(db, &listen, config)
-                .await
-                .map_err(|e| Failure {
-                    code: 4,
-                    message: format!("服务启动失败：{e}"),
-                })
+            server(db, deployment).await.map_err(|e| Failure {
+                code: 4,
+                message: format!("服务启动失败：{e}"),
+            })
         }
         Command::User { what } => {
             let db = Db::open(&cli.database).await?;
@@ -274,21 +276,18 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             xlsx,
             no_db,
         } => {
-            let data = crate::demo::generate(seed, orgs, today());
             if let Some(path) = &xlsx {
+                let data = crate::demo::generate(seed, orgs, today());
                 write_sheets(path, &export::dataset_sheets(&data, today()))?;
                 println!("已写出演示工作簿 {}", path.display());
             }
             if !no_db {
                 let db = Db::open(&cli.database).await?;
-                let summary = db
-                    .write_dataset(&Scope::City, &data, DEMO_ACTOR, today())
-                    .await?;
+                let summary = crate::app::demo::populate(&db, seed, orgs).await?;
                 println!(
                     "演示数据：新增社会组织 {}，党组织 {}，指导员 {}",
                     summary.orgs_added, summary.party_orgs_added, summary.instructors_added
                 );
-                demo_campaign(&db).await?;
             }
             Ok(())
         }
@@ -324,175 +323,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
     }
-}
-
-/// Puts the demo city mid-campaign: the ledger is started four months ago (items raised then,
-/// some deadlines passed), and a deterministic share of the items is being worked on, submitted
-/// or closed, so that the task list and the battle map show a campaign in progress.
-async fn demo_campaign(db: &Db) -> Result<(), Failure> {
-    use crate::db::Transition;
-    use crate::domain::ledger::ItemState;
-    let started = today() - chrono::Duration::days(120);
-    db.set_setting(
-        "ledger.start_date",
-        &(started - chrono::Duration::days(365)).to_string(),
-    )
-    .await?;
-    db.detect(&Scope::City, DEMO_ACTOR, started).await?;
-    // Items raised then are worked on; the data of today decides which can be closed.
-    let raised: Vec<_> = db.ledger_items(&Scope::City, today()).await?;
-    db.detect(&Scope::City, DEMO_ACTOR, today()).await?;
-    let met: std::collections::HashSet<i64> = db
-        .ledger_items(&Scope::City, today())
-        .await?
-        .iter()
-        .filter(|i| i.condition_met)
-        .map(|i| i.id)
-        .collect();
-    for item in raised {
-        let steps: &[(ItemState, ItemState, &str, &str)] = match item.id % 6 {
-            0 | 1 => &[],
-            2 => &[(ItemState::Open, ItemState::InProgress, "start", "")],
-            3 => &[
-                (ItemState::Open, ItemState::InProgress, "start", ""),
-                (
-                    ItemState::InProgress,
-                    ItemState::Submitted,
-                    "submit",
-                    "已完成，见佐证材料",
-                ),
-            ],
-            _ if met.contains(&item.id) => &[
-                (ItemState::Open, ItemState::InProgress, "start", ""),
-                (
-                    ItemState::InProgress,
-                    ItemState::Submitted,
-                    "submit",
-                    "已完成，见佐证材料",
-                ),
-                (
-                    ItemState::Submitted,
-                    ItemState::Closed,
-                    "close",
-                    "材料齐全，数据已更新，予以销号",
-                ),
-            ],
-            _ => &[(ItemState::Open, ItemState::InProgress, "start", "")],
-        };
-        for (from, to, action, comment) in steps {
-            let evidence = (*action == "submit")
-                .then_some("演示：已召开党员大会选举产生支部委员会，上级党委已批复");
-            db.ledger_transition(&Transition {
-                item_id: item.id,
-                from: *from,
-                to: *to,
-                action,
-                actor: DEMO_ACTOR,
-                comment,
-                evidence,
-            })
-            .await?;
-        }
-    }
-    demo_census(db).await
-}
-
-/// Puts a city-wide census campaign mid-way in the demo (cities up to 20,000 orgs; the large
-/// benchmark cities skip it): opened four weeks ago (its census_missing items raised then), due
-/// in a month; 60% of the orgs have returned, 40% are confirmed and most of their items already
-/// checked off; the census finds one more formal member in one org in seven and reports the
-/// abnormal orgs as stopped or unreachable.
-async fn demo_census(db: &Db) -> Result<(), Failure> {
-    use crate::domain::census::{CampaignInput, CensusReturn};
-    use crate::domain::codes::CreditCode;
-    use crate::domain::dataset::CensusRecord;
-    use crate::domain::model::{OperatingState, OrgStatus, PartyOrgStatus};
-    let t = today();
-    let filter = crate::db::OrgFilter {
-        as_of: Some(t),
-        in_scope_only: true,
-        limit: 20_001,
-        ..crate::db::OrgFilter::default()
-    };
-    let (orgs, total) = db.list_orgs(&Scope::City, &filter, 3, t).await?;
-    if total > 20_000 {
-        return Ok(());
-    }
-    let Some(root) = db.regions().await?.into_iter().find(|r| r.parent.is_none()) else {
-        return Ok(());
-    };
-    let quarter = ["一", "二", "三", "四"][(chrono::Datelike::month(&t) as usize - 1) / 3];
-    let input = CampaignInput {
-        name: format!(
-            "{}年第{quarter}季度社会组织党建拉网式摸排",
-            chrono::Datelike::year(&t)
-        ),
-        reference_date: t - chrono::Duration::days(28),
-        end_date: t + chrono::Duration::days(33),
-    };
-    let id = match db.create_campaign(&input, &root.code, DEMO_ACTOR).await? {
-        Ok(id) => id,
-        Err(_) => return Ok(()), // already there
-    };
-    let Some(campaign) = db.campaign(&Scope::City, id).await? else {
-        return Ok(());
-    };
-    let mut records = Vec::new();
-    for (n, o) in orgs.iter().enumerate() {
-        if o.registered_on > input.reference_date || n % 10 >= 6 {
-            continue;
-        }
-        let Ok(code) = CreditCode::parse(&o.credit_code) else {
-            continue;
-        };
-        let formal = o.formal_members + i64::from(n % 7 == 0);
-        records.push(CensusRecord {
-            campaign: campaign.name.clone(),
-            credit_code: code,
-            ret: CensusReturn {
-                operating_state: match (o.status, n % 2) {
-                    (OrgStatus::Abnormal, 0) => OperatingState::Stopped,
-                    (OrgStatus::Abnormal, _) => OperatingState::Unreachable,
-                    _ => OperatingState::Running,
-                },
-                staff_count: Some(formal + 2 + (n as i64 % 17)),
-                member_count: None,
-                formal_members: formal,
-                probationary_members: i64::from(n % 11 == 0),
-                party_org_status: match (o.own_covered, o.covered) {
-                    (true, _) => PartyOrgStatus::Own,
-                    (false, true) => PartyOrgStatus::Joint,
-                    _ => PartyOrgStatus::None,
-                },
-                note: None,
-            },
-            confirmed: n % 10 < 4,
-        });
-    }
-    // The items were raised the day the campaign started.
-    db.detect(&Scope::City, DEMO_ACTOR, input.reference_date)
-        .await?;
-    db.import_returns(&campaign, &records, DEMO_ACTOR).await?;
-    db.detect(&Scope::City, DEMO_ACTOR, t).await?;
-    // The verifiers have checked off three in four of the items a confirmed return satisfies.
-    for item in db.ledger_items(&Scope::City, t).await? {
-        if item.kind == crate::domain::ledger::ItemKind::CensusMissing
-            && item.condition_met
-            && item.id % 4 != 0
-        {
-            db.ledger_transition(&crate::db::Transition {
-                item_id: item.id,
-                from: item.state,
-                to: crate::domain::ledger::ItemState::Closed,
-                action: "close_satisfied",
-                actor: DEMO_ACTOR,
-                comment: "摸排表已确认，按数据销号",
-                evidence: None,
-            })
-            .await?;
-        }
-    }
-    Ok(())
 }
 
 /// One item of `ledger list --format json`, exactly the fields issue 4 names.
@@ -769,7 +599,7 @@ fn mask_between_colours(text: &str) -> String {
 }
 
 /// The process entry point used by `main.rs`.
-pub fn main() -> ExitCode {
+pub fn main(server: Server) -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -785,7 +615,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(4);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, server)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             eprintln!("{}", crate::domain::codes::mask_personal_data(&f.message));

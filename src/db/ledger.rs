@@ -85,7 +85,7 @@ pub struct Transition<'a> {
     pub item_id: i64,
     pub from: ItemState,
     pub to: ItemState,
-    pub action: &'a str,
+    pub action: crate::domain::ledger::Action,
     pub actor: &'a str,
     pub comment: &'a str,
     pub evidence: Option<&'a str>,
@@ -542,6 +542,29 @@ impl Db {
     /// Every item whose subject is in scope (party-org items: a covered org in scope), ordered by
     /// responsible unit, deadline, kind and subject.
     pub async fn ledger_items(&self, scope: &Scope, today: NaiveDate) -> DbResult<Vec<LedgerItem>> {
+        self.ledger_items_where(scope, today, None).await
+    }
+
+    /// One item, if it is in the scope.
+    pub async fn ledger_item(
+        &self,
+        scope: &Scope,
+        id: i64,
+        today: NaiveDate,
+    ) -> DbResult<Option<LedgerItem>> {
+        Ok(self
+            .ledger_items_where(scope, today, Some(id))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn ledger_items_where(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        id: Option<i64>,
+    ) -> DbResult<Vec<LedgerItem>> {
         let cond = if scope.is_city() {
             "1 = 1".to_string()
         } else {
@@ -556,7 +579,9 @@ impl Db {
              i.state, i.condition_met, i.evidence, i.org_id, so.region_code, i.campaign_id \
              FROM ledger_items i LEFT JOIN units u ON u.id = i.responsible_unit_id \
              LEFT JOIN users us ON us.id = i.responsible_user_id LEFT JOIN social_orgs so ON so.id = i.org_id \
-             WHERE {cond} ORDER BY u.name, i.deadline, i.kind, i.subject"
+             WHERE {cond} AND {one} ORDER BY u.name, i.deadline, i.kind, i.subject",
+            // (An id is an integer: inlined safely.)
+            one = id.map_or("1 = 1".to_string(), |id| format!("i.id = {id}"))
         );
         let today = today.to_string();
         // Decoded as the rows arrive (a city of a million orgs has tens of thousands of items).
@@ -618,9 +643,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            return Err(DbError::Inconsistent(
-                "事项状态已被他人更改，请刷新后重试".into(),
-            ));
+            return Err(DbError::Stale("事项状态已被他人更改，请刷新后重试".into()));
         }
         sqlx::query(
             "INSERT INTO ledger_history (item_id, at, actor, action, from_state, to_state, comment) \
@@ -629,7 +652,7 @@ impl Db {
         .bind(item_id)
         .bind(now)
         .bind(actor.to_string())
-        .bind(action.to_string())
+        .bind(action.code())
         .bind(from.code())
         .bind(to.code())
         .bind(comment.to_string())

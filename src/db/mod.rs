@@ -62,6 +62,10 @@ pub enum DbError {
     /// A write names a stored record outside the writer's scope (answered as "not found").
     #[error("未找到，或不在您的权限范围内")]
     OutOfScope,
+    /// A change of state that found the record no longer in the state it started from
+    /// (someone else acted first): the message says so, for the user.
+    #[error("{0}")]
+    Stale(String),
     /// A write would move a record (by its key) out of the writer's scope.
     #[error("保存后 {0} 将不在您的管理范围内")]
     LeavesScope(String),

@@ -5,14 +5,7 @@ use serde::Serialize;
 use super::{Db, DbError, DbResult};
 use crate::domain::codes::RegionCode;
 use crate::domain::model::UnitKind;
-
-/// A region of the tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Region {
-    pub code: RegionCode,
-    pub name: String,
-    pub parent: Option<RegionCode>,
-}
+pub use crate::domain::region::{Region, subtree};
 
 /// A unit with its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,21 +60,4 @@ impl Db {
             })
             .collect()
     }
-}
-
-/// The codes of a region and all its descendants.
-pub fn subtree(regions: &[Region], root: &RegionCode) -> Vec<RegionCode> {
-    let mut out = vec![root.clone()];
-    let mut i = 0;
-    while i < out.len() {
-        let parent = out[i].clone();
-        out.extend(
-            regions
-                .iter()
-                .filter(|r| r.parent.as_ref() == Some(&parent))
-                .map(|r| r.code.clone()),
-        );
-        i += 1;
-    }
-    out
 }

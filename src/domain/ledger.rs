@@ -165,6 +165,22 @@ impl Action {
         Action::CloseSatisfied,
     ];
 
+    /// The stored code (history rows, form values).
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Start => "start",
+            Action::Submit => "submit",
+            Action::Close => "close",
+            Action::Return => "return",
+            Action::Cancel => "cancel",
+            Action::CloseSatisfied => "close_satisfied",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.code() == code)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Action::Start => "开始办理",
@@ -396,6 +412,9 @@ mod tests {
         }
         for s in ItemState::ALL {
             assert_eq!(ItemState::from_code(s.code()), Some(*s));
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::from_code(a.code()), Some(*a));
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod ledger;
 pub mod model;
 pub mod periods;
+pub mod region;
 pub mod role;
 pub mod spans;
 pub mod throttle;

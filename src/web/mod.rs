@@ -42,16 +42,8 @@ pub struct AppState {
     pub config: std::sync::Arc<WebConfig>,
 }
 
-/// How the server is deployed (`serve`'s options).
-#[derive(Debug, Clone, Default)]
-pub struct WebConfig {
-    /// Cookies only over HTTPS (`serve --secure-cookies`; also the setting
-    /// `security.cookie_secure` = 1 of earlier versions).
-    pub secure_cookies: bool,
-    /// The header a reverse proxy puts the client's address in (`serve --client-ip-header`,
-    /// e.g. `X-Forwarded-For` or `X-Real-IP`); without it, the socket's peer is the client.
-    pub client_ip_header: Option<String>,
-}
+/// How the server is deployed: `serve`'s options ([`crate::app::Deployment`]).
+pub type WebConfig = crate::app::Deployment;
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,8 +444,8 @@ fn error_text(status: StatusCode) -> &'static str {
 }
 
 /// Serves the application until Ctrl-C.
-pub async fn serve(db: Db, listen: &str, config: WebConfig) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
+pub async fn serve(db: Db, config: WebConfig) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     println!("服务已启动：http://{addr}/");
     axum::serve(

@@ -8,7 +8,7 @@ use dangjian::domain::census::{CampaignInput, CensusReturn, ReturnState};
 use dangjian::domain::codes::RegionCode;
 use dangjian::domain::ledger::ItemKind;
 use dangjian::domain::model::{OperatingState, PartyOrgStatus};
-use dangjian::excel::import::{Known, validate_census};
+use dangjian::excel::import::validate_census;
 use dangjian::excel::source;
 use dangjian::stats::{self, By};
 
@@ -300,7 +300,7 @@ async fn the_census_sheet_is_refused_whole_with_every_error_named() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("摸排.csv"), csv).expect("write");
     let wb = source::open(dir.path()).expect("read");
-    let known = Known::load(db).await.expect("known");
+    let known = dangjian::app::registry::known(db).await.expect("known");
     let (records, report) = validate_census(&wb, &known, &|_| true, today());
     let lines: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
     assert_eq!(report.errors, 4, "{lines:#?}");
@@ -432,7 +432,7 @@ async fn unfilled_rows_of_a_downloaded_sheet_are_skipped_and_a_wrong_name_is_an_
     );
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("摸排.csv"), csv).expect("write");
-    let known = Known::load(db).await.expect("known");
+    let known = dangjian::app::registry::known(db).await.expect("known");
     let (records, report) = validate_census(
         &source::open(dir.path()).expect("read"),
         &known,
@@ -475,7 +475,7 @@ async fn an_upload_tells_nothing_about_orgs_outside_the_uploaders_reach() {
     );
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("摸排.csv"), csv).expect("write");
-    let known = Known::load(db).await.expect("known");
+    let known = dangjian::app::registry::known(db).await.expect("known");
     let only_b = |code: &str| code == b.as_str();
     let (_, report) = validate_census(
         &source::open(dir.path()).expect("read"),

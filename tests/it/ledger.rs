@@ -164,7 +164,7 @@ async fn items_whose_condition_the_data_satisfies_are_marked_and_can_be_closed()
         item_id: item.id,
         from: ItemState::Open,
         to: ItemState::Closed,
-        action: "close_satisfied",
+        action: dangjian::domain::ledger::Action::CloseSatisfied,
         actor: "verifier",
         comment: "数据已满足销号条件",
         evidence: None,
@@ -179,7 +179,7 @@ async fn items_whose_condition_the_data_satisfies_are_marked_and_can_be_closed()
     // A closed item never reopens; if the gap reappears a new item is raised.
     let reopen = Transition {
         to: ItemState::InProgress,
-        action: "start",
+        action: dangjian::domain::ledger::Action::Start,
         ..close
     };
     assert!(

@@ -321,7 +321,7 @@ async fn a_changed_link_date_is_previewed_then_on_the_timeline() {
     let bytes = writer::write_xlsx(&export::dataset_sheets(&exported, today())).expect("xlsx");
     // The preview: a dry write rolled back — exactly this link, re-dated, and nothing else.
     let wb = source::read_bytes("edited.xlsx", &bytes).expect("read");
-    let known = import::Known::load(&t.db).await.expect("known");
+    let known = dangjian::app::registry::known(&t.db).await.expect("known");
     let (dataset, report) = import::validate(&wb, &known, today());
     assert!(!report.has_errors(), "{:?}", report.problems.first());
     let mut w =

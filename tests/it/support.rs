@@ -86,9 +86,7 @@ pub async fn write_wb(
     db: &Db,
     wb: &dangjian::excel::source::Workbook,
 ) -> (dangjian::excel::problems::Report, bool) {
-    let known = dangjian::excel::import::Known::load(db)
-        .await
-        .expect("known");
+    let known = dangjian::app::registry::known(db).await.expect("known");
     let (data, report) = dangjian::excel::import::validate(wb, &known, db.clock().today());
     if report.has_errors() {
         return (report, false);

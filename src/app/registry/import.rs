@@ -7,7 +7,7 @@
 
 use super::super::{Actor, AppError, AppResult};
 use crate::db::{Db, DetectSummary, WriteSummary};
-use crate::excel::import::{self as exchange, Known};
+use crate::excel::import::{self as exchange};
 use crate::excel::problems::Report;
 use crate::excel::source::Workbook;
 
@@ -68,7 +68,7 @@ pub async fn import_workbook(
 ) -> AppResult<ImportOutcome> {
     may_import(actor)?;
     let today = db.clock().today();
-    let known = Known::load(db).await?;
+    let known = crate::app::registry::known(db).await?;
     let (dataset, report) = exchange::validate(wb, &known, today);
     if report.has_errors() {
         return Ok(ImportOutcome {

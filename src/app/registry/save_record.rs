@@ -170,7 +170,7 @@ pub async fn save_record(db: &Db, actor: &Actor, input: &RecordInput) -> AppResu
     }
     let spec = kind.spec();
     let today: NaiveDate = db.clock().today();
-    let known = import::Known::load(db).await?;
+    let known = crate::app::registry::known(db).await?;
     let (data, report) = import::validate(&workbook(spec, &input.values), &known, today);
     if report.has_errors() {
         return Ok(Saved::Invalid(report.problems));

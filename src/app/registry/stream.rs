@@ -13,7 +13,7 @@ use super::import::{ImportOutcome, Mode, finish, may_import};
 use crate::app::{Actor, AppError};
 use crate::db::{DatasetWrite, Db, DbError};
 use crate::excel::columns::{self, SheetSpec};
-use crate::excel::import::{Known, Pass, Validation};
+use crate::excel::import::{Pass, Validation};
 use crate::excel::source::{Cell, Row, Sheet, SheetPart, SourceError, XlsxStream};
 
 /// Rows per batch handed from the reading thread.
@@ -79,7 +79,7 @@ pub async fn import_xlsx(
         return Ok(None);
     };
     let sheet_names = stream.sheet_names();
-    let known = Known::load(db).await?;
+    let known = crate::app::registry::known(db).await?;
     let (tx, mut rx) = mpsc::channel::<Result<Event, SourceError>>(4);
     let names = sheet_names.clone();
     let reader = std::thread::spawn(move || read_in_order(stream, &names, &tx));

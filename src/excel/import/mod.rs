@@ -11,9 +11,9 @@ use super::cells;
 use super::columns::{self, HELP_SHEET, SheetSpec};
 use super::problems::{Problem, Report, Severity};
 use super::source::{Cell, Row, Sheet, Workbook};
-use crate::db::{Db, DbResult, Region, Scope, WriteSummary};
 use crate::domain::codes::{CreditCode, RegionCode};
 use crate::domain::dataset::{Dataset, OrgRecord};
+use crate::domain::region::Region;
 
 /// An org as the census sheet checks a row against it.
 #[derive(Debug, Clone)]
@@ -56,94 +56,12 @@ pub struct Known {
     pub campaigns: HashMap<String, (NaiveDate, Vec<RegionCode>)>,
 }
 
-impl Known {
-    /// Loads the reference data of the registry (read narrowly: its orgs' key facts, unit and
-    /// party-org names).
-    pub async fn load(db: &Db) -> DbResult<Known> {
-        let mut orgs = HashMap::new();
-        let mut org_places = HashMap::new();
-        let keys = db
-            .registry_keys(|o| {
-                orgs.insert(o.credit_code.clone(), (o.registered_on, o.counts_on));
-                org_places.insert(
-                    o.credit_code,
-                    OrgPlace {
-                        name: o.name,
-                        region: o.region,
-                        registered_on: o.registered_on,
-                        terminated_on: o.terminated_on,
-                    },
-                );
-            })
-            .await?;
-        let campaigns = db
-            .campaign_index()
-            .await?
-            .into_iter()
-            .map(|(name, (_, date, regions))| (name, (date, regions)))
-            .collect();
-        Ok(Known {
-            org_places,
-            campaigns,
-            regions: db.regions().await?,
-            units: keys.units.into_iter().collect(),
-            orgs,
-            party_org_parents: keys
-                .party_orgs
-                .iter()
-                .filter_map(|p| p.parent.clone().map(|parent| (p.name.clone(), parent)))
-                .collect(),
-            party_org_dates: keys
-                .party_orgs
-                .iter()
-                .map(|p| (p.name.clone(), (p.founded_on, p.dissolved_on)))
-                .collect(),
-            party_orgs: keys.party_orgs.into_iter().map(|p| p.name).collect(),
-            instructors: keys
-                .instructors
-                .iter()
-                .map(|(name, id, unit)| instructor_key(id.as_deref(), name, unit))
-                .collect(),
-        })
-    }
-}
-
 /// How an instructor is matched (`import-format.md`): by citizen ID, else by name and home unit.
 pub fn instructor_key(citizen_id: Option<&str>, name: &str, home_unit: &str) -> String {
     match citizen_id {
         Some(id) => format!("id:{id}"),
         None => format!("name:{name}\u{1f}{home_unit}"),
     }
-}
-
-/// The result of an import: the report, and what was written when there was no error.
-#[derive(Debug, Clone)]
-pub struct ImportOutcome {
-    pub report: Report,
-    pub written: Option<WriteSummary>,
-}
-
-/// Validates a workbook and, when it has no error, writes it in one transaction.
-pub async fn import(
-    db: &Db,
-    scope: &Scope,
-    wb: &Workbook,
-    actor: &str,
-    today: NaiveDate,
-) -> DbResult<ImportOutcome> {
-    let known = Known::load(db).await?;
-    let (dataset, report) = validate(wb, &known, today);
-    if report.has_errors() {
-        return Ok(ImportOutcome {
-            report,
-            written: None,
-        });
-    }
-    let written = db.write_dataset(scope, &dataset, actor, today).await?;
-    Ok(ImportOutcome {
-        report,
-        written: Some(written),
-    })
 }
 
 /// Validates a workbook. The dataset is complete only when the report has no error.

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 
 use super::index::*;
 use super::{Known, OrgPlace};
-use crate::db::Region;
 use crate::domain::codes::{RegionCode, normalize_code};
 use crate::domain::dataset::Dataset;
+use crate::domain::region::Region;
 use crate::excel::cells;
 use crate::excel::columns::{ERROR_COLUMN, SheetSpec};
 use crate::excel::problems::{Problem, Report, Severity};

@@ -15,7 +15,7 @@ use crate::domain::codes::RegionCode;
 use crate::domain::ledger::is_worker;
 use crate::domain::model::{OperatingState, PartyOrgStatus};
 use crate::excel::columns;
-use crate::excel::import::{Known, validate_census};
+use crate::excel::import::validate_census;
 use crate::excel::problems::{Report, Severity};
 use crate::excel::writer::{OutCell, OutSheet};
 use crate::web::auth::{Actor, url_encode};
@@ -1012,7 +1012,7 @@ pub async fn upload(
             actor.role() == crate::domain::role::Role::Department,
         )
         .await?;
-    let known = Known::load(&s.db).await?;
+    let known = crate::app::registry::known(&s.db).await?;
     let (mut records, mut report) =
         validate_census(&wb, &known, &|code| mine.contains(code), s.clock.today());
     for r in &records {

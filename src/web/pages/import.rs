@@ -324,7 +324,7 @@ pub async fn errors(
         .await?
         .0
         .map_err(|e| WebError::BadRequest(e.to_string()))?;
-    let known = import::Known::load(&s.db).await?;
+    let known = crate::app::registry::known(&s.db).await?;
     let (_, report) = import::validate(&wb, &known, s.clock.today());
     xlsx_download(
         &export::error_sheets(&wb, &report),
