@@ -298,12 +298,14 @@ impl Db {
 
     /// Opens a campaign for a region (within the actor's scope: checked by the caller). A
     /// duplicate name is refused with a message.
-    pub async fn create_campaign(
+    pub async fn create_campaign<'a>(
         &self,
         input: &CampaignInput,
         region: &RegionCode,
-        actor: &str,
+        by: impl Into<super::By<'a>>,
     ) -> DbResult<Result<i64, String>> {
+        let by = by.into();
+        let actor = by.name;
         if let Some((_, message)) = input.problems().into_iter().next() {
             return Ok(Err(message));
         }
@@ -348,6 +350,9 @@ impl Db {
             ),
         )
         .await?;
+        by.audit_on(&mut tx, &self.clock.now_text()).await?;
+        // Its census_missing items are raised once its reference date has come.
+        super::ledger::mark_detection_pending(&mut tx).await?;
         tx.commit().await?;
         Ok(Ok(id))
     }
@@ -506,13 +511,21 @@ impl Db {
     /// Saves a return (the caller has checked the org is in the campaign and in scope, and the
     /// return's problems). Any change clears an earlier confirmation unless `confirmed`.
     /// Returns whether anything changed.
-    pub async fn save_return(&self, w: &ReturnWrite<'_>, actor: &str) -> DbResult<bool> {
+    pub async fn save_return<'a>(
+        &self,
+        w: &ReturnWrite<'_>,
+        by: impl Into<super::By<'a>>,
+    ) -> DbResult<bool> {
+        let by = by.into();
         let mut tx = self.write_tx().await?;
-        let changed = write_return(&mut tx, w, actor, &self.clock.now_text()).await?;
+        let at = self.clock.now_text();
+        let changed = write_return(&mut tx, w, by.name, &at).await?;
         if changed {
             // A confirmation given or cleared changes the org's counts over time.
             let org = BTreeSet::from([w.org_id]);
             spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&org)).await?;
+            by.audit_on(&mut tx, &at).await?;
+            super::ledger::mark_detection_pending(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(changed)
@@ -521,13 +534,15 @@ impl Db {
     /// Confirms the returns of the given orgs (or every unconfirmed return in scope) of a
     /// campaign, among those the actor's unit is responsible for ([`confirmable`]); their formal
     /// members count from the reference date on. Returns how many.
-    pub async fn confirm_returns(
+    pub async fn confirm_returns<'a>(
         &self,
         scope: &Scope,
         c: &Campaign,
         org_ids: Option<&[i64]>,
-        actor: &str,
+        by: impl Into<super::By<'a>>,
     ) -> DbResult<usize> {
+        let by = by.into();
+        let actor = by.name;
         let mut conditions = vec![
             format!(
                 "r.org_id IN (SELECT o.id FROM social_orgs o WHERE {} AND {} AND {})",
@@ -583,18 +598,22 @@ impl Db {
         )
         .await?;
         spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&ids)).await?;
+        by.audit_on(&mut tx, &self.clock.now_text()).await?;
+        super::ledger::mark_detection_pending(&mut tx).await?;
         tx.commit().await?;
         Ok(ids.len())
     }
 
     /// Writes validated workbook rows of one campaign in one transaction (all or nothing);
     /// returns how many returns changed.
-    pub async fn import_returns(
+    pub async fn import_returns<'a>(
         &self,
         c: &Campaign,
         records: &[crate::domain::dataset::CensusRecord],
-        actor: &str,
+        by: impl Into<super::By<'a>>,
     ) -> DbResult<usize> {
+        let by = by.into();
+        let actor = by.name;
         let mut tx = self.write_tx().await?;
         let codes = super::read::text_keys(records.iter().map(|r| r.credit_code.as_str()));
         let org_ids = super::read::org_ids_for(&mut tx, &codes).await?;
@@ -614,6 +633,10 @@ impl Db {
             }
         }
         spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&changed)).await?;
+        by.audit_on(&mut tx, &self.clock.now_text()).await?;
+        if !changed.is_empty() {
+            super::ledger::mark_detection_pending(&mut tx).await?;
+        }
         tx.commit().await?;
         Ok(changed.len())
     }

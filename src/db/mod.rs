@@ -34,8 +34,8 @@ pub use registry::{OrgKey, PartyKey, ReadOptions, RegistryKeys};
 pub use rules::RuleTable;
 pub use scope::Scope;
 pub use users::{
-    ApiToken, AuditEntry, AuditRow, ChangeEntry, ScopeTarget, TOKEN_ID_LEN, User, audit_on,
-    is_unique_violation,
+    ApiToken, AuditEntry, AuditNote, AuditRow, By, ChangeEntry, ScopeTarget, TOKEN_ID_LEN, User,
+    audit_on, is_unique_violation,
 };
 pub use write::{CHANGES_KEPT, Change, ChangeKind, DatasetWrite, WriteSummary};
 

@@ -84,6 +84,50 @@ pub struct ApiToken {
     pub expired: bool,
 }
 
+/// Who writes, and the audit row the write keeps in its own transaction (kept exactly when the
+/// write is). A bare name (`"test"`, the demo's actor) writes without one.
+#[derive(Debug, Clone)]
+pub struct By<'a> {
+    pub name: &'a str,
+    pub audit: Option<AuditNote<'a>>,
+}
+
+/// An audit row a write carries: what was done, to what, in words, from where.
+#[derive(Debug, Clone)]
+pub struct AuditNote<'a> {
+    pub action: &'a str,
+    pub target: &'a str,
+    pub detail: String,
+    pub client: &'a str,
+}
+
+impl<'a> From<&'a str> for By<'a> {
+    fn from(name: &'a str) -> By<'a> {
+        By { name, audit: None }
+    }
+}
+
+impl By<'_> {
+    /// Writes the audit row, if any, on the write's connection.
+    pub(crate) async fn audit_on(&self, conn: &mut sqlx::AnyConnection, at: &str) -> DbResult<()> {
+        let Some(a) = &self.audit else {
+            return Ok(());
+        };
+        audit_on(
+            conn,
+            &AuditRow {
+                at,
+                username: self.name,
+                action: a.action,
+                target: a.target,
+                detail: &a.detail,
+                client: a.client,
+            },
+        )
+        .await
+    }
+}
+
 /// An audit row to append.
 #[derive(Debug, Clone, Copy)]
 pub struct AuditRow<'a> {
