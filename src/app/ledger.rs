@@ -192,6 +192,16 @@ pub async fn detect(db: &Db, actor: &Actor) -> AppResult<DetectSummary> {
         .await?)
 }
 
+/// The detection a write left pending (a crash between its commit and its detection), run for
+/// the whole city; `None` when none was.
+pub async fn catch_up(db: &Db) -> AppResult<Option<DetectSummary>> {
+    if !db.detection_pending().await? {
+        return Ok(None);
+    }
+    let system = Actor::operator("系统");
+    Ok(Some(detect(db, &system).await?))
+}
+
 /// A verifier closes, in bulk, every active item in scope whose closing condition the data
 /// satisfies (after a detection); each closure is recorded with the verifier. How many closed.
 pub async fn close_satisfied(db: &Db, actor: &Actor) -> AppResult<usize> {

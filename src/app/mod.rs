@@ -11,6 +11,7 @@
 //! holds [`AppError::Busy`] (503, "an import is running"); anything else
 //! [`AppError::Internal`] (500, logged once, never shown).
 
+pub mod audit;
 pub mod census;
 pub mod demo;
 pub mod ledger;

@@ -126,6 +126,74 @@ pub async fn sign_in(
     Ok(SignIn::Signed { token, user })
 }
 
+async fn setting_i64(db: &Db, key: &str, default: i64) -> crate::db::DbResult<i64> {
+    Ok(setting(db.setting(key).await?, default))
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The actor of an enabled user.
+async fn actor_of(db: &Db, user: User, client: String) -> crate::db::DbResult<Option<Actor>> {
+    if user.disabled {
+        return Ok(None);
+    }
+    let scope = db.scope_of(&user).await?;
+    Ok(Some(Actor {
+        user,
+        scope,
+        client,
+    }))
+}
+
+/// The actor of an API token (unrevoked, not expired).
+pub async fn by_token(db: &Db, token: &str, client: String) -> crate::db::DbResult<Option<Actor>> {
+    match db.api_token_user(&token_digest(token)).await? {
+        Some(user) => actor_of(db, user, client).await,
+        None => Ok(None),
+    }
+}
+
+/// The actor of a session and its CSRF token, if the session is alive: not older than
+/// `security.session_absolute_hours`, not idle longer than `security.session_idle_minutes`.
+/// An expired session is deleted; a live one's use is noted at most once a minute, and never
+/// waited for: a page is read while a long import holds the write lock (reads go on under
+/// SQLite's WAL), and a note that finds the database busy is skipped.
+pub async fn by_session(
+    db: &Db,
+    token: &str,
+    client: String,
+) -> crate::db::DbResult<Option<(Actor, String)>> {
+    let digest = token_digest(token);
+    let Some((user_id, csrf, created, last_seen)) = db.session(&digest).await? else {
+        return Ok(None);
+    };
+    let idle = Duration::minutes(setting_i64(db, "security.session_idle_minutes", 30).await?);
+    let absolute = Duration::hours(setting_i64(db, "security.session_absolute_hours", 12).await?);
+    let now = db.clock().now();
+    let expired = match (parse_time(&created), parse_time(&last_seen)) {
+        (Some(c), Some(l)) => now - c > absolute || now - l > idle,
+        _ => true,
+    };
+    if expired {
+        // (Best effort: a database busy with an import deletes it on a later request.)
+        if let Err(e) = db.delete_session(&digest).await {
+            tracing::debug!(error = %e, "an expired session was not deleted yet");
+        }
+        return Ok(None);
+    }
+    if parse_time(&last_seen).is_some_and(|l| now - l > Duration::seconds(60)) {
+        db.touch_session_nowait(&digest).await;
+    }
+    let Some(user) = db.user_by_id(user_id).await? else {
+        return Ok(None);
+    };
+    Ok(actor_of(db, user, client).await?.map(|a| (a, csrf)))
+}
+
 /// Ends a session.
 pub async fn sign_out(db: &Db, actor: &Actor, session_token: &str) -> AppResult<()> {
     db.delete_session(&token_digest(session_token)).await?;

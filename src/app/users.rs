@@ -29,6 +29,41 @@ async fn audit(db: &Db, actor: &Actor, action: &str, target: &str, detail: &str)
     Ok(())
 }
 
+/// A new user (city admins, the command line): a name of 1–40 characters not taken, a role and
+/// its scope; `password` given (the CLI reads it from standard input), or a random one to be
+/// changed at the first sign-in. The password in force, to show once.
+pub async fn create_user(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    role: crate::domain::role::Role,
+    scope: &crate::db::ScopeTarget,
+    password: Option<&str>,
+) -> AppResult<String> {
+    may_manage(actor)?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > super::session::MAX_USERNAME {
+        return Err(AppError::Invalid("用户名应为1–40个字符".into()));
+    }
+    let (password, must_change) = match password {
+        Some(p) => {
+            auth::check_new_password(p, name).map_err(AppError::Invalid)?;
+            (p.to_string(), false)
+        }
+        None => (auth::random_password(), true),
+    };
+    let hash = auth::hash_password(&password).map_err(AppError::Invalid)?;
+    match db.create_user(name, role, scope, &hash, must_change).await {
+        Ok(_) => {}
+        Err(e) if crate::db::is_unique_violation(&e) => {
+            return Err(AppError::Invalid(format!("用户名“{name}”已存在")));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit(db, actor, "user_add", name, role.code()).await?;
+    Ok(password)
+}
+
 /// A new random password for the user, to be changed at the next sign-in; the user's sessions
 /// end and tokens are revoked.
 pub async fn reset_password(db: &Db, actor: &Actor, name: &str) -> AppResult<String> {

@@ -199,13 +199,14 @@ pub async fn run(cli: Cli, server: Server) -> Result<(), Failure> {
             users::ensure_first_admin(&db).await?;
             // A write committed before a crash left its ledger detection pending: caught up
             // beside the server (it may take a while on a large registry).
-            if db.detection_pending().await? {
+            {
                 let db = db.clone();
                 tokio::spawn(async move {
-                    match db.detect(&Scope::City, "系统", db.clock().today()).await {
-                        Ok(s) => {
+                    match crate::app::ledger::catch_up(&db).await {
+                        Ok(Some(s)) => {
                             tracing::info!(raised = s.raised, "pending ledger detection caught up")
                         }
+                        Ok(None) => {}
                         Err(e) => tracing::warn!(error = %e, "pending ledger detection failed"),
                     }
                 });
@@ -237,8 +238,10 @@ pub async fn run(cli: Cli, server: Server) -> Result<(), Failure> {
         Command::Migrate => {
             let db = Db::open(&cli.database).await?;
             println!("数据库迁移已完成");
-            if db.detection_pending().await? {
-                let s = db.detect(&Scope::City, "系统", today()).await?;
+            if let Some(s) = crate::app::ledger::catch_up(&db)
+                .await
+                .map_err(app_failure)?
+            {
                 println!(
                     "已补做上次写入后未完成的台账检查：新生成 {} 项，{} 项已满足销号条件",
                     s.raised, s.closable
@@ -339,7 +342,9 @@ struct LedgerJson<'a> {
 async fn ledger_command(db: &Db, what: LedgerCommand) -> Result<(), Failure> {
     match what {
         LedgerCommand::Detect => {
-            let s = db.detect(&Scope::City, "cli", today()).await?;
+            let s = crate::app::ledger::detect(db, &Actor::operator(CLI_ACTOR))
+                .await
+                .map_err(app_failure)?;
             println!(
                 "新生成台账事项 {} 项；已满足销号条件待核销 {} 项",
                 s.raised, s.closable

@@ -5,9 +5,10 @@ use std::io::Read;
 use clap::Subcommand;
 
 use super::Failure;
-use crate::app::users::{issue_token, reset_password, revoke_token, set_disabled, tokens};
-use crate::auth;
-use crate::db::{Db, ScopeTarget, is_unique_violation};
+use crate::app::users::{
+    create_user, issue_token, reset_password, revoke_token, set_disabled, tokens,
+};
+use crate::db::{Db, ScopeTarget};
 use crate::domain::codes::{CreditCode, RegionCode, normalize_code};
 use crate::domain::role::{Role, ScopeKind};
 
@@ -138,22 +139,12 @@ pub async fn run(db: &Db, command: UserCommand) -> Result<(), Failure> {
                     message: format!("无法读取标准输入：{e}"),
                 })?;
             let password = password.trim_end_matches(['\r', '\n']);
-            auth::check_new_password(password, &name).map_err(rejected)?;
             let target = resolve_scope(db, role, scope.as_deref()).await?;
-            let hash = auth::hash_password(password).map_err(|m| Failure {
-                code: 4,
-                message: m,
-            })?;
-            match db.create_user(&name, role, &target, &hash, false).await {
-                Ok(_) => {
-                    db.audit("cli", "user_add", &name, role.code(), "cli")
-                        .await?;
-                    println!("已新增用户 {name}（{}）", role.label());
-                    Ok(())
-                }
-                Err(e) if is_unique_violation(&e) => Err(rejected(format!("用户名 {name} 已存在"))),
-                Err(e) => Err(e.into()),
-            }
+            create_user(db, &operator(), &name, role, &target, Some(password))
+                .await
+                .map_err(app_failure)?;
+            println!("已新增用户 {name}（{}）", role.label());
+            Ok(())
         }
         UserCommand::Reset { name } => {
             let password = reset_password(db, &operator(), &name)
@@ -256,21 +247,17 @@ pub async fn ensure_first_admin(db: &Db) -> Result<(), Failure> {
     if db.user_count().await? > 0 {
         return Ok(());
     }
-    let password = auth::random_password();
-    let hash = auth::hash_password(&password).map_err(|m| Failure {
-        code: 4,
-        message: m,
-    })?;
-    db.create_user("admin", Role::CityAdmin, &ScopeTarget::City, &hash, true)
-        .await?;
-    db.audit(
-        "system",
-        "user_add",
+    let system = crate::app::Actor::operator("system");
+    let password = create_user(
+        db,
+        &system,
         "admin",
-        "首次启动创建市级管理员",
-        "local",
+        Role::CityAdmin,
+        &ScopeTarget::City,
+        None,
     )
-    .await?;
+    .await
+    .map_err(app_failure)?;
     println!("已创建市级管理员 admin，初始密码（只显示这一次，首次登录须修改）：{password}");
     Ok(())
 }

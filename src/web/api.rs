@@ -313,14 +313,7 @@ pub async fn instructors(
     // Roles that manage instructors see ID and phone numbers in full; every such view is audited.
     let unmasked = actor.role().sees_personal_data();
     if unmasked {
-        s.db.audit(
-            &actor.user.username,
-            "view_personal_data",
-            "/api/v1/instructors",
-            "身份证号、手机号",
-            &actor.client,
-        )
-        .await?;
+        crate::app::audit::personal_data_shown(&s.db, &actor, "/api/v1/instructors").await?;
     }
     Ok(Json(
         data.instructors

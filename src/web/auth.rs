@@ -6,12 +6,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Duration, Utc};
 
 use super::{Access, AppState, WebError};
 use crate::app;
-use crate::auth::token_digest;
-use crate::db::{Db, DbResult, User};
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "dj_session";
@@ -94,78 +91,27 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
-async fn setting_i64(db: &Db, key: &str, default: i64) -> DbResult<i64> {
-    Ok(db
-        .setting(key)
-        .await?
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default))
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// Resolves the session cookie or bearer token of a request into an actor, if valid.
-async fn resolve(db: &Db, headers: &HeaderMap, client: String) -> DbResult<Option<Actor>> {
+/// Resolves the session cookie or bearer token of a request into an actor, if valid
+/// ([`app::session::by_token`], [`app::session::by_session`]).
+async fn resolve(
+    db: &crate::db::Db,
+    headers: &HeaderMap,
+    client: String,
+) -> crate::db::DbResult<Option<Actor>> {
     if let Some(token) = bearer(headers) {
-        let Some(user) = db.api_token_user(&token_digest(&token)).await? else {
-            return Ok(None);
-        };
-        return actor_of(db, user, String::new(), client).await;
+        return Ok(app::session::by_token(db, &token, client)
+            .await?
+            .map(|actor| Actor {
+                actor,
+                csrf: String::new(),
+            }));
     }
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let digest = token_digest(&token);
-    let Some((user_id, csrf, created, last_seen)) = db.session(&digest).await? else {
-        return Ok(None);
-    };
-    let idle = Duration::minutes(setting_i64(db, "security.session_idle_minutes", 30).await?);
-    let absolute = Duration::hours(setting_i64(db, "security.session_absolute_hours", 12).await?);
-    let now = db.clock().now();
-    let expired = match (parse_time(&created), parse_time(&last_seen)) {
-        (Some(c), Some(l)) => now - c > absolute || now - l > idle,
-        _ => true,
-    };
-    if expired {
-        // (Best effort: a database busy with an import deletes it on a later request.)
-        if let Err(e) = db.delete_session(&digest).await {
-            tracing::debug!(error = %e, "an expired session was not deleted yet");
-        }
-        return Ok(None);
-    }
-    // The idle time is counted from the last touch, written at most once a minute and never
-    // waited for: a page is read while a long import holds the write lock (reads go on under
-    // SQLite's WAL), and a touch that finds the database busy is skipped.
-    if parse_time(&last_seen).is_some_and(|l| now - l > Duration::seconds(60)) {
-        db.touch_session_nowait(&digest).await;
-    }
-    actor_for(db, user_id, csrf, client).await
-}
-
-async fn actor_for(db: &Db, user_id: i64, csrf: String, client: String) -> DbResult<Option<Actor>> {
-    let Some(user) = db.user_by_id(user_id).await? else {
-        return Ok(None);
-    };
-    actor_of(db, user, csrf, client).await
-}
-
-async fn actor_of(db: &Db, user: User, csrf: String, client: String) -> DbResult<Option<Actor>> {
-    if user.disabled {
-        return Ok(None);
-    }
-    let scope = db.scope_of(&user).await?;
-    Ok(Some(Actor {
-        actor: app::Actor {
-            user,
-            scope,
-            client,
-        },
-        csrf,
-    }))
+    Ok(app::session::by_session(db, &token, client)
+        .await?
+        .map(|(actor, csrf)| Actor { actor, csrf }))
 }
 
 /// Middleware for one route: resolves the actor and enforces the route's access rule.

@@ -8,6 +8,7 @@ mod cli;
 mod exchange_history;
 mod fixture;
 mod import;
+mod layers;
 mod ledger;
 mod migrations;
 mod round_trip;

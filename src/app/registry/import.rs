@@ -129,3 +129,22 @@ pub(super) async fn finish(
         saved: true,
     })
 }
+
+/// Keeps an uploaded workbook for its user until it is confirmed (files older than a day are
+/// dropped); its id.
+pub async fn stage(db: &Db, actor: &Actor, file: &str, bytes: &[u8]) -> AppResult<i64> {
+    may_import(actor)?;
+    Ok(db.add_pending_import(actor.user.id, file, bytes).await?)
+}
+
+/// A workbook this user staged: (file name, content); another user's is not found (`None`).
+pub async fn staged(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<(String, Vec<u8>)>> {
+    may_import(actor)?;
+    Ok(db.pending_import(actor.user.id, id).await?)
+}
+
+/// Drops a staged workbook once it is imported.
+pub async fn unstage(db: &Db, actor: &Actor, id: i64) -> AppResult<()> {
+    may_import(actor)?;
+    Ok(db.remove_pending_import(id).await?)
+}

@@ -10,8 +10,7 @@ use serde::Deserialize;
 use super::{PageError, count, frame, render};
 use crate::app::AppError;
 use crate::app::users;
-use crate::auth;
-use crate::db::{AuditEntry, ChangeEntry, Finding, ScopeTarget, User, is_unique_violation};
+use crate::db::{AuditEntry, ChangeEntry, Finding, ScopeTarget, User};
 use crate::domain::codes::{CreditCode, RegionCode};
 use crate::domain::role::{Role, ScopeKind};
 use crate::web::auth::Actor;
@@ -199,30 +198,17 @@ pub async fn create_user(
     let Some(role) = Role::from_code(&f.role) else {
         return users_page(&s, &actor, Some("请选择角色".into()), None, f).await;
     };
-    if name.is_empty() || name.chars().count() > 40 {
-        return users_page(&s, &actor, Some("用户名应为1–40个字符".into()), None, f).await;
-    }
     let target = match scope_target(&s, role, &f.scope).await {
         Ok(t) => t,
         Err(e) => return users_page(&s, &actor, Some(e), None, f).await,
     };
-    let password = auth::random_password();
-    let hash = auth::hash_password(&password).map_err(WebError::Template)?;
-    match s.db.create_user(&name, role, &target, &hash, true).await {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return users_page(&s, &actor, Some(format!("用户名“{name}”已存在")), None, f).await;
+    let password = match users::create_user(&s.db, &actor, &name, role, &target, None).await {
+        Ok(p) => p,
+        Err(AppError::Invalid(message)) => {
+            return users_page(&s, &actor, Some(message), None, f).await;
         }
         Err(e) => return Err(e.into()),
-    }
-    s.db.audit(
-        &actor.user.username,
-        "user_add",
-        &name,
-        role.code(),
-        &actor.client,
-    )
-    .await?;
+    };
     let notice = format!(
         "已新增用户 {name}（{}），初始密码：{password}（只显示这一次，首次登录须修改）",
         role.label()

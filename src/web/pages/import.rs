@@ -257,9 +257,7 @@ pub async fn upload(
         Err(e) => return page(&actor, None, Some(e.to_string()), None),
     };
     let outcome = import_workbook(&s.db, &actor, &wb, &name, Mode::Preview).await?;
-    let id =
-        s.db.add_pending_import(actor.user.id, &name, &bytes)
-            .await?;
+    let id = crate::app::registry::import::stage(&s.db, &actor, &name, &bytes).await?;
     page(&actor, Some(checked(id, &name, &wb, &outcome)), None, None)
 }
 
@@ -278,7 +276,7 @@ pub async fn confirm(
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
-    let Some((name, bytes)) = s.db.pending_import(actor.user.id, id).await? else {
+    let Some((name, bytes)) = crate::app::registry::import::staged(&s.db, &actor, id).await? else {
         // Confirmed already (the page sent twice, or reloaded), or never this user's: not found
         // (404), in words that fit the first case.
         let mut r = page(
@@ -302,7 +300,7 @@ pub async fn confirm(
         c.stale = true;
         return page(&actor, Some(c), None, None);
     }
-    s.db.remove_pending_import(id).await?;
+    crate::app::registry::import::unstage(&s.db, &actor, id).await?;
     page(
         &actor,
         None,
@@ -316,10 +314,9 @@ pub async fn errors(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
-    let (name, bytes) =
-        s.db.pending_import(actor.user.id, id)
-            .await?
-            .ok_or(WebError::NotFound)?;
+    let (name, bytes) = crate::app::registry::import::staged(&s.db, &actor, id)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let wb = parse_upload(name, bytes, Limits::IMPORT)
         .await?
         .0
@@ -358,21 +355,13 @@ pub async fn export_registry(
             p.citizen_id = None;
         }
     } else {
-        s.db.audit(
-            &actor.user.username,
-            "view_personal_data",
-            "导出登记台账",
-            "身份证号、手机号",
-            &actor.client,
-        )
-        .await?;
+        crate::app::audit::personal_data_shown(&s.db, &actor, "导出登记台账").await?;
     }
-    s.db.audit(
-        &actor.user.username,
-        "export",
+    crate::app::audit::exported(
+        &s.db,
+        &actor,
         "登记台账",
         &format!("{} 个社会组织", data.orgs.len()),
-        &actor.client,
     )
     .await?;
     xlsx_download(

@@ -149,14 +149,7 @@ async fn personal(
         }
     }
     if shown {
-        s.db.audit(
-            &actor.user.username,
-            "view_personal_data",
-            place,
-            "身份证号、手机号",
-            &actor.client,
-        )
-        .await?;
+        crate::app::audit::personal_data_shown(&s.db, actor, place).await?;
     }
     Ok(())
 }
