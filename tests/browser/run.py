@@ -185,8 +185,8 @@ def main():
     env = dict(os.environ, DANGJIAN_DATABASE_URL=db)
     run = lambda *args, stdin=None: subprocess.run([BINARY, *args], env=env, input=stdin, capture_output=True, text=True, check=True)
     run("demo")
-    run("user", "add", "tester", "--role", "city_admin", "--password-stdin", stdin="test1234\n")
-    run("user", "add", "chengqu", "--role", "county_admin", "--scope", "140302", "--password-stdin", stdin="test1234\n")
+    run("user", "add", "tester", "--role", "city_admin", "--password-stdin", stdin="kq7vt3wx9\n")
+    run("user", "add", "chengqu", "--role", "county_admin", "--scope", "140302", "--password-stdin", stdin="kq7vt3wx9\n")
     token = run("user", "token", "tester").stdout.strip()
     as_of = "2021-12-31"
     figures = json.loads(run("stats", "coverage", "--as-of", as_of, "--format", "json").stdout)
@@ -206,7 +206,7 @@ def main():
         check("unsigned visitors land on the sign-in page", "/login" in browser.url(), browser.url())
         browser.screenshot("01-login")
         browser.type("input[name=username]", "tester")
-        browser.type("input[name=password]", "test1234")
+        browser.type("input[name=password]", "kq7vt3wx9")
         browser.click("button[type=submit]")
         check("signing in opens the dashboard", browser.url().rstrip("/") == base, browser.url())
 
@@ -325,7 +325,7 @@ def main():
         browser.delete_cookies()
         browser.go(base + "/login")
         browser.type("input[name=username]", "chengqu")
-        browser.type("input[name=password]", "test1234")
+        browser.type("input[name=password]", "kq7vt3wx9")
         browser.click("button[type=submit]")
         browser.go(f"{base}/orgs/{other['credit_code']}")
         check("another county's org answers 404", "未找到" in browser.text(), browser.text()[:200])
