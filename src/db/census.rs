@@ -925,3 +925,61 @@ async fn log(
     .await?;
     Ok(())
 }
+
+/// The campaigns and the returns of the registry as records (the export): every return of an
+/// org in the scope, confirmed or not, and the campaigns they belong to.
+pub(super) async fn dataset_census(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+) -> DbResult<(
+    Vec<crate::domain::dataset::CampaignRecord>,
+    Vec<crate::domain::dataset::CensusRecord>,
+)> {
+    use crate::domain::codes::CreditCode;
+    use crate::domain::dataset::{CampaignRecord, CensusRecord};
+    let sql = format!(
+        "SELECT c.name, o.credit_code, {RETURN_COLUMNS} FROM census_returns r \
+         JOIN census_campaigns c ON c.id = r.campaign_id JOIN social_orgs o ON o.id = r.org_id \
+         WHERE {} ORDER BY c.reference_date, c.name, o.credit_code",
+        scope.org_condition("o")
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut census = Vec::new();
+    let mut names = BTreeSet::new();
+    for r in &rows {
+        let (state, ret, _) = return_from_row(r, 2)?;
+        let Some(ret) = ret else { continue };
+        let code: String = r.try_get(1)?;
+        let name: String = r.try_get(0)?;
+        names.insert(name.clone());
+        census.push(CensusRecord {
+            campaign: name,
+            credit_code: CreditCode::parse(&code)
+                .map_err(|_| DbError::Inconsistent(format!("信用代码 {code}")))?,
+            ret,
+            confirmed: state == ReturnState::Confirmed,
+        });
+    }
+    let all = sqlx::query(AssertSqlSafe(format!(
+        "{CAMPAIGN_SELECT} ORDER BY c.reference_date, c.name"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut campaigns = Vec::new();
+    for r in &all {
+        let c = campaign_from_row(r)?;
+        // The whole city's export has every campaign; a scope's, those of its returns.
+        if scope.is_city() || names.contains(&c.name) {
+            campaigns.push(CampaignRecord {
+                region: RegionCode::parse(&c.region_code)
+                    .map_err(|_| DbError::Inconsistent(format!("区划 {}", c.region_code)))?,
+                name: c.name,
+                reference_date: c.reference_date,
+                end_date: c.end_date,
+            });
+        }
+    }
+    Ok((campaigns, census))
+}

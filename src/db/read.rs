@@ -643,6 +643,7 @@ pub(super) async fn dataset(
         party_orgs: party_orgs(conn, scope, options).await?,
         instructors: instructors(conn, scope).await?,
         positions: positions(conn, scope).await?,
+        campaigns: Vec::new(),
         census: Vec::new(),
         party_links: Vec::new(),
         instructor_stations: Vec::new(),

@@ -93,6 +93,10 @@ impl Db {
     /// Reads the whole registry within the scope as a dataset.
     pub async fn read_dataset(&self, scope: &Scope, options: ReadOptions) -> DbResult<Dataset> {
         let mut conn = self.pool().acquire().await?;
-        read::dataset(&mut conn, scope, options).await
+        let mut data = read::dataset(&mut conn, scope, options).await?;
+        let (campaigns, census) = super::census::dataset_census(&mut conn, scope).await?;
+        data.campaigns = campaigns;
+        data.census = census;
+        Ok(data)
     }
 }

@@ -119,6 +119,7 @@ pub fn generate(seed: u64, org_count: usize, today: NaiveDate) -> Dataset {
         party_orgs,
         instructors,
         positions: people.positions,
+        campaigns: Vec::new(),
         census: Vec::new(),
         party_links: Vec::new(),
         instructor_stations: Vec::new(),

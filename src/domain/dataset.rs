@@ -163,12 +163,24 @@ pub struct Dataset {
     pub party_orgs: Vec<PartyOrgRecord>,
     pub instructors: Vec<InstructorRecord>,
     pub positions: Vec<PositionRecord>,
-    /// Census returns (sheet 摸排), each for a campaign already in the registry.
+    /// Census campaigns (sheet 摸排活动): the export's, so that its returns import anywhere.
+    pub campaigns: Vec<CampaignRecord>,
+    /// Census returns (sheet 摸排), each for a campaign of the workbook or the registry.
     pub census: Vec<CensusRecord>,
     /// Links of party orgs of the registry not in the workbook's 党组织 sheet.
     pub party_links: Vec<PartyLinks>,
     /// Stations of instructors of the registry not in the workbook's 党建指导员 sheet.
     pub instructor_stations: Vec<InstructorStations>,
+}
+
+/// A census campaign as a workbook row carries it. Matched by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignRecord {
+    pub name: String,
+    pub reference_date: NaiveDate,
+    pub end_date: NaiveDate,
+    /// The region it covers (with the regions below).
+    pub region: RegionCode,
 }
 
 /// A census return as a workbook row carries it: the campaign by name, the org by credit code.

@@ -286,6 +286,30 @@ pub const POSITIONS: SheetSpec = SheetSpec {
     ],
 };
 
+/// Census campaigns (摸排活动): written by every export, so that its 摸排 rows (the returns, whose
+/// confirmed counts are part of the history) import into an empty registry too. Not part of
+/// `import-format.md` (see docs/decisions.md).
+pub const CAMPAIGNS: SheetSpec = SheetSpec {
+    name: "摸排活动",
+    required: false,
+    columns: &[
+        col(
+            "摸排名称",
+            true,
+            &["名称"],
+            "1–100个字符，唯一；系统中已有同名摸排时须与其基准日、区划一致",
+        ),
+        col(
+            "摸排基准日",
+            true,
+            &["基准日"],
+            "日期；摸排范围为基准日在册的社会组织",
+        ),
+        col("截止日期", true, &[], "日期，不早于摸排基准日"),
+        col("区划", true, &["摸排区划"], "区划代码或名称；含其下级区划"),
+    ],
+};
+
 /// Census returns (摸排, `domain.md` §4.3): one row per org and campaign. Not part of
 /// `import-format.md`; its columns follow the return form (see docs/decisions.md).
 pub const CENSUS: SheetSpec = SheetSpec {
@@ -296,7 +320,7 @@ pub const CENSUS: SheetSpec = SheetSpec {
             "摸排名称",
             true,
             &["摸排活动", "摸排任务"],
-            "系统中已开启的摸排的名称",
+            "本工作簿“摸排活动”表或系统中的摸排的名称",
         ),
         col(
             "统一社会信用代码",
@@ -355,6 +379,7 @@ pub const SHEETS: &[SheetSpec] = &[
     INSTRUCTORS,
     STATIONS,
     POSITIONS,
+    CAMPAIGNS,
     CENSUS,
 ];
 

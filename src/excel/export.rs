@@ -212,6 +212,38 @@ pub fn dataset_sheets(data: &Dataset, today: NaiveDate) -> Vec<OutSheet> {
             ]
         })
         .collect();
+    let campaigns = data
+        .campaigns
+        .iter()
+        .map(|c| {
+            vec![
+                text(&c.name),
+                OutCell::Date(c.reference_date),
+                OutCell::Date(c.end_date),
+                text(c.region.as_str()),
+            ]
+        })
+        .collect();
+    let census = data
+        .census
+        .iter()
+        .map(|r| {
+            let ret = &r.ret;
+            vec![
+                text(&r.campaign),
+                text(r.credit_code.as_str()),
+                OutCell::Empty,
+                text(ret.operating_state.label()),
+                opt_int(ret.staff_count),
+                opt_int(ret.member_count),
+                OutCell::Int(ret.formal_members),
+                OutCell::Int(ret.probationary_members),
+                text(ret.party_org_status.label()),
+                yes_no(Some(r.confirmed)),
+                opt_text(ret.note.as_deref()),
+            ]
+        })
+        .collect();
     vec![
         sheet(&columns::UNITS, units),
         sheet(&columns::ORGS, orgs),
@@ -220,6 +252,8 @@ pub fn dataset_sheets(data: &Dataset, today: NaiveDate) -> Vec<OutSheet> {
         sheet(&columns::INSTRUCTORS, instructors),
         sheet(&columns::STATIONS, stations),
         sheet(&columns::POSITIONS, positions),
+        sheet(&columns::CAMPAIGNS, campaigns),
+        sheet(&columns::CENSUS, census),
     ]
 }
 

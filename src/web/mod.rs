@@ -434,7 +434,7 @@ fn error_text(status: StatusCode) -> &'static str {
         StatusCode::BAD_REQUEST => "网址中的参数无效；请从页面上的链接或菜单进入",
         StatusCode::NOT_FOUND => "页面不存在：网址有误，或该记录不在您的权限范围内",
         StatusCode::METHOD_NOT_ALLOWED => "不支持这种访问方式；请从页面上的链接或按钮进入",
-        StatusCode::PAYLOAD_TOO_LARGE => "上传的文件过大",
+        StatusCode::PAYLOAD_TOO_LARGE => "提交的内容过大（表单或上传的文件超过了允许的大小）",
         StatusCode::UNSUPPORTED_MEDIA_TYPE | StatusCode::UNPROCESSABLE_ENTITY => {
             "提交的内容无效；请返回上一页重新填写后提交"
         }

@@ -53,11 +53,12 @@ impl From<DbError> for StreamError {
 }
 
 /// What the reading thread hands over, in this order: the 摸排 sheet whole (if any), the 单位
-/// sheet whole (if any), then for each [`Pass`] whose sheet exists its header, its rows in
+/// sheet and the 摸排活动 sheet whole (if any), then for each [`Pass`] whose sheet exists its header, its rows in
 /// batches, and its end.
 enum Event {
     Census(Sheet),
     Units(Sheet),
+    Campaigns(Sheet),
     Begin(Pass, Vec<Cell>),
     Rows(Vec<Row>),
     End,
@@ -102,6 +103,7 @@ pub async fn import_xlsx(
                 census = Some(s);
             }
             Ok(Event::Units(s)) => v.units(&s),
+            Ok(Event::Campaigns(s)) => v.campaigns(&s),
             Ok(Event::Begin(pass, header)) => {
                 (sheet, rows) = (pass.spec().name, 0);
                 v.begin(pass, &header);
@@ -192,6 +194,11 @@ fn read_in_order(
         }
         if let Some(name) = find(&columns::UNITS)
             && !send(Event::Units(stream.sheet(&name)?))
+        {
+            return Ok(());
+        }
+        if let Some(name) = find(&columns::CAMPAIGNS)
+            && !send(Event::Campaigns(stream.sheet(&name)?))
         {
             return Ok(());
         }

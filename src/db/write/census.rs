@@ -7,6 +7,62 @@ use super::*;
 use crate::domain::dataset::Dataset;
 
 impl Writer<'_> {
+    /// Campaigns (the 摸排活动 sheet), matched by name: a new one is opened, a known one may get
+    /// a new end date (its reference date and region were checked to be the same).
+    pub(super) async fn campaigns(&mut self, data: &Dataset) -> DbResult<()> {
+        for c in &data.campaigns {
+            let stored: Option<(i64, String)> =
+                sqlx::query_as("SELECT id, end_date FROM census_campaigns WHERE name = $1")
+                    .bind(c.name.clone())
+                    .fetch_optional(&mut *self.conn)
+                    .await?;
+            match stored {
+                Some((_, end)) if end == c.end_date.to_string() => {}
+                Some((id, end)) => {
+                    sqlx::query("UPDATE census_campaigns SET end_date = $1 WHERE id = $2")
+                        .bind(c.end_date.to_string())
+                        .bind(id)
+                        .execute(&mut *self.conn)
+                        .await?;
+                    self.summary.note(
+                        "摸排",
+                        &c.name,
+                        super::ChangeKind::Changed,
+                        format!("截止日期 {end} → {}", c.end_date),
+                    );
+                    self.summary.campaigns += 1;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO census_campaigns (name, reference_date, end_date, region_code, \
+                         created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(c.name.clone())
+                    .bind(c.reference_date.to_string())
+                    .bind(c.end_date.to_string())
+                    .bind(c.region.as_str().to_string())
+                    .bind(self.actor.to_string())
+                    .bind(self.at.clone())
+                    .execute(&mut *self.conn)
+                    .await?;
+                    self.summary.note(
+                        "摸排",
+                        &c.name,
+                        super::ChangeKind::Added,
+                        format!(
+                            "基准日 {}，截止 {}，区划 {}",
+                            c.reference_date,
+                            c.end_date,
+                            c.region.as_str()
+                        ),
+                    );
+                    self.summary.campaigns += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Census returns: upserted per (campaign, org); a confirmed one changes the org's counts.
     pub(super) async fn census(&mut self, data: &Dataset) -> DbResult<()> {
         if data.census.is_empty() {

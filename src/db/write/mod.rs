@@ -49,6 +49,8 @@ pub struct WriteSummary {
     pub stations_removed: usize,
     pub positions_added: usize,
     pub positions_updated: usize,
+    /// Census campaigns opened or changed (sheet 摸排活动).
+    pub campaigns: usize,
     /// Census returns added or changed (sheet 摸排).
     pub census_returns: usize,
     /// The changes one by one (the first [`CHANGES_KEPT`]), and how many more there are.
@@ -65,7 +67,7 @@ impl WriteSummary {
     /// What the write did, in words (the audit log's detail of an import).
     pub fn describe(&self) -> String {
         format!(
-            "社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 改期 {} 结束 {} 删除 {}；指导员 新增 {} 更新 {}；派驻 新增 {} 改期 {} 结束 {} 删除 {}；任职 新增 {} 更新 {}；单位 新增 {} 更新 {}；摸排表 {}",
+            "社会组织 新增 {} 更新 {}；党组织 新增 {} 更新 {}；覆盖关系 新增 {} 改期 {} 结束 {} 删除 {}；指导员 新增 {} 更新 {}；派驻 新增 {} 改期 {} 结束 {} 删除 {}；任职 新增 {} 更新 {}；单位 新增 {} 更新 {}；摸排 {}；摸排表 {}",
             self.orgs_added,
             self.orgs_updated,
             self.party_orgs_added,
@@ -84,6 +86,7 @@ impl WriteSummary {
             self.positions_updated,
             self.units_added,
             self.units_updated,
+            self.campaigns,
             self.census_returns
         )
     }
@@ -187,6 +190,7 @@ impl DatasetWrite {
             && data.instructors.is_empty()
             && data.instructor_stations.is_empty()
             && data.positions.is_empty()
+            && data.campaigns.is_empty()
             && data.census.is_empty();
         if !self.scope.is_city() && !orgs_only {
             return Err(DbError::OutOfScope);
@@ -207,6 +211,7 @@ impl DatasetWrite {
         w.party_orgs(data).await?;
         w.instructors(data).await?;
         w.positions(data).await?;
+        w.campaigns(data).await?;
         w.census(data).await?;
         let (registered, party) = (
             std::mem::take(&mut w.touched.registered),

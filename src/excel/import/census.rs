@@ -100,15 +100,19 @@ impl Validator<'_> {
             if RETURN_COLUMNS.iter().all(|h| blank(cx.raw(h))) {
                 continue;
             }
-            let campaign =
-                cx.required_text("摸排名称")
-                    .and_then(|name| match known.campaigns.get(&name) {
-                        Some(c) => Some((name, c)),
-                        None => cx.error(
-                            "摸排名称",
-                            "系统中没有这个摸排；请先在“摸排”页面开启，或核对名称".into(),
-                        ),
-                    });
+            let campaign = cx.required_text("摸排名称").and_then(|name| {
+                match self
+                    .campaigns
+                    .get(&name)
+                    .or_else(|| known.campaigns.get(&name))
+                {
+                    Some(c) => Some((name, c)),
+                    None => cx.error(
+                        "摸排名称",
+                        "系统中没有这个摸排；请先在“摸排”页面开启，或核对名称".into(),
+                    ),
+                }
+            });
             let code =
                 cx.required_text("统一社会信用代码")
                     .and_then(|t| match CreditCode::parse(&t) {

@@ -75,6 +75,9 @@ pub fn validate(wb: &Workbook, known: &Known, today: NaiveDate) -> (Dataset, Rep
     if let Some(s) = find(&columns::UNITS) {
         v.units(s);
     }
+    if let Some(s) = find(&columns::CAMPAIGNS) {
+        v.campaigns(s);
+    }
     for pass in Pass::STREAMED {
         if let Some(s) = find(pass.spec()) {
             v.begin(pass, &s.header);
@@ -214,6 +217,12 @@ impl<'k> Validation<'k> {
         self.v.units(sheet);
     }
 
+    /// The 摸排活动 sheet, whole (it is short), before the 摸排 sheet.
+    pub fn campaigns(&mut self, sheet: &Sheet) {
+        self.data_rows += sheet.rows.len();
+        self.v.campaigns(sheet);
+    }
+
     /// Starts a pass over its sheet, given the sheet's first row.
     pub fn begin(&mut self, pass: Pass, header: &[Cell]) {
         let m = match pass {
@@ -332,6 +341,7 @@ impl<'k> Validation<'k> {
     }
 }
 
+mod campaigns;
 mod census;
 mod cx;
 mod index;

@@ -76,6 +76,9 @@ pub(super) struct Validator<'k> {
     /// Party-org names of the 党组织 sheet (by [`name_key`]): the row each is first met in, and
     /// whether a valid record carries it.
     pub(super) party: Sharded<u64, PartySeen>,
+    /// The workbook's campaigns (the 摸排活动 sheet): reference date and the regions covered.
+    pub(super) campaigns:
+        HashMap<String, (chrono::NaiveDate, Vec<crate::domain::codes::RegionCode>)>,
     /// The 覆盖关系 sheet's links by party-org name (by [`name_key`]), until the party org's
     /// 党组织 row takes them (what is left at the end is of party orgs of the registry).
     pub(super) links: Sharded<u64, super::links::LinkGroup>,
@@ -115,6 +118,7 @@ impl<'k> Validator<'k> {
             census_codes: HashSet::new(),
             places: HashMap::new(),
             party: Sharded::new(),
+            campaigns: HashMap::new(),
             links: Sharded::new(),
             stations: Sharded::new(),
             claimed: HashMap::new(),
