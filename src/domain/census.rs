@@ -1,6 +1,7 @@
 //! Census campaigns (拉网式摸排) and their returns (四清), `domain.md` §4.3: the rules a campaign
 //! and a return must satisfy, whoever enters them (a form, a workbook row).
 
+use super::vocab::vocabulary;
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -124,44 +125,16 @@ impl CensusReturn {
     }
 }
 
-/// Where an org's return stands in a campaign.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReturnState {
-    /// Nothing filled yet (未填报).
-    Missing,
-    /// Filled, waiting for the responsible unit (待确认).
-    Returned,
-    /// Confirmed by the responsible unit (已确认): from now on its counts are the org's counts
-    /// as of the reference date (`statistics.md` §3).
-    Confirmed,
-}
-
-impl ReturnState {
-    pub const ALL: [ReturnState; 3] = [
-        ReturnState::Missing,
-        ReturnState::Returned,
-        ReturnState::Confirmed,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ReturnState::Missing => "missing",
-            ReturnState::Returned => "returned",
-            ReturnState::Confirmed => "confirmed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ReturnState::Missing => "未填报",
-            ReturnState::Returned => "待确认",
-            ReturnState::Confirmed => "已确认",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<ReturnState> {
-        ReturnState::ALL.into_iter().find(|s| s.code() == code)
+vocabulary! {
+    /// Where an org's return stands in a campaign.
+    ReturnState {
+        /// Nothing filled yet (未填报).
+        Missing = "missing", "未填报";
+        /// Filled, waiting for the responsible unit (待确认).
+        Returned = "returned", "待确认";
+        /// Confirmed by the responsible unit (已确认): from now on its counts are the org's
+        /// counts as of the reference date (`statistics.md` §3).
+        Confirmed = "confirmed", "已确认";
     }
 }
 

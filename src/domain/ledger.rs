@@ -1,71 +1,27 @@
 //! The work ledger (台账, `spec/domain.md` §5): item kinds, states, and the one transition table
 //! of the 销号 workflow — (state, action, role) → new state or a reasoned refusal.
 
-use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
 
 use super::role::Role;
+use super::vocab::vocabulary;
 
-/// What a ledger item is about (§5.1), by its spec name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    EstablishPartyOrg,
-    EstablishOwnOrg,
-    DispatchInstructor,
-    SyncWithRegistration,
-    RectifyOversizedJoint,
-    CleanDormant,
-    CensusMissing,
-    Supervision,
-    Manual,
+vocabulary! {
+    /// What a ledger item is about (§5.1), by its spec name.
+    ItemKind {
+        EstablishPartyOrg = "establish_party_org", "建立党组织";
+        EstablishOwnOrg = "establish_own_org", "单独组建";
+        DispatchInstructor = "dispatch_instructor", "选派指导员";
+        SyncWithRegistration = "sync_with_registration", "同步建立党组织";
+        RectifyOversizedJoint = "rectify_oversized_joint", "整顿超大联合";
+        CleanDormant = "clean_dormant", "清理僵尸组织";
+        CensusMissing = "census_missing", "四清未完成";
+        Supervision = "supervision", "督办事项";
+        Manual = "manual", "其他";
+    }
 }
 
 impl ItemKind {
-    pub const ALL: &'static [ItemKind] = &[
-        ItemKind::EstablishPartyOrg,
-        ItemKind::EstablishOwnOrg,
-        ItemKind::DispatchInstructor,
-        ItemKind::SyncWithRegistration,
-        ItemKind::RectifyOversizedJoint,
-        ItemKind::CleanDormant,
-        ItemKind::CensusMissing,
-        ItemKind::Supervision,
-        ItemKind::Manual,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ItemKind::EstablishPartyOrg => "establish_party_org",
-            ItemKind::EstablishOwnOrg => "establish_own_org",
-            ItemKind::DispatchInstructor => "dispatch_instructor",
-            ItemKind::SyncWithRegistration => "sync_with_registration",
-            ItemKind::RectifyOversizedJoint => "rectify_oversized_joint",
-            ItemKind::CleanDormant => "clean_dormant",
-            ItemKind::CensusMissing => "census_missing",
-            ItemKind::Supervision => "supervision",
-            ItemKind::Manual => "manual",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<ItemKind> {
-        ItemKind::ALL.iter().copied().find(|k| k.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ItemKind::EstablishPartyOrg => "建立党组织",
-            ItemKind::EstablishOwnOrg => "单独组建",
-            ItemKind::DispatchInstructor => "选派指导员",
-            ItemKind::SyncWithRegistration => "同步建立党组织",
-            ItemKind::RectifyOversizedJoint => "整顿超大联合",
-            ItemKind::CleanDormant => "清理僵尸组织",
-            ItemKind::CensusMissing => "四清未完成",
-            ItemKind::Supervision => "督办事项",
-            ItemKind::Manual => "其他",
-        }
-    }
-
     /// The rule-table key of the kind's deadline in months (`rules.md` §2); kinds without one
     /// (supervision, manual: set by hand; census: the campaign's end) have none.
     pub fn deadline_rule(self) -> Option<&'static str> {
@@ -86,110 +42,40 @@ impl ItemKind {
     }
 }
 
-/// An item's state (§5.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemState {
-    Open,
-    InProgress,
-    Submitted,
-    Closed,
-    Cancelled,
+vocabulary! {
+    /// An item's state (§5.2).
+    ItemState {
+        Open = "open", "待办";
+        InProgress = "in_progress", "办理中";
+        Submitted = "submitted", "待销号";
+        Closed = "closed", "已销号";
+        Cancelled = "cancelled", "已撤销";
+    }
 }
 
 impl ItemState {
-    pub const ALL: &'static [ItemState] = &[
-        ItemState::Open,
-        ItemState::InProgress,
-        ItemState::Submitted,
-        ItemState::Closed,
-        ItemState::Cancelled,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            ItemState::Open => "open",
-            ItemState::InProgress => "in_progress",
-            ItemState::Submitted => "submitted",
-            ItemState::Closed => "closed",
-            ItemState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<ItemState> {
-        ItemState::ALL.iter().copied().find(|s| s.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ItemState::Open => "待办",
-            ItemState::InProgress => "办理中",
-            ItemState::Submitted => "待销号",
-            ItemState::Closed => "已销号",
-            ItemState::Cancelled => "已撤销",
-        }
-    }
-
     /// Open for the purpose of "no duplicate open item": neither closed nor cancelled.
     pub fn is_active(self) -> bool {
         !matches!(self, ItemState::Closed | ItemState::Cancelled)
     }
 }
 
-/// What someone does to an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// 开始办理: open → in progress.
-    Start,
-    /// 提交销号 with evidence: in progress → submitted.
-    Submit,
-    /// 销号 by a verifier: submitted → closed.
-    Close,
-    /// 退回 with a comment: submitted → in progress.
-    Return,
-    /// 撤销 with a reason, by a verifier, from any state but closed.
-    Cancel,
-    /// 按数据销号: a verifier closes an item whose closing condition the data satisfies, from
-    /// any active state (the bulk close of §5.2).
-    CloseSatisfied,
-}
-
-impl Action {
-    pub const ALL: &'static [Action] = &[
-        Action::Start,
-        Action::Submit,
-        Action::Close,
-        Action::Return,
-        Action::Cancel,
-        Action::CloseSatisfied,
-    ];
-
-    /// The stored code (history rows, form values).
-    pub fn code(self) -> &'static str {
-        match self {
-            Action::Start => "start",
-            Action::Submit => "submit",
-            Action::Close => "close",
-            Action::Return => "return",
-            Action::Cancel => "cancel",
-            Action::CloseSatisfied => "close_satisfied",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Action> {
-        Action::ALL.iter().copied().find(|a| a.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Action::Start => "开始办理",
-            Action::Submit => "提交销号",
-            Action::Close => "销号",
-            Action::Return => "退回",
-            Action::Cancel => "撤销",
-            Action::CloseSatisfied => "按数据销号",
-        }
+vocabulary! {
+    /// What someone does to an item.
+    Action {
+        /// 开始办理: open → in progress.
+        Start = "start", "开始办理";
+        /// 提交销号 with evidence: in progress → submitted.
+        Submit = "submit", "提交销号";
+        /// 销号 by a verifier: submitted → closed.
+        Close = "close", "销号";
+        /// 退回 with a comment: submitted → in progress.
+        Return = "return", "退回";
+        /// 撤销 with a reason, by a verifier, from any state but closed.
+        Cancel = "cancel", "撤销";
+        /// 按数据销号: a verifier closes an item whose closing condition the data satisfies,
+        /// from any active state (the bulk close of §5.2).
+        CloseSatisfied = "close_satisfied", "按数据销号";
     }
 }
 
@@ -263,17 +149,11 @@ pub fn transition(
     }
 }
 
-/// Adds months, clamping to the month's end (31 Jan + 1 month = 28/29 Feb), as `rules.md` §3.
+/// Adds months, clamping to the month's end (31 Jan + 1 month = 28/29 Feb), as `rules.md` §3
+/// (chrono's `checked_add_months` clamps so; beyond year 262,143 the latest date).
 pub fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
-    let total = d.year() * 12 + d.month0() as i32 + months as i32;
-    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
-    let mut day = d.day();
-    loop {
-        if let Some(date) = NaiveDate::from_ymd_opt(year, month0 + 1, day) {
-            return date;
-        }
-        day -= 1;
-    }
+    d.checked_add_months(chrono::Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 #[cfg(test)]

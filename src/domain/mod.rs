@@ -12,3 +12,4 @@ pub mod region;
 pub mod role;
 pub mod spans;
 pub mod throttle;
+pub mod vocab;

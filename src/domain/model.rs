@@ -1,48 +1,7 @@
 //! The registry's vocabulary (`spec/domain.md` §3–4): the closed sets of kinds and states, each
 //! with its code name (stored, used in the API) and its Chinese label (shown, imported).
 
-use serde::{Deserialize, Serialize};
-
-/// Declares a closed set of values with a stable English code and one Chinese label, plus extra
-/// Chinese synonyms accepted on import.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal $(| $syn:literal)*;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable code stored in the database and used in the API.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// The Chinese label shown to users and written in workbooks.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            /// Parses a stored code.
-            pub fn from_code(code: &str) -> Option<Self> {
-                match code { $($code => Some($name::$variant),)+ _ => None }
-            }
-
-            /// Parses a Chinese label (or an accepted synonym) as found in a workbook.
-            pub fn from_label(label: &str) -> Option<Self> {
-                match label.trim() { $($label $(| $syn)* => Some($name::$variant),)+ _ => None }
-            }
-
-            /// The labels accepted on import, for error messages.
-            pub fn labels() -> String {
-                [$($label),+].join(" / ")
-            }
-        }
-    };
-}
+use super::vocab::vocabulary;
 
 vocabulary! {
     /// The kind of a social organization.

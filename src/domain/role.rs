@@ -1,63 +1,25 @@
 //! Users' roles (`spec/domain.md` §2) and what each may do. Scope — which records a role sees —
 //! is resolved in `db::scope`; this module holds the pure rules.
 
-use serde::{Deserialize, Serialize};
+use super::vocab::vocabulary;
 
-/// A user's role, by its spec name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-#[value(rename_all = "snake_case")]
-pub enum Role {
-    CityAdmin,
-    CountyAdmin,
-    Department,
-    Instructor,
-    OrgUser,
-    Leader,
-    Viewer,
+vocabulary! {
+    /// A user's role, by its spec name (its label is the Chinese name shown in the top bar
+    /// and the user list).
+    #[derive(clap::ValueEnum)]
+    #[value(rename_all = "snake_case")]
+    Role {
+        CityAdmin = "city_admin", "市级管理员";
+        CountyAdmin = "county_admin", "县区管理员";
+        Department = "department", "行业部门";
+        Instructor = "instructor", "党建指导员";
+        OrgUser = "org_user", "社会组织";
+        Leader = "leader", "领导";
+        Viewer = "viewer", "查看者";
+    }
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[
-        Role::CityAdmin,
-        Role::CountyAdmin,
-        Role::Department,
-        Role::Instructor,
-        Role::OrgUser,
-        Role::Leader,
-        Role::Viewer,
-    ];
-
-    /// The stored code (the spec's name).
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::CityAdmin => "city_admin",
-            Role::CountyAdmin => "county_admin",
-            Role::Department => "department",
-            Role::Instructor => "instructor",
-            Role::OrgUser => "org_user",
-            Role::Leader => "leader",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Role> {
-        Role::ALL.iter().copied().find(|r| r.code() == code)
-    }
-
-    /// The Chinese name shown in the top bar and the user list.
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::CityAdmin => "市级管理员",
-            Role::CountyAdmin => "县区管理员",
-            Role::Department => "行业部门",
-            Role::Instructor => "党建指导员",
-            Role::OrgUser => "社会组织",
-            Role::Leader => "领导",
-            Role::Viewer => "查看者",
-        }
-    }
-
     /// What the role's scope is made of, for `user add --scope`.
     pub fn scope_kind(self) -> ScopeKind {
         match self {
