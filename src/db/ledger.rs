@@ -13,6 +13,9 @@ use super::orgs::{Facts, facts_cte};
 use super::values::{Value, insert_rows};
 use super::{Db, DbError, DbResult, Population, RuleTable, Scope};
 use crate::domain::ledger::{ItemKind, ItemState, add_months};
+use crate::domain::model::{OperatingState, OrgStatus};
+use crate::domain::rules::Rule;
+use crate::domain::sources::{self, Now, OrgFacts, Policy};
 
 /// An item the data calls for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,18 +105,13 @@ pub struct HistoryEntry {
     pub comment: String,
 }
 
-/// Per-org facts used by detection.
-struct OrgFacts {
+/// An org as detection streams it: who it is (for the item) and what the data says of it.
+struct OrgRow {
     id: i64,
     code: String,
     name: String,
-    status: String,
-    registered_on: String,
-    formal: i64,
-    covered: bool,
-    own: bool,
-    stationed: bool,
     unit: Option<i64>,
+    facts: OrgFacts,
 }
 
 impl Db {
@@ -132,7 +130,8 @@ impl Db {
         today: NaiveDate,
         own_min: i64,
         population: Population,
-        mut handle: impl FnMut(OrgFacts) + Send,
+        census: &HashMap<i64, (OperatingState, NaiveDate)>,
+        mut handle: impl FnMut(OrgRow) + Send,
     ) -> DbResult<()> {
         let sql = format!(
             "{} SELECT f.id, f.credit_code, f.name, f.status, f.registered_on, f.formal_members, f.covered, \
@@ -154,17 +153,30 @@ impl Db {
             .bind(own_min)
             .fetch(&mut *conn);
         while let Some(r) = rows.try_next().await? {
-            handle(OrgFacts {
-                id: r.try_get(0)?,
-                code: r.try_get(1)?,
-                name: r.try_get(2)?,
-                status: r.try_get(3)?,
-                registered_on: r.try_get(4)?,
+            let id: i64 = r.try_get(0)?;
+            let status: String = r.try_get(3)?;
+            let registered: String = r.try_get(4)?;
+            let facts = OrgFacts {
                 formal: r.try_get(5)?,
                 covered: r.try_get::<i64, _>(6)? == 1,
                 own: r.try_get::<i64, _>(7)? == 1,
                 stationed: r.try_get::<i64, _>(8)? == 1,
+                status: OrgStatus::from_code(&status).ok_or_else(|| {
+                    DbError::Inconsistent(format!("社会组织 {id} 的状态无效：{status}"))
+                })?,
+                registered_on: NaiveDate::parse_from_str(&registered, "%Y-%m-%d").map_err(
+                    |_| {
+                        DbError::Inconsistent(format!("社会组织 {id} 的登记日期无效：{registered}"))
+                    },
+                )?,
+                census: census.get(&id).copied(),
+            };
+            handle(OrgRow {
+                id,
+                code: r.try_get(1)?,
+                name: r.try_get(2)?,
                 unit: r.try_get(9)?,
+                facts,
             });
         }
         Ok(())
@@ -250,64 +262,34 @@ impl Db {
         today: NaiveDate,
         rules: &RuleTable,
     ) -> DbResult<Vec<Candidate>> {
-        let own_min = rules.int("own_org_min_formal_members")?;
-        let start = self.ledger_start().await?.to_string();
+        let policy = Policy {
+            own_min: rules.int(Rule::OwnOrgMinFormalMembers)?,
+            ledger_start: self.ledger_start().await?,
+        };
         let census = self.census_states(today).await?;
         let mut out = Vec::new();
-        self.each_org_facts(scope, today, own_min, Population::InScope, |o| {
-            let item = |kind, gap: String| Candidate {
-                kind,
-                org_id: Some(o.id),
-                party_org_id: None,
-                subject: o.code.clone(),
-                subject_name: o.name.clone(),
-                unit_id: o.unit,
-                gap,
-                deadline: None,
-                campaign_id: None,
-            };
-            if !o.covered && o.formal >= 1 {
-                let how = if o.formal >= own_min {
-                    "应单独组建"
-                } else {
-                    "可联合组建"
-                };
-                out.push(item(
-                    ItemKind::EstablishPartyOrg,
-                    format!("有正式党员 {} 名，尚未建立党组织（{how}）", o.formal),
-                ));
-            }
-            if o.covered && !o.own && o.formal >= own_min {
-                out.push(item(
-                    ItemKind::EstablishOwnOrg,
-                    format!("有正式党员 {} 名，仅被联合党组织覆盖，应单独组建", o.formal),
-                ));
-            }
-            if !o.covered && o.formal == 0 && !o.stationed {
-                out.push(item(
-                    ItemKind::DispatchInstructor,
-                    "没有党员，也没有党组织和党建指导员、联络员".into(),
-                ));
-            }
-            if o.registered_on > start && !o.covered && !o.stationed {
-                out.push(item(
-                    ItemKind::SyncWithRegistration,
-                    format!("{} 新登记，尚未同步建立党组织或派驻指导员", o.registered_on),
-                ));
-            }
-            let census = census.get(&o.id);
-            if o.status == "abnormal" {
-                out.push(item(
-                    ItemKind::CleanDormant,
-                    "列入活动异常名录，应核实并清理".into(),
-                ));
-            } else if let Some((state, date)) = census.filter(|(s, _)| s.is_dormant()) {
-                out.push(item(
-                    ItemKind::CleanDormant,
-                    format!("{date} 摸排确认为“{}”，应核实并清理", state.label()),
-                ));
-            }
-        })
+        self.each_org_facts(
+            scope,
+            today,
+            policy.own_min,
+            Population::InScope,
+            &census,
+            |o| {
+                for (kind, gap) in sources::org_items(&o.facts, &policy) {
+                    out.push(Candidate {
+                        kind,
+                        org_id: Some(o.id),
+                        party_org_id: None,
+                        subject: o.code.clone(),
+                        subject_name: o.name.clone(),
+                        unit_id: o.unit,
+                        gap,
+                        deadline: None,
+                        campaign_id: None,
+                    });
+                }
+            },
+        )
         .await?;
         for m in self.missing_returns(scope, today).await? {
             out.push(Candidate {
@@ -322,8 +304,8 @@ impl Db {
                 campaign_id: Some(m.campaign_id),
             });
         }
-        let max_orgs = rules.int("max_orgs_per_joint_branch")?;
-        let max_members = rules.int("max_members_per_branch")?;
+        let max_orgs = rules.int(Rule::MaxOrgsPerJointBranch)?;
+        let max_members = rules.int(Rule::MaxMembersPerBranch)?;
         out.extend(self.oversized(scope, today, max_orgs, max_members).await?);
         Ok(out)
     }
@@ -475,7 +457,7 @@ impl Db {
         rules: &RuleTable,
         candidates: &[Candidate],
     ) -> DbResult<usize> {
-        let own_min = rules.int("own_org_min_formal_members")?;
+        let own_min = rules.int(Rule::OwnOrgMinFormalMembers)?;
         let items = self.ledger_items(scope, today).await?;
         // The facts of the orgs with an active item only.
         let wanted: HashSet<i64> = items
@@ -483,10 +465,11 @@ impl Db {
             .filter(|i| i.state.is_active())
             .filter_map(|i| i.org_id)
             .collect();
+        let census = self.census_states(today).await?;
         let mut facts: HashMap<i64, OrgFacts> = HashMap::new();
-        self.each_org_facts(scope, today, own_min, Population::All, |f| {
-            if wanted.contains(&f.id) {
-                facts.insert(f.id, f);
+        self.each_org_facts(scope, today, own_min, Population::All, &census, |o| {
+            if wanted.contains(&o.id) {
+                facts.insert(o.id, o.facts);
             }
         })
         .await?;
@@ -495,35 +478,19 @@ impl Db {
             .filter(|c| c.kind == ItemKind::RectifyOversizedJoint)
             .map(|c| c.subject.as_str())
             .collect();
-        let census = self.census_states(today).await?;
         let confirmed = self.confirmed_returns().await?;
         let mut tx = self.write_tx().await?;
         let mut closable = 0;
         for item in items.iter().filter(|i| i.state.is_active()) {
-            let f = item.org_id.and_then(|id| facts.get(&id));
-            let terminated = |f: &OrgFacts| f.status == "deregistered" || f.status == "revoked";
-            let met = match (item.kind, f) {
-                (ItemKind::EstablishPartyOrg, Some(f)) => f.covered,
-                (ItemKind::EstablishOwnOrg, Some(f)) => f.own,
-                (ItemKind::DispatchInstructor, Some(f)) => f.covered || f.stationed,
-                (ItemKind::SyncWithRegistration, Some(f)) => f.covered || f.stationed,
-                // Back to normal: the registry no longer lists it abnormal and its latest
-                // confirmed census return says 正常运行 (domain.md §5.1).
-                (ItemKind::CleanDormant, Some(f)) => {
-                    terminated(f)
-                        || (f.status == "normal"
-                            && census.get(&f.id).is_some_and(|(s, _)| !s.is_dormant()))
-                }
-                // Confirmed, or the org no longer exists (a deregistered org owes no return).
-                (ItemKind::CensusMissing, Some(f)) => {
-                    terminated(f)
-                        || item
-                            .campaign_id
-                            .is_some_and(|c| confirmed.contains(&(c, f.id)))
-                }
-                (ItemKind::RectifyOversizedJoint, _) => !oversized.contains(item.subject.as_str()),
-                _ => false,
+            let now = Now {
+                org: item.org_id.and_then(|id| facts.get(&id)),
+                return_confirmed: match (item.campaign_id, item.org_id) {
+                    (Some(c), Some(o)) => confirmed.contains(&(c, o)),
+                    _ => false,
+                },
+                still_oversized: oversized.contains(item.subject.as_str()),
             };
+            let met = sources::satisfied(item.kind, &now);
             if met {
                 closable += 1;
             }

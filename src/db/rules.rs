@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::{Db, DbError, DbResult};
+use crate::domain::rules::Rule;
 
 /// Rules in force at one date, by key.
 #[derive(Debug, Clone, Default)]
@@ -21,7 +22,8 @@ impl RuleTable {
     }
 
     /// An integer rule. A missing or malformed rule is a configuration error, not a default.
-    pub fn int(&self, key: &str) -> DbResult<i64> {
+    pub fn int(&self, rule: Rule) -> DbResult<i64> {
+        let key = rule.key();
         self.values
             .get(key)
             .and_then(|v| v.trim().parse().ok())

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::role::Role;
+use super::rules::Rule;
 use super::vocab::vocabulary;
 
 vocabulary! {
@@ -24,14 +25,14 @@ vocabulary! {
 impl ItemKind {
     /// The rule-table key of the kind's deadline in months (`rules.md` §2); kinds without one
     /// (supervision, manual: set by hand; census: the campaign's end) have none.
-    pub fn deadline_rule(self) -> Option<&'static str> {
+    pub fn deadline_rule(self) -> Option<Rule> {
         match self {
-            ItemKind::EstablishPartyOrg => Some("deadline_months.establish_party_org"),
-            ItemKind::EstablishOwnOrg => Some("deadline_months.establish_own_org"),
-            ItemKind::DispatchInstructor => Some("deadline_months.dispatch_instructor"),
-            ItemKind::SyncWithRegistration => Some("deadline_months.sync_with_registration"),
-            ItemKind::RectifyOversizedJoint => Some("deadline_months.rectify_oversized_joint"),
-            ItemKind::CleanDormant => Some("deadline_months.clean_dormant"),
+            ItemKind::EstablishPartyOrg => Some(Rule::DeadlineEstablishPartyOrg),
+            ItemKind::EstablishOwnOrg => Some(Rule::DeadlineEstablishOwnOrg),
+            ItemKind::DispatchInstructor => Some(Rule::DeadlineDispatchInstructor),
+            ItemKind::SyncWithRegistration => Some(Rule::DeadlineSyncWithRegistration),
+            ItemKind::RectifyOversizedJoint => Some(Rule::DeadlineRectifyOversizedJoint),
+            ItemKind::CleanDormant => Some(Rule::DeadlineCleanDormant),
             ItemKind::CensusMissing | ItemKind::Supervision | ItemKind::Manual => None,
         }
     }

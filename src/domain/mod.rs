@@ -10,6 +10,8 @@ pub mod model;
 pub mod periods;
 pub mod region;
 pub mod role;
+pub mod rules;
+pub mod sources;
 pub mod spans;
 pub mod throttle;
 pub mod vocab;

@@ -96,7 +96,7 @@ pub async fn coverage(
     by: By,
 ) -> DbResult<CoverageReport> {
     let rules = RuleTable::load(db, as_of).await?;
-    let own_min = rules.int("own_org_min_formal_members")?;
+    let own_min = rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?;
     let decimals = db.rate_decimals().await?;
     let regions = db.regions().await?;
     let root = root_region(&regions)?;

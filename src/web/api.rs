@@ -183,7 +183,7 @@ pub async fn orgs(
         s.db.list_orgs(
             &actor.scope,
             &filter,
-            rules.int("own_org_min_formal_members")?,
+            rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?,
             s.clock.today(),
         )
         .await?;
@@ -206,7 +206,7 @@ pub async fn org(
         s.db.org_detail(
             &actor.scope,
             &code,
-            rules.int("own_org_min_formal_members")?,
+            rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?,
             s.clock.today(),
         )
         .await?;

@@ -430,3 +430,38 @@ fn unknown_database_urls_are_refused() {
     assert!(dangjian::db::parse_url("sqlite://a.db").is_ok());
     assert!(dangjian::db::parse_url("postgres://postgres@127.0.0.1/test").is_ok());
 }
+
+/// Every rule the code reads has a shipped version (a key missing from the seed would fail
+/// detection at run time, not at build time). The values are `rules.md` §1–2's defaults:
+/// 3 formal members for an own org, 5 orgs per joint branch, 50 members per branch, a committee
+/// from 7, a general branch from 50, a primary committee from 100, a 3-year term; deadlines of
+/// 3 (sync), 6 (establish, own), 1 (dispatch), 3 (oversized) and 3 (dormant) months.
+#[tokio::test]
+async fn every_rule_the_code_reads_is_seeded_with_the_spec_default() {
+    use dangjian::db::RuleTable;
+    use dangjian::domain::rules::Rule;
+    let t = crate::support::TestDb::new().await;
+    let rules = RuleTable::load(&t.db, chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap())
+        .await
+        .unwrap();
+    let expected = [
+        (Rule::OwnOrgMinFormalMembers, 3),
+        (Rule::MaxOrgsPerJointBranch, 5),
+        (Rule::MaxMembersPerBranch, 50),
+        (Rule::BranchCommitteeFrom, 7),
+        (Rule::GeneralBranchFrom, 50),
+        (Rule::PrimaryCommitteeFrom, 100),
+        (Rule::BranchTermYears, 3),
+        (Rule::DeadlineSyncWithRegistration, 3),
+        (Rule::DeadlineEstablishPartyOrg, 6),
+        (Rule::DeadlineEstablishOwnOrg, 6),
+        (Rule::DeadlineDispatchInstructor, 1),
+        (Rule::DeadlineRectifyOversizedJoint, 3),
+        (Rule::DeadlineCleanDormant, 3),
+    ];
+    assert_eq!(expected.len(), Rule::ALL.len(), "a rule without its default here");
+    for (rule, value) in expected {
+        assert!(Rule::ALL.contains(&rule));
+        assert_eq!(rules.int(rule).unwrap(), value, "{}", rule.key());
+    }
+}

@@ -445,7 +445,7 @@ async fn own_org(
         _ => return Ok(None),
     };
     let rules = crate::db::RuleTable::load(&s.db, as_of).await?;
-    let own_min = rules.int("own_org_min_formal_members")?;
+    let own_min = rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?;
     let filter = crate::db::OrgFilter {
         as_of: Some(as_of),
         limit: SHOWN,

@@ -123,7 +123,7 @@ pub async fn list(
             * 20;
     }
     let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(|| s.clock.today())).await?;
-    let own_min = rules.int("own_org_min_formal_members")?;
+    let own_min = rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?;
     let (items, total) =
         s.db.list_orgs(&actor.scope, &filter, own_min, s.clock.today())
             .await?;
@@ -251,7 +251,7 @@ pub async fn export(
         s.db.list_orgs(
             &actor.scope,
             &filter,
-            rules.int("own_org_min_formal_members")?,
+            rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?,
             s.clock.today(),
         )
         .await?;
@@ -328,7 +328,7 @@ pub async fn detail(
         s.db.org_detail(
             &actor.scope,
             &code,
-            rules.int("own_org_min_formal_members")?,
+            rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?,
             s.clock.today(),
         )
         .await?

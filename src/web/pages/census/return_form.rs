@@ -183,7 +183,7 @@ pub(super) async fn return_page(
             s.db.list_orgs(
                 &crate::db::Scope::Org(row.org_id),
                 &filter,
-                rules.int("own_org_min_formal_members")?,
+                rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?,
                 s.clock.today(),
             )
             .await?;
