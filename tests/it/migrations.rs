@@ -459,7 +459,11 @@ async fn every_rule_the_code_reads_is_seeded_with_the_spec_default() {
         (Rule::DeadlineRectifyOversizedJoint, 3),
         (Rule::DeadlineCleanDormant, 3),
     ];
-    assert_eq!(expected.len(), Rule::ALL.len(), "a rule without its default here");
+    assert_eq!(
+        expected.len(),
+        Rule::ALL.len(),
+        "a rule without its default here"
+    );
     for (rule, value) in expected {
         assert!(Rule::ALL.contains(&rule));
         assert_eq!(rules.int(rule).unwrap(), value, "{}", rule.key());
