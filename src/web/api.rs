@@ -1,13 +1,12 @@
 //! The JSON API (`/api/v1`). Every handler acts for the whole city until users arrive.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Actor;
+use super::query::{OrgQuery, PageQuery, Params, TextQuery};
 use super::{AppState, WebError};
 use crate::db::{OrgFilter, OrgSort, ReadOptions, RuleTable, subtree};
 use crate::domain::codes::RegionCode;
@@ -39,13 +38,20 @@ pub async fn healthz(State(s): State<AppState>) -> Result<&'static str, WebError
     Ok("ok")
 }
 
+/// A date and a grouping (`?as_of=&by=`).
+#[derive(Debug, Deserialize)]
+pub struct DateQuery {
+    pub as_of: Option<String>,
+    pub by: Option<String>,
+}
+
 pub async fn coverage(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<DateQuery>,
 ) -> ApiResult<stats::CoverageReport> {
-    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(|| s.clock.today());
-    let by = match q.get("by").map(String::as_str) {
+    let as_of = parse_date("as_of", q.as_of.as_ref())?.unwrap_or_else(|| s.clock.today());
+    let by = match q.by.as_deref() {
         None | Some("") => By::Region,
         Some(v) => By::parse(v).ok_or_else(|| {
             WebError::BadRequest(format!(
@@ -59,9 +65,9 @@ pub async fn coverage(
 pub async fn cross_appointment(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<DateQuery>,
 ) -> ApiResult<stats::CrossAppointment> {
-    let as_of = parse_date("as_of", q.get("as_of"))?.unwrap_or_else(|| s.clock.today());
+    let as_of = parse_date("as_of", q.as_of.as_ref())?.unwrap_or_else(|| s.clock.today());
     Ok(Json(
         stats::cross_appointment(&s.db, &actor.scope, as_of).await?,
     ))
@@ -76,34 +82,35 @@ pub struct Page<T> {
 }
 
 /// Builds the org filter from the query string (shared with the pages to come).
-pub(super) async fn org_filter(
-    s: &AppState,
-    q: &HashMap<String, String>,
-) -> Result<OrgFilter, WebError> {
-    let as_of = parse_date("as_of", q.get("as_of"))?;
+pub(super) async fn org_filter(s: &AppState, q: &OrgQuery) -> Result<OrgFilter, WebError> {
+    let as_of = parse_date("as_of", q.as_of.as_ref())?;
     let regions = s.db.regions().await?;
-    let region_param = |name: &str| -> Result<Option<RegionCode>, WebError> {
-        match q.get(name).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => {
-                let code = RegionCode::parse(v)
-                    .map_err(|e| WebError::BadRequest(format!("参数 {name}=“{v}”：{e}")))?;
-                if regions.iter().any(|r| r.code == code) {
-                    Ok(Some(code))
-                } else {
-                    Err(WebError::BadRequest(format!(
-                        "参数 {name}=“{v}”：区划不存在"
-                    )))
+    let region_param =
+        |name: &str, value: &Option<String>| -> Result<Option<RegionCode>, WebError> {
+            match value.as_ref().filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => {
+                    let code = RegionCode::parse(v)
+                        .map_err(|e| WebError::BadRequest(format!("参数 {name}=“{v}”：{e}")))?;
+                    if regions.iter().any(|r| r.code == code) {
+                        Ok(Some(code))
+                    } else {
+                        Err(WebError::BadRequest(format!(
+                            "参数 {name}=“{v}”：区划不存在"
+                        )))
+                    }
                 }
             }
-        }
-    };
-    let region_set = match (region_param("region")?, region_param("region_own")?) {
+        };
+    let region_set = match (
+        region_param("region", &q.region)?,
+        region_param("region_own", &q.region_own)?,
+    ) {
         (Some(r), _) => Some(subtree(&regions, &r)),
         (None, Some(r)) => Some(vec![r]),
         (None, None) => None,
     };
-    let responsible_unit = match q.get("responsible_unit") {
+    let responsible_unit = match &q.responsible_unit {
         None => None,
         Some(name) if name.is_empty() => Some(None),
         Some(name) => {
@@ -114,21 +121,21 @@ pub(super) async fn org_filter(
             Some(Some(unit.id))
         }
     };
-    let kind = match q.get("kind").filter(|v| !v.is_empty()) {
+    let kind = match q.kind.as_ref().filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(
             OrgKind::from_code(v)
                 .ok_or_else(|| WebError::BadRequest(format!("参数 kind=“{v}” 无效")))?,
         ),
     };
-    let status = match q.get("status").filter(|v| !v.is_empty()) {
+    let status = match q.status.as_ref().filter(|v| !v.is_empty()) {
         None => None,
         Some(v) => Some(
             OrgStatus::from_code(v)
                 .ok_or_else(|| WebError::BadRequest(format!("参数 status=“{v}” 无效")))?,
         ),
     };
-    let sort = match q.get("sort").map(String::as_str) {
+    let sort = match q.sort.as_deref() {
         None | Some("" | "credit_code") => OrgSort::CreditCode,
         Some("name") => OrgSort::Name,
         Some("registered_on") => OrgSort::RegisteredOn,
@@ -140,12 +147,14 @@ pub(super) async fn org_filter(
         }
     };
     let per_page = q
-        .get("per_page")
+        .per_page
+        .as_ref()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50i64)
         .clamp(1, 1000);
     let page = q
-        .get("page")
+        .page
+        .as_ref()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1i64)
         .max(1);
@@ -153,20 +162,23 @@ pub(super) async fn org_filter(
         as_of,
         // With a date, the list is the population counted at that date: the drill-down of a
         // figure. Without one, the whole registry.
-        in_scope_only: parse_bool("in_scope", q.get("in_scope"))?.unwrap_or(as_of.is_some()),
+        in_scope_only: parse_bool("in_scope", q.in_scope.as_ref())?.unwrap_or(as_of.is_some()),
         regions: region_set,
         kind,
         status,
         responsible_unit,
-        covered: parse_bool("covered", q.get("covered"))?,
-        own_covered: parse_bool("own_covered", q.get("own_covered"))?,
-        work_covered: parse_bool("work_covered", q.get("work_covered"))?,
-        abnormal: parse_bool("abnormal", q.get("abnormal"))?,
-        should_establish_own: parse_bool("should_establish_own", q.get("should_establish_own"))?,
-        should_establish_none: parse_bool("should_establish_none", q.get("should_establish_none"))?,
-        q: q.get("q").cloned(),
+        covered: parse_bool("covered", q.covered.as_ref())?,
+        own_covered: parse_bool("own_covered", q.own_covered.as_ref())?,
+        work_covered: parse_bool("work_covered", q.work_covered.as_ref())?,
+        abnormal: parse_bool("abnormal", q.abnormal.as_ref())?,
+        should_establish_own: parse_bool("should_establish_own", q.should_establish_own.as_ref())?,
+        should_establish_none: parse_bool(
+            "should_establish_none",
+            q.should_establish_none.as_ref(),
+        )?,
+        q: q.q.clone(),
         sort,
-        descending: q.get("order").is_some_and(|o| o == "desc"),
+        descending: q.order.as_deref() == Some("desc"),
         offset: (page - 1).saturating_mul(per_page),
         limit: per_page,
     })
@@ -175,7 +187,7 @@ pub(super) async fn org_filter(
 pub async fn orgs(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<OrgQuery>,
 ) -> ApiResult<Page<crate::db::OrgListItem>> {
     let filter = org_filter(&s, &q).await?;
     let rules = RuleTable::load(&s.db, filter.as_of.unwrap_or_else(|| s.clock.today())).await?;
@@ -233,11 +245,6 @@ pub struct LinkView {
     pub to: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NameQuery {
-    pub q: Option<String>,
-}
-
 async fn party_org_views(s: &AppState, actor: &Actor) -> Result<Vec<PartyOrgView>, WebError> {
     let data =
         s.db.read_dataset(&actor.scope, ReadOptions::default())
@@ -270,11 +277,12 @@ async fn party_org_views(s: &AppState, actor: &Actor) -> Result<Vec<PartyOrgView
 pub async fn party_orgs(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<NameQuery>,
+    Params(q): Params<TextQuery>,
 ) -> ApiResult<Vec<PartyOrgView>> {
     let mut all = party_org_views(&s, &actor).await?;
-    if let Some(q) = q.q.filter(|q| !q.is_empty()) {
-        all.retain(|p| p.name.contains(&q));
+    let text = q.text();
+    if !text.is_empty() {
+        all.retain(|p| p.name.contains(&text));
     }
     Ok(Json(all))
 }
@@ -374,13 +382,9 @@ pub struct AuditView {
 
 pub async fn audit(
     State(s): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<PageQuery>,
 ) -> ApiResult<AuditView> {
-    let page = q
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1i64)
-        .max(1);
+    let page = q.number();
     let (entries, total) =
         s.db.audit_entries((page - 1).saturating_mul(100), 100)
             .await?;
@@ -428,20 +432,29 @@ pub async fn campaigns(
     Ok(Json(s.db.campaigns(&actor.scope).await?))
 }
 
+/// The filter of a campaign's returns (`?state=&q=&page=&per_page=`).
+#[derive(Debug, Deserialize)]
+pub struct ReturnsQuery {
+    pub state: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
 /// A campaign's orgs in the actor's scope with their returns; filters `state` (missing,
 /// returned, confirmed) and `q`, paged like the org list.
 pub async fn campaign_returns(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<ReturnsQuery>,
 ) -> ApiResult<Page<crate::db::ReturnRow>> {
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let campaign =
         s.db.campaign(&actor.scope, id)
             .await?
             .ok_or(WebError::NotFound)?;
-    let state = match q.get("state").map(String::as_str) {
+    let state = match q.state.as_deref() {
         None | Some("") => None,
         Some(v) => Some(
             crate::domain::census::ReturnState::from_code(v).ok_or_else(|| {
@@ -451,8 +464,8 @@ pub async fn campaign_returns(
             })?,
         ),
     };
-    let number = |name: &str, default: i64| -> Result<i64, WebError> {
-        match q.get(name).map(String::as_str) {
+    let number = |name: &str, value: &Option<String>, default: i64| -> Result<i64, WebError> {
+        match value.as_deref() {
             None | Some("") => Ok(default),
             Some(v) => v
                 .parse::<i64>()
@@ -461,12 +474,12 @@ pub async fn campaign_returns(
                 .ok_or_else(|| WebError::BadRequest(format!("参数 {name}=“{v}” 应为正整数"))),
         }
     };
-    let per_page = number("per_page", 50)?.min(1000);
-    let page = number("page", 1)?;
+    let per_page = number("per_page", &q.per_page, 50)?.min(1000);
+    let page = number("page", &q.page, 1)?;
     let filter = crate::db::ReturnFilter {
         state,
         unit: None,
-        q: q.get("q").cloned(),
+        q: q.q.clone(),
         confirmable_only: false,
         offset: (page - 1).saturating_mul(per_page),
         limit: per_page,

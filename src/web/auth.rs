@@ -6,6 +6,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use cookie::time::Duration;
 
 use super::{Access, AppState, WebError};
 use crate::app;
@@ -73,14 +76,9 @@ pub fn client_address(
 
 /// A cookie's value from the request's `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|c| c.value().to_string())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -173,27 +171,93 @@ pub fn url_encode(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
 }
 
+/// A cookie of ours: never readable by scripts, `Secure` when the deployment says so.
+fn our_cookie(
+    name: &'static str,
+    value: String,
+    path: &'static str,
+    same_site: SameSite,
+    secure: bool,
+) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path(path)
+        .http_only(true)
+        .same_site(same_site)
+        .secure(secure)
+        .build()
+}
+
 /// The `Set-Cookie` value for a new session.
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    our_cookie(
+        SESSION_COOKIE,
+        token.to_string(),
+        "/",
+        SameSite::Lax,
+        secure,
+    )
+    .to_string()
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_cookie(secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    let mut c = our_cookie(SESSION_COOKIE, String::new(), "/", SameSite::Lax, secure);
+    c.make_removal();
+    c.to_string()
 }
 
 /// The `Set-Cookie` value of the sign-in form's token: for the sign-in page only, strict (a
 /// form posted from another site does not carry it), gone after an hour.
 pub fn login_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{LOGIN_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+    let mut c = our_cookie(
+        LOGIN_COOKIE,
+        token.to_string(),
+        "/login",
+        SameSite::Strict,
+        secure,
+    );
+    c.set_max_age(Duration::hours(1));
+    c.to_string()
 }
 
 /// The `Set-Cookie` value that removes the sign-in form's token (once signed in).
 pub fn clear_login_cookie(secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{LOGIN_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
+    let mut c = our_cookie(
+        LOGIN_COOKIE,
+        String::new(),
+        "/login",
+        SameSite::Strict,
+        secure,
+    );
+    c.make_removal();
+    c.to_string()
+}
+
+#[cfg(test)]
+mod cookie_tests {
+    use super::*;
+
+    #[test]
+    fn our_cookies_are_http_only_scoped_and_removable() {
+        let c = session_cookie("abc", true);
+        for part in ["dj_session=abc", "HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
+            assert!(c.contains(part), "{c}");
+        }
+        assert!(!session_cookie("abc", false).contains("Secure"));
+        assert!(clear_cookie(false).contains("Max-Age=0"));
+        let login = login_cookie("t", false);
+        assert!(login.contains("SameSite=Strict") && login.contains("Path=/login"));
+        assert!(login.contains("Max-Age=3600"), "{login}");
+        assert!(clear_login_cookie(false).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn a_cookie_is_read_from_any_cookie_header() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, "a=1; dj_login=xyz".parse().expect("header"));
+        headers.append(header::COOKIE, "dj_session=s1".parse().expect("header"));
+        assert_eq!(cookie(&headers, LOGIN_COOKIE).as_deref(), Some("xyz"));
+        assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("s1"));
+        assert_eq!(cookie(&headers, "nope"), None);
+    }
 }

@@ -17,6 +17,7 @@ pub mod dates;
 pub mod layout;
 pub mod openapi;
 pub mod pages;
+pub mod query;
 
 use axum::Router;
 use axum::extract::{Request, State};

@@ -197,6 +197,17 @@ async fn page_errors_are_chinese_pages_and_api_errors_stay_json() {
         ("/admin/users", StatusCode::NOT_FOUND, "不在您的权限范围内"),
         ("/no-such-page", StatusCode::NOT_FOUND, "不在您的权限范围内"),
         ("/ledger/abc", StatusCode::BAD_REQUEST, "网址中的参数无效"),
+        // A query string that does not read: a repeated parameter, a page that is no number.
+        (
+            "/orgs?as_of=2021-01-01&as_of=2021-06-30",
+            StatusCode::BAD_REQUEST,
+            "查询参数 as_of 重复出现",
+        ),
+        (
+            "/ledger?kind=a&kind=b",
+            StatusCode::BAD_REQUEST,
+            "查询参数 kind 重复出现",
+        ),
     ];
     for (path, status, words) in cases {
         let r = app.get(&county, path).await;
@@ -221,6 +232,11 @@ async fn page_errors_are_chinese_pages_and_api_errors_stay_json() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
         assert!(r.json()["error"].is_string(), "{path}");
     }
+    let r = app
+        .get(&county, "/api/v1/stats/coverage?by=kind&by=region")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["error"], "查询参数 by 重复出现");
 }
 
 #[tokio::test]

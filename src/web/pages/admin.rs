@@ -2,7 +2,7 @@
 //! rule table for city admins.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -15,6 +15,7 @@ use crate::domain::codes::{CreditCode, RegionCode};
 use crate::domain::role::{Role, ScopeKind};
 use crate::web::auth::Actor;
 use crate::web::layout::Layout;
+use crate::web::query::{PageQuery, Params};
 use crate::web::{AppState, WebError};
 
 pub struct Check {
@@ -267,17 +268,12 @@ pub struct AuditPage {
     pub next: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PageQuery {
-    pub page: Option<i64>,
-}
-
 pub async fn audit(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<PageQuery>,
+    Params(q): Params<PageQuery>,
 ) -> Result<Response, PageError> {
-    let page = q.page.unwrap_or(1).max(1);
+    let page = q.number();
     let per = 50;
     let (entries, total) =
         s.db.audit_entries((page - 1).saturating_mul(per), per)

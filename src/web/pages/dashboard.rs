@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use crate::web::AppState;
 use crate::web::auth::{Actor, url_encode};
 use crate::web::charts::{self, Bar, Point, Series};
 use crate::web::layout::Layout;
+use crate::web::query::Params;
 
 /// A figure: its value as shown, the link to its records, and its definition.
 pub struct Figure {
@@ -183,7 +184,7 @@ pub(super) fn region_rows(report: &CoverageReport, as_of: &str, whole_city: bool
 pub async fn show(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<DashboardQuery>,
+    Params(q): Params<DashboardQuery>,
 ) -> Result<Response, PageError> {
     let as_of = super::as_of_date(q.as_of.as_deref(), s.clock.today())?;
     let d = as_of.to_string();

@@ -4,7 +4,7 @@
 //! local path is followed after signing in.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
@@ -20,6 +20,7 @@ use crate::web::auth::{
     session_cookie,
 };
 use crate::web::layout::Layout;
+use crate::web::query::Params;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -85,7 +86,7 @@ fn login_page(
 
 pub async fn form(
     State(s): State<AppState>,
-    Query(q): Query<NextQuery>,
+    Params(q): Params<NextQuery>,
 ) -> Result<Response, PageError> {
     login_page(
         &s,

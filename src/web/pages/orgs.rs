@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
 use super::{PageError, count, frame, render, xlsx_download};
@@ -12,8 +12,9 @@ use crate::db::{OrgDetail, OrgListItem, RuleTable};
 use crate::domain::model::{OrgKind, OrgStatus};
 use crate::excel::writer::{OutCell, OutSheet};
 use crate::web::api::org_filter;
-use crate::web::auth::{Actor, url_encode};
+use crate::web::auth::Actor;
 use crate::web::layout::Layout;
+use crate::web::query::{OrgQuery, Params};
 use crate::web::{AppState, WebError};
 
 /// One org as a list row.
@@ -79,20 +80,6 @@ fn row(o: OrgListItem, region_names: &HashMap<String, String>) -> Row {
     }
 }
 
-/// The query string without paging, for page links and the export.
-fn query_without_paging(q: &HashMap<String, String>) -> String {
-    let mut pairs: Vec<(&String, &String)> = q
-        .iter()
-        .filter(|(k, v)| *k != "page" && !v.is_empty())
-        .collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 const FLAG_WORDS: &[(&str, &str, &str)] = &[
     ("covered", "已被党组织覆盖", "未被党组织覆盖"),
     ("own_covered", "单独组建覆盖", "非单独组建覆盖"),
@@ -109,13 +96,14 @@ const FLAG_WORDS: &[(&str, &str, &str)] = &[
 pub async fn list(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<OrgQuery>,
 ) -> Result<Response, PageError> {
     let mut filter = org_filter(&s, &q).await?;
-    if !q.contains_key("per_page") {
+    if q.per_page.is_none() {
         filter.limit = 20;
         filter.offset = (q
-            .get("page")
+            .page
+            .as_ref()
             .and_then(|p| p.parse().ok())
             .unwrap_or(1i64)
             .max(1)
@@ -134,7 +122,7 @@ pub async fn list(
         .collect();
     let page = filter.offset / filter.limit.max(1) + 1;
     let pages = ((total + filter.limit - 1) / filter.limit.max(1)).max(1);
-    let base = query_without_paging(&q);
+    let base = q.without_paging();
     let link = |p: i64| {
         format!(
             "/orgs?{base}{}page={p}",
@@ -142,46 +130,46 @@ pub async fn list(
         )
     };
     let selected_region = q
-        .get("region")
-        .or(q.get("region_own"))
-        .cloned()
+        .region
+        .clone()
+        .or(q.region_own.clone())
         .unwrap_or_default();
     let mut summary = Vec::new();
     if let Some(d) = filter.as_of {
         summary.push(format!("统计日 {d} 纳入统计的组织"));
     }
     if let Some(r) = region_names.get(&selected_region) {
-        summary.push(if q.contains_key("region_own") {
+        summary.push(if q.region_own.is_some() {
             format!("{r}本级")
         } else {
             format!("区划：{r}")
         });
     }
-    if let Some(u) = q.get("responsible_unit") {
+    if let Some(u) = &q.responsible_unit {
         summary.push(format!(
             "责任单位：{}",
             if u.is_empty() { "无法确定" } else { u }
         ));
     }
     for (key, yes, no) in FLAG_WORDS {
-        match q.get(*key).map(String::as_str) {
+        match q.flag(key) {
             Some("true") => summary.push(yes.to_string()),
             Some("false") => summary.push(no.to_string()),
             _ => {}
         }
     }
     let hidden = [
-        "region_own",
-        "own_covered",
-        "should_establish_own",
-        "should_establish_none",
-        "abnormal",
-        "responsible_unit",
-        "sort",
-        "order",
+        ("region_own", &q.region_own),
+        ("own_covered", &q.own_covered),
+        ("should_establish_own", &q.should_establish_own),
+        ("should_establish_none", &q.should_establish_none),
+        ("abnormal", &q.abnormal),
+        ("responsible_unit", &q.responsible_unit),
+        ("sort", &q.sort),
+        ("order", &q.order),
     ]
-    .iter()
-    .filter_map(|k| q.get(*k).map(|v| (k.to_string(), v.clone())))
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v)))
     .collect();
     let page_view = OrgsPage {
         layout: frame(
@@ -197,40 +185,28 @@ pub async fn list(
         prev_href: (page > 1).then(|| link(page - 1)),
         next_href: (page < pages).then(|| link(page + 1)),
         export_href: format!("/orgs/export.xlsx?{base}"),
-        q: q.get("q").cloned().unwrap_or_default(),
-        as_of: q.get("as_of").cloned().unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
+        as_of: q.as_of.clone().unwrap_or_default(),
         regions: regions
             .iter()
             .map(|r| {
                 (
                     r.code.as_str().to_string(),
                     r.name.clone(),
-                    q.get("region") == Some(&r.code.as_str().to_string()),
+                    q.region.as_deref() == Some(r.code.as_str()),
                 )
             })
             .collect(),
         kinds: OrgKind::ALL
             .iter()
-            .map(|k| {
-                (
-                    k.code(),
-                    k.label(),
-                    q.get("kind").map(String::as_str) == Some(k.code()),
-                )
-            })
+            .map(|k| (k.code(), k.label(), q.kind.as_deref() == Some(k.code())))
             .collect(),
         statuses: OrgStatus::ALL
             .iter()
-            .map(|k| {
-                (
-                    k.code(),
-                    k.label(),
-                    q.get("status").map(String::as_str) == Some(k.code()),
-                )
-            })
+            .map(|k| (k.code(), k.label(), q.status.as_deref() == Some(k.code())))
             .collect(),
-        covered: q.get("covered").cloned().unwrap_or_default(),
-        work_covered: q.get("work_covered").cloned().unwrap_or_default(),
+        covered: q.covered.clone().unwrap_or_default(),
+        work_covered: q.work_covered.clone().unwrap_or_default(),
         hidden,
         summary,
     };
@@ -241,7 +217,7 @@ pub async fn list(
 pub async fn export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<OrgQuery>,
 ) -> Result<Response, PageError> {
     let mut filter = org_filter(&s, &q).await?;
     filter.offset = 0;

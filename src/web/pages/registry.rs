@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
 use super::{PageError, frame, render};
@@ -13,6 +13,7 @@ use crate::domain::codes::{CitizenId, Phone};
 use crate::domain::model::{Formation, PartyOrgKind, StationRole, UnitKind};
 use crate::web::auth::Actor;
 use crate::web::layout::Layout;
+use crate::web::query::{Params, TextQuery};
 use crate::web::{AppState, WebError};
 
 fn label<T: Copy>(
@@ -64,16 +65,12 @@ async fn instructor_list(
         .collect())
 }
 
-fn text_filter(q: &HashMap<String, String>) -> String {
-    q.get("q").map(|s| s.trim().to_string()).unwrap_or_default()
-}
-
 pub async fn party_orgs(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<TextQuery>,
 ) -> Result<Response, PageError> {
-    let text = text_filter(&q);
+    let text = q.text();
     let rows = party_org_list(&s, &actor, &text)
         .await?
         .into_iter()
@@ -165,9 +162,9 @@ pub struct InstructorsPage {
 pub async fn instructors(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<TextQuery>,
 ) -> Result<Response, PageError> {
-    let text = text_filter(&q);
+    let text = q.text();
     let mut rows: Vec<InstructorRow> = instructor_list(&s, &actor, &text).await?;
     personal(&s, &actor, &mut rows, "/instructors").await?;
     let page = InstructorsPage {
@@ -327,10 +324,10 @@ fn sheet(
 pub async fn party_orgs_export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<TextQuery>,
 ) -> Result<Response, PageError> {
     use crate::excel::writer::OutCell::{Empty, Int, Text};
-    let text = text_filter(&q);
+    let text = q.text();
     let rows = party_org_list(&s, &actor, &text)
         .await?
         .into_iter()
@@ -371,10 +368,10 @@ pub async fn party_orgs_export(
 pub async fn instructors_export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<HashMap<String, String>>,
+    Params(q): Params<TextQuery>,
 ) -> Result<Response, PageError> {
     use crate::excel::writer::OutCell::{Int, Text};
-    let text = text_filter(&q);
+    let text = q.text();
     let mut rows: Vec<InstructorRow> = instructor_list(&s, &actor, &text).await?;
     personal(&s, &actor, &mut rows, "/instructors/export.xlsx").await?;
     let rows = rows

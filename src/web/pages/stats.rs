@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use super::{PageError, frame, render, xlsx_download};
 use crate::stats::{self, By};
 use crate::web::auth::{Actor, url_encode};
 use crate::web::layout::Layout;
+use crate::web::query::Params;
 use crate::web::{AppState, WebError};
 
 #[derive(Template)]
@@ -69,7 +70,7 @@ fn shown(by: By, whole_city: bool, r: &stats::Row) -> bool {
 pub async fn show(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<StatsQuery>,
+    Params(q): Params<StatsQuery>,
 ) -> Result<Response, PageError> {
     let (as_of, by) = q.read(s.clock.today())?;
     let d = as_of.to_string();
@@ -145,7 +146,7 @@ pub(super) fn date_notice(as_of: NaiveDate, in_scope: i64, today: NaiveDate) -> 
 pub async fn export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<StatsQuery>,
+    Params(q): Params<StatsQuery>,
 ) -> Result<Response, PageError> {
     use crate::excel::writer::{OutCell, OutSheet};
     let (as_of, by) = q.read(s.clock.today())?;

@@ -2,7 +2,7 @@
 
 use super::*;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use crate::db::{Campaign, ReturnRow};
 use crate::domain::census::ReturnState;
 use crate::web::auth::Actor;
 use crate::web::layout::Layout;
+use crate::web::query::Params;
 use crate::web::{AppState, WebError};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -121,7 +122,7 @@ pub async fn campaign(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
-    Query(q): Query<CampaignQuery>,
+    Params(q): Params<CampaignQuery>,
 ) -> Result<Response, PageError> {
     campaign_page(&s, &actor, id, &q, None).await
 }

@@ -1,7 +1,7 @@
 //! The task list (任务清单) with its filters and export, detection and the bulk close.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use chrono::NaiveDate;
@@ -16,6 +16,7 @@ use crate::web::auth::{Actor, url_encode};
 use crate::web::layout::Layout;
 
 use super::*;
+use crate::web::query::Params;
 
 #[derive(Template)]
 #[template(path = "ledger.html")]
@@ -165,7 +166,7 @@ pub(super) async fn list_page(
 pub async fn list(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> Result<Response, PageError> {
     list_page(&s, &actor, &q, None).await
 }
@@ -174,7 +175,7 @@ pub async fn list(
 pub async fn export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> Result<Response, PageError> {
     let items = filtered(
         s.db.ledger_items(&actor.scope, s.clock.today()).await?,
