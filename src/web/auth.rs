@@ -240,7 +240,13 @@ mod cookie_tests {
     #[test]
     fn our_cookies_are_http_only_scoped_and_removable() {
         let c = session_cookie("abc", true);
-        for part in ["dj_session=abc", "HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
+        for part in [
+            "dj_session=abc",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/",
+            "Secure",
+        ] {
             assert!(c.contains(part), "{c}");
         }
         assert!(!session_cookie("abc", false).contains("Secure"));

@@ -25,6 +25,22 @@ async fn import_then_stats_json_and_exit_codes() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // The import is in the audit log, by the CLI, naming the folder and what it wrote (the 9
+    // orgs of the fixture's 社会组织 sheet).
+    let imports = |entries: Vec<dangjian::db::AuditEntry>| -> Vec<dangjian::db::AuditEntry> {
+        entries
+            .into_iter()
+            .filter(|e| e.action == "import")
+            .collect()
+    };
+    let (entries, _) = t.db.audit_entries(0, 100).await.expect("audit");
+    let logged = imports(entries);
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0].username, "cli");
+    let folder = dir.path().file_name().expect("name").to_string_lossy();
+    assert_eq!(logged[0].target, folder);
+    assert!(logged[0].detail.contains("社会组织 新增 9"), "{logged:?}");
+
     let out = dangjian(&t.url)
         .args([
             "stats",
@@ -117,6 +133,9 @@ async fn import_then_stats_json_and_exit_codes() {
         stderr.contains("社会组织!A2 统一社会信用代码 \"X\""),
         "{stderr}"
     );
+    // Refused: nothing saved, nothing logged as an import.
+    let (entries, _) = t.db.audit_entries(0, 100).await.expect("audit");
+    assert_eq!(imports(entries).len(), 1);
     let wb = dangjian::excel::source::open(&errors_out).expect("error workbook");
     let sheet = wb.sheet("社会组织").expect("sheet");
     assert!(
