@@ -30,6 +30,17 @@ timev "$D/import-mem.time" "$DJ" --database "sqlite://$DB" import "$XLSX"
 tail -5 "$D/import-mem.time.log"
 sqlite3 "$DB" "SELECT 'social_orgs', COUNT(*) FROM social_orgs; SELECT 'party_orgs', COUNT(*) FROM party_orgs; SELECT 'coverage_links', COUNT(*) FROM coverage_links;" | tee "$D/import-check.txt"
 
+log "round trip: export the imported registry, re-import it (dry run, then for real): nothing changes"
+EXPORT=$D/export-$ORGS_IMPORT.xlsx
+quiet
+timev "$D/export.time" "$DJ" --database "sqlite://$DB" export "$EXPORT"
+for step in reimport-dry reimport; do
+    quiet
+    flag=""; [ "$step" = reimport-dry ] && flag=--dry-run
+    timev "$D/$step.time" "$DJ" --database "sqlite://$DB" import $flag "$EXPORT" || true
+    grep -v "^ " "$D/$step.time.log" | tail -4
+done
+
 log "(a) timings: dangjian import vs the calamine floor ($RUNS runs each)"
 quiet
 hyperfine --style basic --runs "$RUNS" --export-json "$D/hf-import.json" \
