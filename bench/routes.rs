@@ -265,6 +265,16 @@ async fn main() {
         ),
     ];
     let app = dangjian::web::router(db.clone());
+    // The server keeps the coverage spans in memory, loaded on a background task: wait for it
+    // (and say how long it took), so that the routes are timed as a running server answers them.
+    let started = Instant::now();
+    while !db.spans_in_memory().await.expect("db") {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "coverage spans loaded into memory in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let orgs = scalar(&db, "SELECT CAST(COUNT(*) AS TEXT) FROM social_orgs")
         .await
         .unwrap_or_default();

@@ -14,6 +14,7 @@ mod regions;
 mod registry;
 mod rules;
 mod scope;
+mod span_cache;
 mod spans;
 mod users;
 mod values;
@@ -111,6 +112,8 @@ pub struct Db {
     reference: std::sync::Arc<std::sync::RwLock<Reference>>,
     /// The clock every timestamp the database writes comes from.
     clock: Clock,
+    /// The coverage spans in memory, when kept (a server: [`Db::keep_spans_in_memory`]).
+    spans: span_cache::Shared,
 }
 
 /// The cached reference tables. Only migrations write them today; the cache also expires after
@@ -211,6 +214,7 @@ impl Db {
             backend,
             reference: Default::default(),
             clock: Clock::system(),
+            spans: Default::default(),
         })
     }
 

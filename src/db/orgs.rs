@@ -674,6 +674,47 @@ impl Db {
         own_min: i64,
         grouping: Grouping,
     ) -> DbResult<Vec<GroupCounts>> {
+        if let Some(mut counts) = self
+            .counts_in_memory(scope, &[as_of], &[own_min], Some(grouping))
+            .await?
+        {
+            return Ok(counts.pop().unwrap_or_default());
+        }
+        self.coverage_counts_in_sql(scope, as_of, own_min, grouping)
+            .await
+    }
+
+    /// The total coverage counts of the scope as of each date (`own_min[i]` the threshold in
+    /// force at `dates[i]`): the dashboard's trend, one pass over the spans in memory when they
+    /// are kept, else a query per date.
+    pub async fn coverage_totals(
+        &self,
+        scope: &Scope,
+        dates: &[NaiveDate],
+        own_min: &[i64],
+    ) -> DbResult<Vec<Counts>> {
+        if let Some(counts) = self.counts_in_memory(scope, dates, own_min, None).await? {
+            return Ok(counts.iter().map(|g| super::span_cache::total(g)).collect());
+        }
+        let mut out = Vec::with_capacity(dates.len());
+        for (d, m) in dates.iter().zip(own_min) {
+            let groups = self
+                .coverage_counts_in_sql(scope, *d, *m, Grouping::Kind)
+                .await?;
+            out.push(super::span_cache::total(&groups));
+        }
+        Ok(out)
+    }
+
+    /// [`Db::coverage_counts`] by a query over `coverage_spans`: the definition the spans in
+    /// memory must meet (the tests compare them), and the command line's way.
+    pub async fn coverage_counts_in_sql(
+        &self,
+        scope: &Scope,
+        as_of: NaiveDate,
+        own_min: i64,
+        grouping: Grouping,
+    ) -> DbResult<Vec<GroupCounts>> {
         let key = match grouping {
             Grouping::Region => "f.region_code",
             Grouping::ResponsibleUnit => "CAST(f.responsible_unit_id AS TEXT)",

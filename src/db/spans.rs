@@ -61,6 +61,7 @@ pub(crate) async fn refresh(
     which: Which<'_>,
 ) -> DbResult<usize> {
     let mut written = 0;
+    note_changes(conn, backend, &which).await?;
     match which {
         Which::Orgs(ids) if ids.len() < FULL_REBUILD_AT => {
             let ids: Vec<i64> = ids.iter().copied().collect();
@@ -114,6 +115,52 @@ pub(crate) async fn refresh(
         }
     }
     Ok(written)
+}
+
+/// Change log rows kept behind the newest generation; a reader further behind reloads all.
+const CHANGES_KEPT_BEHIND: i64 = 1_000;
+
+/// Raises the spans' generation and lists the orgs whose spans this write rewrites (migration
+/// 0012), for the servers that keep the spans in memory (`db::span_cache`). The generation row
+/// is updated first, so that its lock orders this transaction after any other span write still
+/// open: generations then commit in order, and a reader that sees generation g has every change
+/// up to g.
+async fn note_changes(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    which: &Which<'_>,
+) -> DbResult<()> {
+    if let Which::Orgs(ids) = which
+        && ids.is_empty()
+    {
+        return Ok(());
+    }
+    sqlx::query("UPDATE span_generation SET generation = generation + 1 WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    let generation: i64 = sqlx::query_scalar("SELECT generation FROM span_generation WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows: Vec<Vec<Value>> = match which {
+        Which::Orgs(ids) if ids.len() < FULL_REBUILD_AT => ids
+            .iter()
+            .map(|id| vec![Value::int(generation), Value::int(*id)])
+            .collect(),
+        _ => vec![vec![Value::int(generation), Value::opt_int(None)]],
+    };
+    insert_rows(
+        conn,
+        backend,
+        "span_changes",
+        &["generation", "org_id"],
+        &rows,
+    )
+    .await?;
+    sqlx::query("DELETE FROM span_changes WHERE generation < $1")
+        .bind(generation - CHANGES_KEPT_BEHIND)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Runs `handle` on each row of a query as the rows arrive (decoded while SQLite produces the

@@ -12,6 +12,7 @@ pub mod region;
 pub mod role;
 pub mod rules;
 pub mod sources;
+pub mod span_index;
 pub mod spans;
 pub mod throttle;
 pub mod vocab;

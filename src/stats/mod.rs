@@ -128,6 +128,16 @@ pub async fn coverage(
     })
 }
 
+/// The total counts of the scope as of each date (a trend), each with the rules in force then.
+pub async fn totals(db: &Db, scope: &Scope, dates: &[NaiveDate]) -> DbResult<Vec<Counts>> {
+    let mut own_min = Vec::with_capacity(dates.len());
+    for d in dates {
+        let rules = RuleTable::load(db, *d).await?;
+        own_min.push(rules.int(crate::domain::rules::Rule::OwnOrgMinFormalMembers)?);
+    }
+    db.coverage_totals(scope, dates, &own_min).await
+}
+
 /// Every region below the root, each counting its own orgs and its descendants', plus the root's
 /// own 市本级 row keyed by the root code.
 fn region_rows(

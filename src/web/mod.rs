@@ -357,6 +357,8 @@ pub fn router(db: Db) -> Router {
 
 /// The application: the route table, each route behind its guard.
 pub fn router_with(db: Db, config: WebConfig) -> Router {
+    // A server counts from the spans in memory (loaded on a background task).
+    db.keep_spans_in_memory();
     let state = AppState {
         clock: db.clock().clone(),
         db,

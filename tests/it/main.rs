@@ -15,6 +15,7 @@ mod round_trip;
 mod scope_matrix;
 mod scoped_writes;
 mod security;
+mod span_cache;
 mod spans;
 mod stats;
 mod stream;

@@ -51,6 +51,10 @@ const LANDED: &[(&str, &str)] = &[
         "8bc9c80a5f1781ee095b84fe00672b20a447523607872dd86b2cd0006783c191",
     ),
     (
+        "sqlite/20261207000012_span_changes.sql",
+        "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
+    ),
+    (
         "postgres/20261128000001_registry.sql",
         "120d7bad9825c3a8204eed758779aa5816fb965f76f2301ac5b8ce98191660ab",
     ),
@@ -93,6 +97,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "postgres/20261203000011_trust.sql",
         "e78538f2b9e9c3be0cbcd1600359cbd9d1d4248b871ab2496ce89124fd9deea6",
+    ),
+    (
+        "postgres/20261207000012_span_changes.sql",
+        "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
     ),
 ];
 

@@ -279,22 +279,23 @@ pub async fn show(
     } else {
         quarter_ends(as_of)
     };
-    for (label, date) in quarters {
-        let r = stats::coverage(&s.db, scope, date, By::Kind).await?;
+    let dates: Vec<NaiveDate> = quarters.iter().map(|(_, d)| *d).collect();
+    let totals = stats::totals(&s.db, scope, &dates).await?;
+    for ((label, _), t) in quarters.into_iter().zip(totals) {
         let pct = |n: i64| {
-            if r.total.counts.in_scope == 0 {
+            if t.in_scope == 0 {
                 0.0
             } else {
-                n as f64 * 100.0 / r.total.counts.in_scope as f64
+                n as f64 * 100.0 / t.in_scope as f64
             }
         };
         trend[0].points.push(Point {
             label: label.clone(),
-            value: pct(r.total.counts.covered),
+            value: pct(t.covered),
         });
         trend[1].points.push(Point {
             label,
-            value: pct(r.total.counts.work_covered),
+            value: pct(t.work_covered),
         });
     }
     let bars: Vec<Bar> = regions

@@ -1,0 +1,152 @@
+//! The coverage spans in memory (src/db/span_cache.rs) against the SQL count over
+//! `coverage_spans`, the definition: every scope it keeps, every grouping, several dates — after
+//! the first load, after a write that touches some orgs (caught up from the change log), and
+//! after a full rebuild (loaded again).
+
+use chrono::NaiveDate;
+use dangjian::db::{Db, GroupCounts, Grouping, Scope};
+use dangjian::domain::codes::RegionCode;
+
+use crate::support::TestDb;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("date")
+}
+
+fn sorted(mut g: Vec<GroupCounts>) -> Vec<GroupCounts> {
+    g.sort_by(|a, b| a.key.cmp(&b.key));
+    g
+}
+
+async fn wait_until_kept(db: &Db) {
+    for _ in 0..200 {
+        if db.spans_in_memory().await.expect("db") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the spans were not loaded into memory within 10 s");
+}
+
+/// Compares the counts from memory with SQL's; returns how many group rows were compared.
+async fn compare(db: &Db, units: &[i64]) -> usize {
+    assert!(
+        db.spans_in_memory().await.expect("db"),
+        "counting from memory"
+    );
+    let mut scopes = vec![
+        Scope::City,
+        Scope::Regions(vec![RegionCode::parse("140302").expect("code")]),
+        Scope::Regions(vec![
+            RegionCode::parse("140303").expect("code"),
+            RegionCode::parse("140311").expect("code"),
+        ]),
+    ];
+    scopes.extend(units.iter().map(|u| Scope::Unit(*u)));
+    let dates = [
+        d(2012, 5, 1),
+        d(2019, 3, 31),
+        d(2021, 1, 1),
+        d(2022, 6, 30),
+        d(2026, 11, 28),
+    ];
+    let mut compared = 0;
+    for scope in &scopes {
+        for grouping in [Grouping::Region, Grouping::Kind, Grouping::ResponsibleUnit] {
+            for date in dates {
+                for own_min in [3, 5] {
+                    let memory = db
+                        .coverage_counts(scope, date, own_min, grouping)
+                        .await
+                        .expect("memory");
+                    let sql = db
+                        .coverage_counts_in_sql(scope, date, own_min, grouping)
+                        .await
+                        .expect("sql");
+                    compared += sql.len();
+                    assert_eq!(
+                        sorted(memory),
+                        sorted(sql),
+                        "{scope:?} by {grouping:?} at {date} (threshold {own_min})"
+                    );
+                }
+            }
+        }
+        // The trend: every date in one pass, each with its own threshold.
+        let thresholds = [3, 5, 3, 4, 3];
+        let totals = db
+            .coverage_totals(scope, &dates, &thresholds)
+            .await
+            .expect("totals");
+        for (i, date) in dates.iter().enumerate() {
+            let mut want = dangjian::domain::coverage::Counts::default();
+            for g in db
+                .coverage_counts_in_sql(scope, *date, thresholds[i], Grouping::Kind)
+                .await
+                .expect("sql")
+            {
+                want.add(&g.counts);
+            }
+            assert_eq!(totals[i], want, "{scope:?} total at {date}");
+        }
+    }
+    compared
+}
+
+#[tokio::test]
+async fn counts_from_memory_equal_the_sql_counts_after_loads_and_writes() {
+    let t = TestDb::new().await;
+    dangjian::app::demo::populate(&t.db, 9, 300)
+        .await
+        .expect("demo");
+    // Units of departments and committees that have orgs (a department's scope).
+    let units: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT supervising_unit_id FROM social_orgs WHERE supervising_unit_id IS NOT NULL \
+         ORDER BY supervising_unit_id LIMIT 4",
+    )
+    .fetch_all(t.db.pool())
+    .await
+    .expect("units");
+    assert!(units.len() >= 2, "departments to compare: {units:?}");
+
+    t.db.keep_spans_in_memory();
+    wait_until_kept(&t.db).await;
+    let n = compare(&t.db, &units).await;
+    assert!(n > 100, "groups compared: {n}");
+
+    // A write of some orgs: the cache catches up from the change log at the next count.
+    let before: i64 = sqlx::query_scalar("SELECT generation FROM span_generation")
+        .fetch_one(t.db.pool())
+        .await
+        .expect("generation");
+    // Forty orgs move to 盂县, directly registered, with seven formal members.
+    let mut data = dangjian::demo::generate(9, 300, t.db.clock().today());
+    data.orgs.truncate(40);
+    for o in &mut data.orgs {
+        o.region = RegionCode::parse("140322").expect("code");
+        o.supervising_unit = None;
+        o.formal_members = 7;
+    }
+    data.party_orgs.clear();
+    data.instructors.clear();
+    data.positions.clear();
+    data.campaigns.clear();
+    data.census.clear();
+    t.db.write_dataset(&Scope::City, &data, "test", t.db.clock().today())
+        .await
+        .expect("second write");
+    let after: i64 = sqlx::query_scalar("SELECT generation FROM span_generation")
+        .fetch_one(t.db.pool())
+        .await
+        .expect("generation");
+    assert!(
+        after > before,
+        "the write raised the generation: {before} → {after}"
+    );
+    compare(&t.db, &units).await;
+
+    // A full rebuild: loaded again in the background, SQL meanwhile.
+    t.db.rebuild_spans().await.expect("rebuild");
+    wait_until_kept(&t.db).await;
+    compare(&t.db, &units).await;
+}
