@@ -3,8 +3,8 @@
 //! one at a time ([`LoginGate`]: the count of failures and the check of the password are one
 //! step, so parallel attempts cannot outrun the throttle), and what is stored of a failure is
 //! bounded: the user name cut to 40 characters, the table pruned to the window, and one
-//! `login_locked` audit row per name and address per window however often a throttled client
-//! tries.
+//! `login_locked` audit row per window for what throttles (a name and address, an address, a
+//! name) however often — and under however many names — a throttled client tries.
 
 use std::collections::HashMap;
 
@@ -22,7 +22,8 @@ pub const MAX_USERNAME: usize = 40;
 /// Sign-ins, one at a time, with what the throttle remembers between them.
 #[derive(Debug, Default)]
 pub struct LoginGate {
-    /// When a throttled (name, address) pair was last logged as `login_locked`.
+    /// When a throttling key — (name, address), ("", address) or (name, "") — was last logged
+    /// as `login_locked`.
     logged: tokio::sync::Mutex<HashMap<(String, String), DateTime<Utc>>>,
 }
 
@@ -84,15 +85,21 @@ pub async fn sign_in(
         .filter_map(|(key, (failures, last))| {
             let last = DateTime::parse_from_rfc3339(last.as_deref()?).ok()?;
             let until = last.with_timezone(&Utc) + backoff(*failures, key.threshold(base), window);
-            (until > now).then(|| (until - now).num_seconds().max(1))
+            (until > now).then(|| ((until - now).num_seconds().max(1), *key))
         })
-        .max();
-    if let Some(seconds) = wait {
-        let pair = (name.clone(), client.to_string());
-        let fresh = logged.get(&pair).is_none_or(|at| *at <= now - window);
+        .max_by_key(|(seconds, _)| *seconds);
+    if let Some((seconds, key)) = wait {
+        // Logged once per window for what made it wait: the pair, the address (a client trying
+        // a new name each time is one row, not one per name), or the name.
+        let logged_key = match key {
+            Key::Pair => (name.clone(), client.to_string()),
+            Key::Client => (String::new(), client.to_string()),
+            Key::User => (name.clone(), String::new()),
+        };
+        let fresh = logged.get(&logged_key).is_none_or(|at| *at <= now - window);
         if fresh {
             logged.retain(|_, at| *at > now - window);
-            logged.insert(pair, now);
+            logged.insert(logged_key, now);
             db.audit(
                 &name,
                 "login_locked",

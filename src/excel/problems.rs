@@ -97,8 +97,21 @@ pub struct Report {
     pub warnings: usize,
 }
 
+/// The longest value or header a problem keeps (a cell may hold up to 32,767 characters; a
+/// report quotes a cell, it does not copy it).
+pub const MAX_QUOTED: usize = 200;
+
+fn bounded(text: &mut String) {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_QUOTED) {
+        text.truncate(cut);
+        text.push('…');
+    }
+}
+
 impl Report {
-    pub fn push(&mut self, p: Problem) {
+    pub fn push(&mut self, mut p: Problem) {
+        bounded(&mut p.value);
+        bounded(&mut p.header);
         match p.severity {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
@@ -110,7 +123,9 @@ impl Report {
 
     /// Puts a problem at a place in the list (a finding about the whole workbook, made only
     /// once all of it was read, goes before the rows' problems).
-    pub fn insert(&mut self, index: usize, p: Problem) {
+    pub fn insert(&mut self, index: usize, mut p: Problem) {
+        bounded(&mut p.value);
+        bounded(&mut p.header);
         match p.severity {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
@@ -132,6 +147,24 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_quotes_a_long_cell_cut_short() {
+        let mut r = Report::default();
+        r.push(Problem {
+            severity: Severity::Warning,
+            sheet: "社会组织".into(),
+            row: Some(1),
+            column: Some(30),
+            header: "列".repeat(10_000),
+            value: "值".repeat(10_000),
+            message: "未知的列，已忽略".into(),
+        });
+        let p = &r.problems[0];
+        assert_eq!(p.value.chars().count(), MAX_QUOTED + 1);
+        assert!(p.value.ends_with('…'));
+        assert_eq!(p.header.chars().count(), MAX_QUOTED + 1);
+    }
 
     #[test]
     fn letters() {

@@ -564,3 +564,48 @@ async fn while_a_long_import_holds_the_database_pages_read_and_saves_say_so() {
     assert!(r.body.contains("正在导入"), "{}", r.body);
     drop(held);
 }
+
+#[tokio::test]
+async fn a_client_trying_a_new_name_each_time_is_logged_once_when_throttled() {
+    let app = TestApp::new(TestDb::new().await);
+    // Twenty failures from one address under twenty names throttle the address (4 × 5); then
+    // 200 attempts under 200 new names (the review's flood: one login_locked row per request)
+    // wait without a password check and leave one row.
+    for i in 0..20 {
+        app.sign_in(&format!("flood{i}"), "x").await;
+    }
+    for i in 0..200 {
+        let r = app.sign_in(&format!("new{i}"), "x").await;
+        assert!(r.body.contains("后再试"), "attempt {i}: {}", r.body);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM login_failures").await, 20);
+    let (entries, _) = app.t.db.audit_entries(0, 1000).await.expect("audit");
+    let of = |action: &str| entries.iter().filter(|e| e.action == action).count();
+    assert_eq!((of("login_failed"), of("login_locked")), (20, 1));
+}
+
+#[tokio::test]
+async fn a_broken_upload_is_refused_in_chinese() {
+    let app = TestApp::new(TestDb::new().await);
+    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let csrf = csrf_of(&app.get_with_cookie(&cookie, "/import").await.body);
+    // The body ends in the middle of the file part (no closing boundary).
+    let boundary = "----djtestboundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xlsx\"\r\n\r\nPK"
+    );
+    let req = Request::post("/import")
+        .header(header::COOKIE, &cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request");
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("上传的内容不完整"), "{}", r.body);
+    assert!(!r.body.to_lowercase().contains("multipart"), "{}", r.body);
+}

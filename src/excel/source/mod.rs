@@ -139,6 +139,10 @@ pub enum SourceError {
     )]
     SharedStringsTooLarge(String, u64),
     #[error(
+        "文件 {0} 中单元格的文字合计超过 {1} MB（同一段文字被许多单元格引用），可能已损坏或不是正常的工作簿；请删除多余的内容后重新保存"
+    )]
+    TextTooLarge(String, u64),
+    #[error(
         "工作表 {0} 的数据范围过大（超过 {1} 个单元格）；请删除表格右侧和下方多余的内容后再导入"
     )]
     TooManyCells(String, usize),

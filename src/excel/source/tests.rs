@@ -386,3 +386,36 @@ fn a_far_right_cell_is_charged_before_it_is_allocated() {
         other => panic!("expected TooManyCells, got {other:?}"),
     }
 }
+
+#[test]
+fn one_shared_string_in_many_cells_is_charged_for_every_cell() {
+    // A 30,000-character string in 400 cells: one shared string of 30 kB in the file, 12 MB of
+    // text once read. With 10 MB allowed unpacked, the file itself passes, its cells do not.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("摸排").unwrap();
+    let long = "x".repeat(30_000);
+    for r in 0..400 {
+        ws.write_string(r, 0, &long).unwrap();
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    assert!(bytes.len() < 200_000, "a small file: {} bytes", bytes.len());
+    let limits = Limits {
+        file_bytes: 20 * MB,
+        unzipped_bytes: 10 * MB,
+        shared_strings_bytes: 10 * MB,
+        cells: 2_000_000,
+    };
+    match read_bytes_within("a.xlsx", &bytes, &limits) {
+        Err(e @ SourceError::TextTooLarge(..)) => {
+            assert!(e.to_string().contains("超过 10 MB"), "{e}");
+        }
+        other => panic!("expected TextTooLarge, got {other:?}"),
+    }
+    // The same workbook within a larger allowance reads whole.
+    let roomy = Limits {
+        unzipped_bytes: 20 * MB,
+        ..limits
+    };
+    let wb = read_bytes_within("a.xlsx", &bytes, &roomy).expect("read");
+    assert_eq!(wb.sheets[0].rows.len(), 399, "the header and 399 data rows");
+}

@@ -2,9 +2,17 @@
 
 use super::*;
 
-pub(super) fn read_xlsx(file: &str, bytes: &[u8], cells: usize) -> Result<Workbook, SourceError> {
+/// Reads a workbook whole: at most `cells` cell slots, and at most `text_bytes` of cell text
+/// counted once per cell (a shared string is one string in the file but a copy in every cell
+/// that shows it: a small file of one long string in many cells would otherwise fill memory).
+pub(super) fn read_xlsx(
+    file: &str,
+    bytes: &[u8],
+    cells: usize,
+    text_bytes: u64,
+) -> Result<Workbook, SourceError> {
     // calamine is not supposed to panic, but this input comes from users: be certain.
-    std::panic::catch_unwind(|| read_xlsx_inner(file, bytes, cells))
+    std::panic::catch_unwind(|| read_xlsx_inner(file, bytes, cells, text_bytes))
         .unwrap_or_else(|_| Err(damaged(file, "无法解析工作簿内容")))
 }
 
@@ -16,7 +24,9 @@ pub(super) fn read_xlsx_inner(
     file: &str,
     bytes: &[u8],
     cells: usize,
+    text_bytes: u64,
 ) -> Result<Workbook, SourceError> {
+    let mut text_left = text_bytes;
     let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| xlsx_damaged(file, &e))?;
     let offset_1904 = if xlsx.has_1904_epoch() { 1462.0 } else { 0.0 };
     let mut budget = cells;
@@ -37,6 +47,11 @@ pub(super) fn read_xlsx_inner(
             } else {
                 map_value(record.value, offset_1904)
             };
+            if let Cell::Text(t) = &cell {
+                text_left = text_left.checked_sub(t.len() as u64).ok_or_else(|| {
+                    SourceError::TextTooLarge(file.to_string(), text_bytes / (1024 * 1024))
+                })?;
+            }
             if cell != Cell::Empty {
                 let (row, col) = record.pos;
                 rows.put(row, col, cell)

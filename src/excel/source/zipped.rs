@@ -61,7 +61,7 @@ pub(super) fn read_zip(file: &str, bytes: &[u8], limits: &Limits) -> Result<Work
         }
     }
     if is_xlsx {
-        return read_xlsx(file, bytes, limits.cells);
+        return read_xlsx(file, bytes, limits.cells, limits.unzipped_bytes);
     }
     if csvs.is_empty() {
         return Err(SourceError::NotAWorkbook(file.to_string()));

@@ -82,6 +82,21 @@ impl ErrorPage {
     }
 }
 
+/// A broken or oversized multipart body, in words (the library's own text is English and is
+/// logged, not shown).
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> PageError {
+    tracing::debug!(error = %e, "multipart body refused");
+    let status = e.status();
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::BadRequest("上传失败：文件超过了允许的大小".into()).into()
+    } else {
+        WebError::BadRequest(
+            "上传失败：上传的内容不完整或格式不正确；请返回上一页重新选择文件后上传".into(),
+        )
+        .into()
+    }
+}
+
 /// A form with a CSRF token and one file field `file`, as the browser posts it (multipart):
 /// the token, and the file's name (or `default_name`) and bytes if one was chosen.
 pub async fn read_upload(
@@ -91,11 +106,7 @@ pub async fn read_upload(
 ) -> Result<Option<(String, Vec<u8>)>, PageError> {
     let mut csrf_checked = false;
     let mut file = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| WebError::BadRequest(format!("上传失败：{e}")))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
             // The form's token comes first: a file is read only after it checked out.
             Some("csrf") => {
@@ -107,10 +118,7 @@ pub async fn read_upload(
             Some("file") if !csrf_checked => return Err(super::auth::csrf_refused().into()),
             Some("file") => {
                 let name = field.file_name().unwrap_or(default_name).to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| WebError::BadRequest(format!("上传失败（文件可能过大）：{e}")))?;
+                let bytes = field.bytes().await.map_err(multipart_error)?;
                 // A form sent without choosing a file has the field, unnamed and empty.
                 if !(name.is_empty() && bytes.is_empty()) {
                     file = Some((name, bytes.to_vec()));
