@@ -211,12 +211,14 @@ pub async fn close_satisfied(db: &Db, actor: &Actor) -> AppResult<usize> {
     let today = db.clock().today();
     db.detect(&actor.scope, actor.name(), today).await?;
     let mut closed = 0;
-    for item in db
-        .ledger_items(&actor.scope, today)
-        .await?
-        .into_iter()
-        .filter(|i| i.condition_met && i.state.is_active())
-    {
+    let closable = crate::db::LedgerFilter {
+        closable: true,
+        ..crate::db::LedgerFilter::default()
+    };
+    let mut items = Vec::new();
+    db.each_ledger_item(&actor.scope, today, &closable, |i| items.push(i))
+        .await?;
+    for item in items {
         let input = Input {
             condition_met: true,
             ..Input::default()

@@ -532,21 +532,11 @@ impl Db {
         today: NaiveDate,
         id: Option<i64>,
     ) -> DbResult<Vec<LedgerItem>> {
-        let cond = if scope.is_city() {
-            "1 = 1".to_string()
-        } else {
-            format!(
-                "(i.org_id IN (SELECT o.id FROM social_orgs o WHERE {c}) OR i.party_org_id IN \
-                 (SELECT l.party_org_id FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id WHERE {c}))",
-                c = scope.org_condition("o")
-            )
-        };
+        use super::ledger_list::{ITEM_COLUMNS, ITEM_JOINS, item_of, item_scope};
         let sql = format!(
-            "SELECT i.id, i.kind, i.subject, i.subject_name, u.name, us.username, i.gap, i.raised_on, i.deadline, \
-             i.state, i.condition_met, i.evidence, i.org_id, so.region_code, i.campaign_id \
-             FROM ledger_items i LEFT JOIN units u ON u.id = i.responsible_unit_id \
-             LEFT JOIN users us ON us.id = i.responsible_user_id LEFT JOIN social_orgs so ON so.id = i.org_id \
-             WHERE {cond} AND {one} ORDER BY u.name, i.deadline, i.kind, i.subject",
+            "SELECT {ITEM_COLUMNS} FROM ledger_items i{ITEM_JOINS} \
+             WHERE {} AND {one} ORDER BY u.name, i.deadline, i.kind, i.subject",
+            item_scope(scope),
             // (An id is an integer: inlined safely.)
             one = id.map_or("1 = 1".to_string(), |id| format!("i.id = {id}"))
         );
@@ -556,30 +546,7 @@ impl Db {
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
         let mut out = Vec::new();
         while let Some(r) = rows.try_next().await? {
-            let kind: String = r.try_get(1)?;
-            let state: String = r.try_get(9)?;
-            let state = ItemState::from_code(&state)
-                .ok_or_else(|| DbError::Inconsistent(format!("事项状态 {state}")))?;
-            let deadline: Option<String> = r.try_get(8)?;
-            out.push(LedgerItem {
-                id: r.try_get(0)?,
-                kind: ItemKind::from_code(&kind)
-                    .ok_or_else(|| DbError::Inconsistent(format!("事项类型 {kind}")))?,
-                subject: r.try_get(2)?,
-                subject_name: r.try_get(3)?,
-                responsible_unit: r.try_get(4)?,
-                responsible_user: r.try_get(5)?,
-                gap: r.try_get(6)?,
-                raised_on: r.try_get(7)?,
-                overdue: state.is_active() && deadline.as_ref().is_some_and(|d| *d < today),
-                deadline,
-                state,
-                condition_met: r.try_get::<i64, _>(10)? != 0,
-                evidence: r.try_get(11)?,
-                org_id: r.try_get(12)?,
-                region: r.try_get(13)?,
-                campaign_id: r.try_get(14)?,
-            });
+            out.push(item_of(&r, &today)?);
         }
         Ok(out)
     }
@@ -599,14 +566,16 @@ impl Db {
         let mut tx = self.write_tx().await?;
         let now = self.clock.now_text();
         let updated = sqlx::query(
-            "UPDATE ledger_items SET state = $1, evidence = COALESCE($2, evidence), updated_at = $3 \
-             WHERE id = $4 AND state = $5",
+            "UPDATE ledger_items SET state = $1, evidence = COALESCE($2, evidence), updated_at = $3, \
+             ended_on = $6 WHERE id = $4 AND state = $5",
         )
         .bind(to.code())
         .bind(evidence.map(str::to_string))
         .bind(now.clone())
         .bind(item_id)
         .bind(from.code())
+        // The day (in Beijing) the item ended, for the burn-down; none while it is active.
+        .bind((!to.is_active()).then(|| self.clock.today().to_string()))
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
@@ -655,29 +624,6 @@ impl Db {
 }
 
 impl Db {
-    /// For the burn-down chart: each item in scope as (raised on, ended on) — ended when closed
-    /// or cancelled (the date of that history row), else open.
-    pub async fn ledger_spans(
-        &self,
-        scope: &Scope,
-        today: NaiveDate,
-    ) -> DbResult<Vec<(String, Option<String>)>> {
-        let items = self.ledger_items(scope, today).await?;
-        let ends: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT item_id, MIN(at) FROM ledger_history WHERE to_state IN ('closed', 'cancelled') GROUP BY item_id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let ends: HashMap<i64, String> = ends
-            .into_iter()
-            .map(|(id, at)| (id, at.chars().take(10).collect()))
-            .collect();
-        Ok(items
-            .into_iter()
-            .map(|i| (i.raised_on, ends.get(&i.id).cloned()))
-            .collect())
-    }
-
     /// Assigns the responsible person (a user, or nobody) of an item and records it in the
     /// item's history (the state does not change).
     pub async fn ledger_assign(

@@ -5,6 +5,7 @@
 
 mod census;
 mod ledger;
+mod ledger_list;
 mod lists;
 mod orgs;
 mod pending;
@@ -24,6 +25,9 @@ pub use census::{
     Campaign, CampaignSummary, Progress, ReturnFilter, ReturnRow, ReturnWrite, UnitProgress,
 };
 pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem, Transition};
+pub use ledger_list::{
+    LedgerFilter, LedgerSort, LedgerSummary, PersonFilter, StateFilter, Tally, TallyBy, Window,
+};
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
     GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,

@@ -10,6 +10,7 @@ mod fixture;
 mod import;
 mod layers;
 mod ledger;
+mod ledger_lists;
 mod migrations;
 mod round_trip;
 mod scope_matrix;

@@ -55,6 +55,10 @@ const LANDED: &[(&str, &str)] = &[
         "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
     ),
     (
+        "sqlite/20261207000013_ledger_lists.sql",
+        "ceaa5954e36582dbf9d78fcfe073a63e7a3ec9d17ca7d9f43382c77551d08128",
+    ),
+    (
         "postgres/20261128000001_registry.sql",
         "120d7bad9825c3a8204eed758779aa5816fb965f76f2301ac5b8ce98191660ab",
     ),
@@ -101,6 +105,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "postgres/20261207000012_span_changes.sql",
         "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
+    ),
+    (
+        "postgres/20261207000013_ledger_lists.sql",
+        "ceaa5954e36582dbf9d78fcfe073a63e7a3ec9d17ca7d9f43382c77551d08128",
     ),
 ];
 

@@ -1035,13 +1035,26 @@ async fn the_task_list_pages_and_keeps_its_filters() {
     let app = TestApp::new(t);
     let city = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
     let rows = |body: &str| body.matches("<tr class=").count();
+    // Pages of 20 by default, numbered on.
     let r = app.get(&city, "/ledger").await;
-    let pages = raised.div_ceil(100);
+    let pages = raised.div_ceil(20);
     assert!(r.body.contains(&format!("第 1 / {pages} 页")), "{}", r.body);
-    assert_eq!(rows(&r.body), 100);
+    assert!(r.body.contains(&format!("共 {raised} 条")) || raised > 9999);
+    assert_eq!(rows(&r.body), 20);
     assert!(r.body.contains("href=\"/ledger?page=2\""), "next page link");
+    // 100 a page when asked: the size is carried by the links; 序号 continue on page 2.
+    let r = app.get(&city, "/ledger?per_page=100&page=2").await;
+    assert_eq!(rows(&r.body), 100.min(raised - 100));
+    assert!(
+        r.body.contains("<td class=\"num\">101</td>"),
+        "序号 101 on page 2"
+    );
+    let pages = raised.div_ceil(100);
+    assert!(r.body.contains(&format!("第 2 / {pages} 页")));
     // The last page holds the rest; a page past the end shows the last one.
-    let r = app.get(&city, &format!("/ledger?page={}", pages + 5)).await;
+    let r = app
+        .get(&city, &format!("/ledger?per_page=100&page={}", pages + 5))
+        .await;
     assert_eq!(rows(&r.body), raised - (pages - 1) * 100);
     // A filter is carried into the page links (every item is still 待办: as many pages).
     let r = app.get(&city, "/ledger?state=open&page=1").await;

@@ -316,60 +316,48 @@ pub async fn show(
             }
         })
         .collect();
-    let items = s.db.ledger_items(scope, s.clock.today()).await?;
-    let soon = (s.clock.today() + chrono::Duration::days(7)).to_string();
-    let active: Vec<_> = items.iter().filter(|i| i.state.is_active()).collect();
+    let today = s.clock.today();
+    let l =
+        s.db.ledger_summary(
+            scope,
+            today,
+            actor.user.id,
+            today + chrono::Duration::days(7),
+        )
+        .await?;
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
     let mut todo = vec![
         (
             "分派给我".to_string(),
-            active
-                .iter()
-                .filter(|i| i.responsible_user.as_deref() == Some(actor.user.username.as_str()))
-                .count(),
+            n(l.mine),
             format!("/ledger?person={}", url_encode(&actor.user.username)),
         ),
-        (
-            "待办".to_string(),
-            active
-                .iter()
-                .filter(|i| i.state == crate::domain::ledger::ItemState::Open)
-                .count(),
-            "/ledger?state=open".into(),
-        ),
+        ("待办".to_string(), n(l.open), "/ledger?state=open".into()),
         (
             "办理中（含退回）".to_string(),
-            active
-                .iter()
-                .filter(|i| i.state == crate::domain::ledger::ItemState::InProgress)
-                .count(),
+            n(l.in_progress),
             "/ledger?state=in_progress".into(),
         ),
         (
             "待销号".to_string(),
-            active
-                .iter()
-                .filter(|i| i.state == crate::domain::ledger::ItemState::Submitted)
-                .count(),
+            n(l.submitted),
             "/ledger?state=submitted".into(),
         ),
         (
             "7日内到期".to_string(),
-            active
-                .iter()
-                .filter(|i| !i.overdue && i.deadline.as_ref().is_some_and(|d| *d <= soon))
-                .count(),
+            n(l.due_soon),
             "/ledger?due=7".into(),
         ),
         (
             "逾期".to_string(),
-            active.iter().filter(|i| i.overdue).count(),
+            n(l.overdue),
             "/ledger?overdue=true".into(),
         ),
         (
             // Open items whose gap the data no longer shows: they wait for evidence and a
             // verifier's 销号, not for more work on the gap.
             "数据已满足销号条件".to_string(),
-            active.iter().filter(|i| i.condition_met).count(),
+            n(l.closable),
             "/ledger?closable=true".into(),
         ),
     ];

@@ -9,6 +9,7 @@ pub mod import;
 pub mod ledger;
 pub mod login;
 pub mod orgs;
+pub mod paging;
 pub mod registry;
 pub mod stats;
 

@@ -7,13 +7,15 @@ use axum::{Extension, Form};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::{PageError, count, frame, render, xlsx_download};
+use super::{PageError, frame, render, xlsx_download};
 use crate::app::ledger;
+use crate::db::{LedgerSort, Window};
 use crate::domain::ledger::{ItemKind, ItemState, is_verifier, is_worker};
 use crate::excel::writer::{OutCell, OutSheet};
 use crate::web::AppState;
-use crate::web::auth::{Actor, url_encode};
+use crate::web::auth::Actor;
 use crate::web::layout::Layout;
+use crate::web::pages::paging::{Pager, SortHead, query_of, sort_heads};
 
 use super::*;
 use crate::web::query::Params;
@@ -23,11 +25,8 @@ use crate::web::query::Params;
 pub struct LedgerPage {
     pub layout: Layout,
     pub rows: Vec<ItemRow>,
-    pub total: String,
-    pub page: usize,
-    pub pages: usize,
-    pub prev_href: Option<String>,
-    pub next_href: Option<String>,
+    pub pager: Pager,
+    pub heads: Vec<SortHead>,
     /// The search words as typed.
     pub words: String,
     pub kinds: Vec<(&'static str, &'static str, bool)>,
@@ -35,7 +34,7 @@ pub struct LedgerPage {
     pub regions: Vec<(String, String, bool)>,
     pub overdue: bool,
     pub closable: bool,
-    pub closable_count: usize,
+    pub closable_count: i64,
     pub unit: String,
     pub person: String,
     /// The responsible units and persons of the items in scope, for the filters' choices.
@@ -47,28 +46,28 @@ pub struct LedgerPage {
     pub notice: Option<String>,
 }
 
+/// The list's filters as a query string (without paging and sorting).
 pub(super) fn query_string(q: &ListQuery) -> String {
-    let pairs = [
-        ("kind", &q.kind),
-        ("state", &q.state),
-        ("region", &q.region),
-        ("unit", &q.unit),
-        ("person", &q.person),
-        ("overdue", &q.overdue),
-        ("due", &q.due),
-        ("closable", &q.closable),
-        ("q", &q.q),
-    ];
-    pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            v.as_deref()
-                .filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}", url_encode(v)))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    query_of(&[
+        ("kind", q.kind.as_deref()),
+        ("state", q.state.as_deref()),
+        ("region", q.region.as_deref()),
+        ("unit", q.unit.as_deref()),
+        ("person", q.person.as_deref()),
+        ("overdue", q.overdue.as_deref()),
+        ("due", q.due.as_deref()),
+        ("closable", q.closable.as_deref()),
+        ("q", q.q.as_deref()),
+    ])
 }
+
+/// The sortable columns: (key, label).
+const SORTS: [(&str, &str); 4] = [
+    ("kind", "事项"),
+    ("subject", "对象"),
+    ("deadline", "完成时限"),
+    ("raised", "生成日期"),
+];
 
 pub(super) async fn list_page(
     s: &AppState,
@@ -76,35 +75,51 @@ pub(super) async fn list_page(
     q: &ListQuery,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
-    let all = s.db.ledger_items(&actor.scope, s.clock.today()).await?;
-    let closable_count = all
-        .iter()
-        .filter(|i| i.condition_met && i.state.is_active())
-        .count();
-    let mut units: Vec<String> = all
-        .iter()
-        .filter_map(|i| i.responsible_unit.clone())
-        .collect();
-    units.sort();
-    units.dedup();
-    let mut persons: Vec<String> = all
-        .iter()
-        .filter_map(|i| i.responsible_user.clone())
-        .collect();
-    persons.sort();
-    persons.dedup();
-    let items = filtered(all, q, s.clock.today());
-    let pages = items.len().div_ceil(PER_PAGE).max(1);
-    let page_no = usize::try_from(q.page.unwrap_or(1))
-        .unwrap_or(1)
-        .clamp(1, pages);
+    let today = s.clock.today();
+    let paging = q.paging();
+    let key = paging.sort_key(&SORTS.map(|(k, _)| k), "deadline");
+    let sort = LedgerSort::parse(key).unwrap_or_default();
+    let (items, total) =
+        s.db.ledger_page(
+            &actor.scope,
+            today,
+            &q.filter(),
+            Window {
+                sort,
+                descending: paging.descending(),
+                offset: paging.offset(),
+                limit: paging.per_page(),
+            },
+        )
+        .await?;
+    let summary =
+        s.db.ledger_summary(&actor.scope, today, actor.user.id, today)
+            .await?;
+    let (units, persons) = s.db.ledger_choices(&actor.scope).await?;
     let query = query_string(q);
-    let page_href = |n: usize| {
-        if query.is_empty() {
-            format!("/ledger?page={n}")
-        } else {
-            format!("/ledger?{query}&page={n}")
-        }
+    let pager = Pager::new("/ledger", &query, &paging, total);
+    // A page past the end shows the last one.
+    let (items, pager) = if paging.page() > pager.page && total > 0 {
+        let last = crate::web::pages::paging::PageQuery {
+            page: Some(pager.page.to_string()),
+            ..paging.clone()
+        };
+        let (items, _) =
+            s.db.ledger_page(
+                &actor.scope,
+                today,
+                &q.filter(),
+                Window {
+                    sort,
+                    descending: last.descending(),
+                    offset: last.offset(),
+                    limit: last.per_page(),
+                },
+            )
+            .await?;
+        (items, pager)
+    } else {
+        (items, pager)
     };
     let regions = s.db.regions().await?;
     let sel = |v: &Option<String>, code: &str| v.as_deref() == Some(code);
@@ -115,23 +130,15 @@ pub(super) async fn list_page(
             "ledger",
             vec![("摸排与销号".into(), "/ledger".into())],
         ),
-        total: count(items.len() as i64),
-        rows: items
-            .iter()
-            .skip((page_no - 1) * PER_PAGE)
-            .take(PER_PAGE)
-            .map(row)
-            .collect(),
-        page: page_no,
-        pages,
-        prev_href: (page_no > 1).then(|| page_href(page_no - 1)),
-        next_href: (page_no < pages).then(|| page_href(page_no + 1)),
+        heads: sort_heads("/ledger", &query, &paging, key, &SORTS),
+        pager,
+        rows: items.iter().map(row).collect(),
         words: q.q.clone().unwrap_or_default(),
         kinds: ItemKind::ALL
             .iter()
             .map(|k| (k.code(), k.label(), sel(&q.kind, k.code())))
             .collect(),
-        states: std::iter::once(("active", "未销号（全部）", sel(&q.state, "active")))
+        states: std::iter::once(("all", "全部（含已销号、已撤销）", sel(&q.state, "all")))
             .chain(
                 ItemState::ALL
                     .iter()
@@ -150,7 +157,7 @@ pub(super) async fn list_page(
             .collect(),
         overdue: q.overdue.as_deref() == Some("true"),
         closable: q.closable.as_deref() == Some("true"),
-        closable_count,
+        closable_count: summary.closable,
         unit: q.unit.clone().unwrap_or_default(),
         person: q.person.clone().unwrap_or_default(),
         units,
@@ -177,39 +184,32 @@ pub async fn export(
     Extension(actor): Extension<Actor>,
     Params(q): Params<ListQuery>,
 ) -> Result<Response, PageError> {
-    let items = filtered(
-        s.db.ledger_items(&actor.scope, s.clock.today()).await?,
-        &q,
-        s.clock.today(),
-    );
     let text = |s: &str| OutCell::Text(s.to_string());
-    let rows = items
-        .iter()
-        .enumerate()
-        .map(|(n, i)| {
-            let (state, _, _) = state_view(i);
-            let state = if i.overdue {
-                format!("{state}（逾期）")
-            } else {
-                state.to_string()
-            };
-            vec![
-                OutCell::Int(n as i64 + 1),
-                text(i.kind.label()),
-                text(&i.subject_name),
-                text(&i.subject),
-                text(&i.gap),
-                text(i.responsible_unit.as_deref().unwrap_or("")),
-                text(i.responsible_user.as_deref().unwrap_or("")),
-                i.deadline
-                    .as_deref()
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .map(OutCell::Date)
-                    .unwrap_or(OutCell::Empty),
-                text(&state),
-            ]
-        })
-        .collect();
+    let mut rows = Vec::new();
+    s.db.each_ledger_item(&actor.scope, s.clock.today(), &q.filter(), |i| {
+        let (state, _, _) = state_view(&i);
+        let state = if i.overdue {
+            format!("{state}（逾期）")
+        } else {
+            state.to_string()
+        };
+        rows.push(vec![
+            OutCell::Int(rows.len() as i64 + 1),
+            text(i.kind.label()),
+            text(&i.subject_name),
+            text(&i.subject),
+            text(&i.gap),
+            text(i.responsible_unit.as_deref().unwrap_or("")),
+            text(i.responsible_user.as_deref().unwrap_or("")),
+            i.deadline
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .map(OutCell::Date)
+                .unwrap_or(OutCell::Empty),
+            text(&state),
+        ]);
+    })
+    .await?;
     let headers = [
         "序号",
         "事项",

@@ -8,8 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::{PageError, frame, render, xlsx_download};
-use crate::db::LedgerItem;
-use crate::domain::ledger::ItemState;
+use crate::db::{LedgerFilter, StateFilter, Tally, TallyBy};
 use crate::excel::writer::{OutCell, OutSheet};
 use crate::web::AppState;
 use crate::web::auth::Actor;
@@ -23,50 +22,56 @@ pub struct UnitRow {
     pub person: String,
     /// The person as the task list filters it (a user name, or "none").
     pub person_key: String,
-    pub total: usize,
-    pub done: usize,
-    pub active: usize,
-    pub overdue: usize,
+    pub total: i64,
+    pub done: i64,
+    pub active: i64,
+    pub overdue: i64,
     pub percent: u32,
 }
 
-pub(super) fn unit_rows(items: &[LedgerItem]) -> Vec<UnitRow> {
-    // By unit, then person; the items without a person after the unit's persons.
-    let mut by: BTreeMap<(String, bool, String), Vec<&LedgerItem>> = BTreeMap::new();
-    for i in items {
-        let unit = i
-            .responsible_unit
-            .clone()
-            .unwrap_or_else(|| "（无法确定）".into());
-        let person = i.responsible_user.clone();
-        by.entry((unit, person.is_none(), person.unwrap_or_default()))
-            .or_default()
-            .push(i);
+/// The rows of the responsibility list from the tallies by unit and person: units by name,
+/// each unit's persons by name, its items without a person last.
+pub(super) fn unit_rows(tallies: &[Tally]) -> Vec<UnitRow> {
+    let mut by: BTreeMap<(String, bool, String), &Tally> = BTreeMap::new();
+    for t in tallies {
+        let unit = t.unit.clone().unwrap_or_else(|| "（无法确定）".into());
+        by.insert(
+            (
+                unit,
+                t.person.is_none(),
+                t.person.clone().unwrap_or_default(),
+            ),
+            t,
+        );
     }
     by.into_iter()
-        .map(|((unit, unassigned, person), list)| {
-            let done = list.iter().filter(|i| i.state == ItemState::Closed).count();
-            let cancelled = list
-                .iter()
-                .filter(|i| i.state == ItemState::Cancelled)
-                .count();
-            let counted = list.len() - cancelled;
-            UnitRow {
-                unit,
-                person: if unassigned {
-                    "（未指定）".into()
-                } else {
-                    person.clone()
-                },
-                person_key: if unassigned { "none".into() } else { person },
-                total: counted,
-                done,
-                active: list.iter().filter(|i| i.state.is_active()).count(),
-                overdue: list.iter().filter(|i| i.overdue).count(),
-                percent: (done * 100).checked_div(counted).map_or(100, |p| p as u32),
-            }
+        .map(|((unit, unassigned, person), t)| UnitRow {
+            unit,
+            person: if unassigned {
+                "（未指定）".into()
+            } else {
+                person.clone()
+            },
+            person_key: if unassigned { "none".into() } else { person },
+            total: t.total,
+            done: t.closed,
+            active: t.active,
+            overdue: t.overdue,
+            percent: (t.closed * 100)
+                .checked_div(t.total)
+                .map_or(100, |p| p as u32),
         })
         .collect()
+}
+
+async fn tallies(s: &AppState, actor: &Actor) -> Result<Vec<Tally>, PageError> {
+    let all = LedgerFilter {
+        state: StateFilter::All,
+        ..LedgerFilter::default()
+    };
+    Ok(s.db
+        .ledger_tallies(&actor.scope, s.clock.today(), &all, TallyBy::UnitPerson)
+        .await?)
 }
 
 #[derive(Template)]
@@ -80,7 +85,7 @@ pub async fn units(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let items = s.db.ledger_items(&actor.scope, s.clock.today()).await?;
+    let tallies = tallies(&s, &actor).await?;
     let page = UnitsPage {
         layout: frame(
             &actor,
@@ -88,7 +93,7 @@ pub async fn units(
             "ledger_units",
             vec![("摸排与销号".into(), "/ledger".into())],
         ),
-        rows: unit_rows(&items),
+        rows: unit_rows(&tallies),
     };
     Ok(render(&page)?.into_response())
 }
@@ -98,17 +103,16 @@ pub async fn units_export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let items = s.db.ledger_items(&actor.scope, s.clock.today()).await?;
-    let rows = unit_rows(&items)
+    let rows = unit_rows(&tallies(&s, &actor).await?)
         .into_iter()
         .map(|r| {
             vec![
                 OutCell::Text(r.unit),
                 OutCell::Text(r.person),
-                OutCell::Int(r.total as i64),
-                OutCell::Int(r.done as i64),
-                OutCell::Int(r.active as i64),
-                OutCell::Int(r.overdue as i64),
+                OutCell::Int(r.total),
+                OutCell::Int(r.done),
+                OutCell::Int(r.active),
+                OutCell::Int(r.overdue),
             ]
         })
         .collect();
