@@ -56,7 +56,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "sqlite/20261207000013_ledger_lists.sql",
-        "ceaa5954e36582dbf9d78fcfe073a63e7a3ec9d17ca7d9f43382c77551d08128",
+        "b95ae7243b342f542f14b6c5379287dc7fca3d432d44718b5591dad5b90543fd",
     ),
     (
         "postgres/20261128000001_registry.sql",
@@ -108,7 +108,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "postgres/20261207000013_ledger_lists.sql",
-        "ceaa5954e36582dbf9d78fcfe073a63e7a3ec9d17ca7d9f43382c77551d08128",
+        "b95ae7243b342f542f14b6c5379287dc7fca3d432d44718b5591dad5b90543fd",
     ),
 ];
 
