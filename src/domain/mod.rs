@@ -2,6 +2,7 @@
 
 pub mod census;
 pub mod codes;
+pub mod collation;
 pub mod coverage;
 pub mod dataset;
 pub mod evidence;

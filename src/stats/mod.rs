@@ -128,6 +128,43 @@ pub async fn coverage(
     })
 }
 
+/// The table in the order people read it (pages, printouts, workbooks; the JSON of §6 keeps
+/// the rows by key): kinds in the spec's order, responsible units as the committees keep them
+/// (`domain::collation::unit_key`), the orgs without a resolvable unit last; regions by code.
+pub async fn coverage_for_people(
+    db: &Db,
+    scope: &Scope,
+    as_of: NaiveDate,
+    by: By,
+) -> DbResult<CoverageReport> {
+    let mut report = coverage(db, scope, as_of, by).await?;
+    match by {
+        By::Region => {}
+        By::Kind => report.rows.sort_by_key(|r| {
+            OrgKind::ALL
+                .iter()
+                .position(|k| k.code() == r.key)
+                .unwrap_or(usize::MAX)
+        }),
+        By::ResponsibleUnit => {
+            let units: HashMap<String, (crate::domain::model::UnitKind, String)> = db
+                .units()
+                .await?
+                .into_iter()
+                .map(|u| (u.name, (u.kind, u.region.as_str().to_string())))
+                .collect();
+            report.rows.sort_by_cached_key(|r| match units.get(&r.key) {
+                Some((kind, region)) => (
+                    false,
+                    crate::domain::collation::unit_key(*kind, region, &r.name),
+                ),
+                None => (true, (u8::MAX, String::new(), r.key.clone())),
+            });
+        }
+    }
+    Ok(report)
+}
+
 /// The total counts of the scope as of each date (a trend), each with the rules in force then.
 pub async fn totals(db: &Db, scope: &Scope, dates: &[NaiveDate]) -> DbResult<Vec<Counts>> {
     let mut own_min = Vec::with_capacity(dates.len());

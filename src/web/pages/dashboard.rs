@@ -193,7 +193,7 @@ pub async fn show(
     // quarterly trend (a coverage query per quarter) is not computed for them.
     let own = own_org(&s, scope, as_of).await?;
     let regions = stats::coverage(&s.db, scope, as_of, By::Region).await?;
-    let units = stats::coverage(&s.db, scope, as_of, By::ResponsibleUnit).await?;
+    let units = stats::coverage_for_people(&s.db, scope, as_of, By::ResponsibleUnit).await?;
     let t = &regions.total;
     let href = base_href(&d);
     let fig = |label, value: String, filter: &str, definition| Figure {

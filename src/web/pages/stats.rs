@@ -74,7 +74,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let (as_of, by) = q.read(s.clock.today())?;
     let d = as_of.to_string();
-    let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
+    let report = stats::coverage_for_people(&s.db, &actor.scope, as_of, by).await?;
     let href = base_href(&d);
     let rows = match by {
         By::Region => region_rows(&report, &d, actor.scope.is_city()),
@@ -150,7 +150,7 @@ pub async fn export(
 ) -> Result<Response, PageError> {
     use crate::excel::writer::{OutCell, OutSheet};
     let (as_of, by) = q.read(s.clock.today())?;
-    let report = stats::coverage(&s.db, &actor.scope, as_of, by).await?;
+    let report = stats::coverage_for_people(&s.db, &actor.scope, as_of, by).await?;
     let line = |name: String, r: &stats::Row| {
         let c = &r.counts;
         let mut cells = vec![OutCell::Text(name)];
