@@ -789,11 +789,17 @@ impl Db {
         let (org_id, party_id, subject, name, unit) = match org {
             Some((id, code, name, unit)) => (Some(id), None, code, name, unit),
             None => {
-                let party = self
-                    .party_org_rows(scope)
-                    .await?
-                    .into_iter()
-                    .find(|p| p.name == subject);
+                let one = super::PartyOrgFilter {
+                    name: Some(subject.to_string()),
+                    ..Default::default()
+                };
+                let rows = super::Rows {
+                    sort: "name",
+                    descending: false,
+                    offset: 0,
+                    limit: 1,
+                };
+                let party = self.party_org_page(scope, &one, rows).await?.0.pop();
                 match party {
                     Some(p) => (None, Some(p.id), p.name.clone(), p.name, None),
                     None => return Ok(None),

@@ -2,6 +2,8 @@
 //! scope: a party org or instructor is in scope when it covers (or is stationed in) an org in
 //! scope; units are reference data, their counts are scoped.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{Db, DbResult, Scope};
@@ -82,6 +84,14 @@ fn instructor_scope(scope: &Scope) -> String {
     )
 }
 
+/// The one row of a detail page.
+const ONE: super::Rows<'static> = super::Rows {
+    sort: "name",
+    descending: false,
+    offset: 0,
+    limit: 1,
+};
+
 impl Db {
     pub async fn party_org_rows(&self, scope: &Scope) -> DbResult<Vec<PartyOrgRow>> {
         let sql = format!(
@@ -142,12 +152,12 @@ impl Db {
         scope: &Scope,
         id: i64,
     ) -> DbResult<Option<(PartyOrgRow, Vec<OrgLink>)>> {
-        let Some(row) = self
-            .party_org_rows(scope)
-            .await?
-            .into_iter()
-            .find(|p| p.id == id)
-        else {
+        let one = super::PartyOrgFilter {
+            id: Some(id),
+            ..Default::default()
+        };
+        let (mut rows, _) = self.party_org_page(scope, &one, ONE).await?;
+        let Some(row) = rows.pop() else {
             return Ok(None);
         };
         let links = self
@@ -197,12 +207,12 @@ impl Db {
         scope: &Scope,
         id: i64,
     ) -> DbResult<Option<(InstructorRow, Vec<OrgLink>)>> {
-        let Some(row) = self
-            .instructor_rows(scope)
-            .await?
-            .into_iter()
-            .find(|i| i.id == id)
-        else {
+        let one = super::InstructorFilter {
+            id: Some(id),
+            ..Default::default()
+        };
+        let (mut rows, _) = self.instructor_page(scope, &one, ONE).await?;
+        let Some(row) = rows.pop() else {
             return Ok(None);
         };
         let links = self
@@ -245,37 +255,54 @@ impl Db {
             .collect())
     }
 
+    /// Every unit with its figures within the scope, in the committees' order: the orgs in
+    /// the statistics today it supervises and it is responsible for (as the dashboard counts
+    /// them), and the instructors it sent whom the reader may see.
     pub async fn unit_rows(&self, scope: &Scope) -> DbResult<Vec<UnitRow>> {
-        let cond = scope.org_condition("o");
-        let sql = format!(
-            "SELECT u.id, u.name, u.kind, u.region_code, u.carries_party_building, \
-             (SELECT COUNT(*) FROM social_orgs o WHERE o.supervising_unit_id = u.id AND {cond}), \
-             (SELECT COUNT(*) FROM org_responsible_units ru JOIN social_orgs o ON o.id = ru.org_id \
-              WHERE ru.unit_id = u.id AND {cond}), \
-             (SELECT COUNT(*) FROM instructors i WHERE i.home_unit_id = u.id AND {instructors}) \
-             FROM units u ORDER BY u.kind, u.name",
-            // The instructors the reader may see (those stationed in its orgs), as the unit's
-            // page lists them.
-            instructors = instructor_scope(scope)
+        let today = self.clock().today();
+        let by_id = |groups: Vec<super::GroupCounts>| -> HashMap<i64, i64> {
+            groups
+                .into_iter()
+                .filter_map(|g| Some((g.key?.parse().ok()?, g.counts.in_scope)))
+                .collect()
+        };
+        let supervised = by_id(
+            self.coverage_counts(scope, today, 0, super::Grouping::SupervisingUnit)
+                .await?,
         );
-        type Tuple = (i64, String, String, String, i64, i64, i64, i64);
-        let rows: Vec<Tuple> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows
+        let responsible = by_id(
+            self.coverage_counts(scope, today, 0, super::Grouping::ResponsibleUnit)
+                .await?,
+        );
+        let instructors: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT i.home_unit_id, COUNT(*) FROM instructors i WHERE {} GROUP BY i.home_unit_id",
+                super::registry_pages::instructor_scope(scope)
+            )),
+        )
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .collect();
+        let mut rows: Vec<UnitRow> = self
+            .units()
+            .await?
             .into_iter()
-            .map(
-                |(id, name, kind, region, carries, supervised, responsible, instructors)| UnitRow {
-                    id,
-                    name,
-                    kind,
-                    region,
-                    carries_party_building: carries != 0,
-                    supervised,
-                    responsible,
-                    instructors,
-                },
-            )
-            .collect())
+            .map(|u| UnitRow {
+                supervised: supervised.get(&u.id).copied().unwrap_or(0),
+                responsible: responsible.get(&u.id).copied().unwrap_or(0),
+                instructors: instructors.get(&u.id).copied().unwrap_or(0),
+                id: u.id,
+                kind: u.kind.code().to_string(),
+                region: u.region.as_str().to_string(),
+                carries_party_building: u.carries_party_building,
+                name: u.name,
+            })
+            .collect();
+        rows.sort_by_cached_key(|u| {
+            crate::domain::model::UnitKind::from_code(&u.kind)
+                .map(|k| crate::domain::collation::unit_key(k, &u.region, &u.name))
+        });
+        Ok(rows)
     }
 }

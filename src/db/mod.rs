@@ -13,8 +13,10 @@ mod quality;
 mod read;
 mod regions;
 mod registry;
+mod registry_pages;
 mod rules;
 mod scope;
+mod sort_keys;
 mod span_cache;
 mod spans;
 mod users;
@@ -36,6 +38,7 @@ pub use orgs::{
 pub use quality::{Finding, Quality};
 pub use regions::{Region, Unit, subtree};
 pub use registry::{OrgKey, PartyKey, ReadOptions, RegistryKeys};
+pub use registry_pages::{InstructorFilter, PartyOrgFilter, Rows};
 pub use rules::RuleTable;
 pub use scope::Scope;
 pub use users::{
@@ -235,7 +238,8 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
-        self.ensure_spans().await
+        self.ensure_spans().await?;
+        self.ensure_sort_keys().await
     }
 
     /// Drops the cached regions and rules (after writing either).

@@ -113,6 +113,8 @@ pub enum Grouping {
     Region,
     ResponsibleUnit,
     Kind,
+    /// The supervising unit (业务主管单位) at the date; None for directly registered orgs.
+    SupervisingUnit,
 }
 
 /// One group's counts; `key` is the region code, the responsible unit's id as text, or the kind
@@ -719,6 +721,7 @@ impl Db {
             Grouping::Region => "f.region_code",
             Grouping::ResponsibleUnit => "CAST(f.responsible_unit_id AS TEXT)",
             Grouping::Kind => "f.kind",
+            Grouping::SupervisingUnit => "CAST(f.supervising_unit_id AS TEXT)",
         };
         let sql = format!(
             "{cte} SELECT {key} AS k, COUNT(*), \

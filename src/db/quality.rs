@@ -186,17 +186,14 @@ impl Db {
                 },
             });
         }
-        let instructors: Vec<(i64, String, String)> = sqlx::query_as(
+        let instructors: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT i.id, i.name, u.name FROM instructors i JOIN units u ON u.id = i.home_unit_id \
-             WHERE i.citizen_id IS NULL ORDER BY i.name",
-        )
+             WHERE i.citizen_id IS NULL AND {} ORDER BY i.sort_key, i.id",
+            super::registry_pages::instructor_scope(scope)
+        )))
         .fetch_all(self.pool())
         .await?;
-        let visible = self.instructor_rows(scope).await?;
-        for (id, name, unit) in instructors
-            .into_iter()
-            .filter(|(id, _, _)| visible.iter().any(|v| v.id == *id))
-        {
+        for (id, name, unit) in instructors {
             q.persons_without_id.push(Finding {
                 key: name.clone(),
                 name,

@@ -430,6 +430,9 @@ impl Db {
                 committee: committee.clone(),
                 units: max_unit + 1,
             },
+            Some(Grouping::SupervisingUnit) => Group::Supervising {
+                units: max_unit + 1,
+            },
         };
         let days: Vec<Day> = dates.iter().map(|d| d.num_days_from_ce()).collect();
         let counts = loaded
@@ -441,6 +444,7 @@ impl Db {
                 Some(Grouping::Region) => loaded.regions.get(g).cloned(),
                 Some(Grouping::Kind) => OrgKind::ALL.get(g).map(|k| k.code().to_string()),
                 Some(Grouping::ResponsibleUnit) => (g <= max_unit).then(|| g.to_string()),
+                Some(Grouping::SupervisingUnit) => (g != 0).then(|| g.to_string()),
             }
         };
         let mut out = vec![Vec::new(); dates.len()];

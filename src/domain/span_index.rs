@@ -76,6 +76,11 @@ pub enum Group {
         committee: Vec<Option<u32>>,
         units: usize,
     },
+    /// By the span's supervising unit: groups are unit ids below `units`, group 0 the orgs
+    /// without one (unit ids start at 1).
+    Supervising {
+        units: usize,
+    },
 }
 
 impl Group {
@@ -86,6 +91,7 @@ impl Group {
             Group::Region => regions,
             Group::Kind => KINDS,
             Group::Unit { units, .. } => units + 1,
+            Group::Supervising { units } => *units,
         }
     }
 
@@ -108,6 +114,10 @@ impl Group {
                         _ => *units,
                     }
                 }
+            }
+            Group::Supervising { units } => {
+                let su = s.supervising_unit as usize;
+                if su < *units { su } else { 0 }
             }
         }
     }

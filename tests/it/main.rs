@@ -12,6 +12,7 @@ mod layers;
 mod ledger;
 mod ledger_lists;
 mod migrations;
+mod registry_lists;
 mod round_trip;
 mod scope_matrix;
 mod scoped_writes;

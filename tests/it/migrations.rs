@@ -59,6 +59,10 @@ const LANDED: &[(&str, &str)] = &[
         "b95ae7243b342f542f14b6c5379287dc7fca3d432d44718b5591dad5b90543fd",
     ),
     (
+        "sqlite/20261207000014_sort_keys.sql",
+        "823844daf4a887e93a2d88cb2739c0c75b3d692abc82d58a8b38b4e9bbd57aa1",
+    ),
+    (
         "postgres/20261128000001_registry.sql",
         "120d7bad9825c3a8204eed758779aa5816fb965f76f2301ac5b8ce98191660ab",
     ),
@@ -109,6 +113,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "postgres/20261207000013_ledger_lists.sql",
         "b95ae7243b342f542f14b6c5379287dc7fca3d432d44718b5591dad5b90543fd",
+    ),
+    (
+        "postgres/20261207000014_sort_keys.sql",
+        "7d4a0e4c1427e3585479503cc83ac0ad6297435b17a54391073cf742d70233fc",
     ),
 ];
 

@@ -52,7 +52,12 @@ async fn compare(db: &Db, units: &[i64]) -> usize {
     ];
     let mut compared = 0;
     for scope in &scopes {
-        for grouping in [Grouping::Region, Grouping::Kind, Grouping::ResponsibleUnit] {
+        for grouping in [
+            Grouping::Region,
+            Grouping::Kind,
+            Grouping::ResponsibleUnit,
+            Grouping::SupervisingUnit,
+        ] {
             for date in dates {
                 for own_min in [3, 5] {
                     let memory = db

@@ -56,12 +56,14 @@ impl Writer<'_> {
                     let phone = i.phone.as_ref().map(|p| p.as_str().to_string());
                     if row.phone != phone || row.role != i.role.code() || row.name != i.name {
                         sqlx::query(
-                            "UPDATE instructors SET name = $1, phone = $2, role = $3 WHERE id = $4",
+                            "UPDATE instructors SET name = $1, phone = $2, role = $3, sort_key = $5 \
+                             WHERE id = $4",
                         )
                         .bind(i.name.clone())
                         .bind(phone)
                         .bind(i.role.code())
                         .bind(row.id)
+                        .bind(crate::domain::collation::name_key(&i.name))
                         .execute(&mut *self.conn)
                         .await?;
                         self.summary.instructors_updated += 1;
@@ -87,6 +89,7 @@ impl Writer<'_> {
                         Value::opt_text(i.phone.as_ref().map(|p| p.as_str())),
                         Value::int(home(&i.home_unit)?),
                         Value::text(i.role.code()),
+                        Value::text(crate::domain::collation::name_key(&i.name)),
                     ]);
                 }
                 None => {}
@@ -97,7 +100,14 @@ impl Writer<'_> {
             self.conn,
             self.backend,
             "instructors",
-            &["name", "citizen_id", "phone", "home_unit_id", "role"],
+            &[
+                "name",
+                "citizen_id",
+                "phone",
+                "home_unit_id",
+                "role",
+                "sort_key",
+            ],
             &new,
         )
         .await?;

@@ -78,6 +78,7 @@ impl Writer<'_> {
                     self.touched.new_party_orgs.insert(p.name.clone());
                     let mut row = values;
                     row.push(Value::text(&self.at));
+                    row.push(Value::text(crate::domain::collation::name_key(&p.name)));
                     new.push(row);
                 }
             }
@@ -98,6 +99,7 @@ impl Writer<'_> {
                 "updated_at",
                 "name",
                 "created_at",
+                "sort_key",
             ],
             &new,
         )

@@ -61,6 +61,26 @@ pub fn as_of_date(
     }
 }
 
+/// The regions for a filter's choices: (code, name, chosen), the city's own level named
+/// 市本级 as everywhere, in code order.
+pub async fn region_choices(
+    s: &crate::web::AppState,
+    chosen: Option<&str>,
+) -> Result<Vec<(String, String, bool)>, PageError> {
+    let mut regions: Vec<(String, String, bool)> =
+        s.db.regions()
+            .await?
+            .into_iter()
+            .map(|r| {
+                let code = r.code.as_str().to_string();
+                let on = chosen == Some(code.as_str());
+                (code, r.name, on)
+            })
+            .collect();
+    regions.sort();
+    Ok(regions)
+}
+
 /// An error page.
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -1,0 +1,319 @@
+//! The party-org and instructor lists a page at a time, filtered and sorted in SQL within the
+//! actor's scope (a province has hundreds of thousands of each): a party org or an instructor
+//! is in scope when it covers (or is stationed in) an org in scope, as on every page.
+
+use chrono::NaiveDate;
+use sqlx::Row;
+
+use super::lists::{InstructorRow, PartyOrgRow};
+use super::values::{Value, bind_all};
+use super::{Db, DbResult, Scope};
+
+/// Which rows of a sorted list: the sort key (one of the list's), the direction, the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rows<'a> {
+    pub sort: &'a str,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The party-org list's filters; every `None` / `false` does not filter.
+#[derive(Debug, Clone, Default)]
+pub struct PartyOrgFilter {
+    /// One party org (a detail page).
+    pub id: Option<i64>,
+    /// The party org of this name.
+    pub name: Option<String>,
+    /// Words in the name.
+    pub q: Option<String>,
+    /// A party-org kind's code.
+    pub kind: Option<String>,
+    /// own | joint.
+    pub formation: Option<String>,
+    /// Covering (now) an org of these regions.
+    pub regions: Option<Vec<String>>,
+    /// Founded by and not dissolved at this date.
+    pub active_on: Option<NaiveDate>,
+    /// Over the limits of a branch as of `today` (a joint branch covering more orgs, or a branch
+    /// with more members, than the rules allow): (today, most orgs, most members).
+    pub oversized: Option<(NaiveDate, i64, i64)>,
+}
+
+/// The instructor list's filters.
+#[derive(Debug, Clone, Default)]
+pub struct InstructorFilter {
+    /// One instructor (a detail page).
+    pub id: Option<i64>,
+    /// Words in the name.
+    pub q: Option<String>,
+    pub home_unit: Option<i64>,
+    /// instructor | liaison.
+    pub role: Option<String>,
+    /// With a station in force at this date.
+    pub stationed_on: Option<NaiveDate>,
+    /// With (true) or without (false) orgs in care now.
+    pub in_care: Option<bool>,
+}
+
+fn party_scope(scope: &Scope) -> String {
+    if scope.is_city() {
+        return "1 = 1".into();
+    }
+    format!(
+        "p.id IN (SELECT l.party_org_id FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id WHERE {})",
+        scope.org_condition("o")
+    )
+}
+
+pub(super) fn instructor_scope(scope: &Scope) -> String {
+    if scope.is_city() {
+        return "1 = 1".into();
+    }
+    format!(
+        "i.id IN (SELECT s.instructor_id FROM stations s JOIN social_orgs o ON o.id = s.org_id WHERE {})",
+        scope.org_condition("o")
+    )
+}
+
+fn words(q: &Option<String>) -> Option<String> {
+    q.as_deref()
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("%{}%", w.replace(['\\', '%', '_'], "")))
+}
+
+/// `$?` replaced by the next placeholder number.
+struct Binder {
+    conditions: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Binder {
+    fn new() -> Binder {
+        Binder {
+            conditions: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, sql: &str, v: Value) {
+        self.values.push(v);
+        self.conditions
+            .push(sql.replace("$?", &format!("${}", self.values.len())));
+    }
+
+    fn push(&mut self, sql: impl Into<String>) {
+        self.conditions.push(sql.into());
+    }
+
+    fn sql(&self) -> String {
+        if self.conditions.is_empty() {
+            "1 = 1".into()
+        } else {
+            self.conditions.join(" AND ")
+        }
+    }
+}
+
+const COVERING_NOW: &str =
+    "(SELECT COUNT(*) FROM coverage_links l WHERE l.party_org_id = p.id AND l.valid_to IS NULL)";
+
+impl Db {
+    /// A page of party orgs and how many match. Sorts: name (the collation's order), founded,
+    /// dissolved, members.
+    pub async fn party_org_page(
+        &self,
+        scope: &Scope,
+        f: &PartyOrgFilter,
+        rows: Rows<'_>,
+    ) -> DbResult<(Vec<PartyOrgRow>, i64)> {
+        let mut b = Binder::new();
+        b.push(party_scope(scope));
+        if let Some(id) = f.id {
+            b.bind("p.id = $?", Value::int(id));
+        }
+        if let Some(name) = &f.name {
+            b.bind("p.name = $?", Value::text(name.clone()));
+        }
+        if let Some(w) = words(&f.q) {
+            b.bind("p.name LIKE $?", Value::text(w));
+        }
+        if let Some(k) = &f.kind {
+            b.bind("p.kind = $?", Value::text(k.clone()));
+        }
+        if let Some(x) = &f.formation {
+            b.bind("p.formation = $?", Value::text(x.clone()));
+        }
+        if let Some(regions) = &f.regions {
+            let list: Vec<String> = regions
+                .iter()
+                .filter(|r| r.len() == 6 && r.bytes().all(|c| c.is_ascii_digit()))
+                .map(|r| format!("'{r}'"))
+                .collect();
+            b.push(if list.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                format!(
+                    "p.id IN (SELECT l.party_org_id FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id \
+                     WHERE l.valid_to IS NULL AND o.region_code IN ({}))",
+                    list.join(", ")
+                )
+            });
+        }
+        if let Some(d) = f.active_on {
+            b.bind(
+                "p.founded_on <= $? AND (p.dissolved_on IS NULL OR p.dissolved_on > $?)",
+                Value::date(d),
+            );
+        }
+        if let Some((today, max_orgs, max_members)) = f.oversized {
+            b.bind(
+                &format!(
+                    "p.kind IN ('branch', 'joint_branch') AND p.founded_on <= $? AND \
+                     (p.dissolved_on IS NULL OR p.dissolved_on > $?) AND \
+                     ((p.kind = 'joint_branch' AND {COVERING_NOW} > {max_orgs}) \
+                      OR COALESCE(p.member_count, 0) > {max_members})"
+                ),
+                Value::date(today),
+            );
+        }
+        let dir = if rows.descending { "DESC" } else { "ASC" };
+        let order = match rows.sort {
+            "founded" => format!("p.founded_on {dir}, p.sort_key {dir}, p.id {dir}"),
+            "dissolved" => format!("p.dissolved_on {dir} NULLS LAST, p.sort_key {dir}, p.id {dir}"),
+            "members" => {
+                format!("COALESCE(p.member_count, 0) {dir}, p.sort_key {dir}, p.id {dir}")
+            }
+            _ => format!("p.sort_key {dir}, p.id {dir}"),
+        };
+        let conditions = b.sql();
+        let n = b.values.len();
+        let sql = format!(
+            "SELECT p.id, p.name, p.kind, p.formation, p.parent_name, p.founded_on, p.dissolved_on, \
+             p.member_count, p.secretary, {COVERING_NOW} \
+             FROM party_orgs p WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut values = b.values.clone();
+        values.push(Value::int(rows.limit.clamp(0, 2_000_000)));
+        values.push(Value::int(rows.offset.max(0)));
+        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values)
+            .fetch_all(self.pool())
+            .await?;
+        let items = found
+            .iter()
+            .map(|r| {
+                Ok(PartyOrgRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    formation: r.try_get(3)?,
+                    parent: r.try_get(4)?,
+                    founded_on: r.try_get(5)?,
+                    dissolved_on: r.try_get(6)?,
+                    member_count: r.try_get(7)?,
+                    secretary: r.try_get(8)?,
+                    covering: r.try_get(9)?,
+                })
+            })
+            .collect::<DbResult<Vec<_>>>()?;
+        let total: i64 = bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM party_orgs p WHERE {conditions}"
+            ))),
+            &b.values,
+        )
+        .fetch_one(self.pool())
+        .await?
+        .try_get(0)?;
+        Ok((items, total))
+    }
+
+    /// A page of instructors and how many match. Sorts: name, home unit, orgs in care.
+    pub async fn instructor_page(
+        &self,
+        scope: &Scope,
+        f: &InstructorFilter,
+        rows: Rows<'_>,
+    ) -> DbResult<(Vec<InstructorRow>, i64)> {
+        let mut b = Binder::new();
+        b.push(instructor_scope(scope));
+        if let Some(id) = f.id {
+            b.bind("i.id = $?", Value::int(id));
+        }
+        if let Some(w) = words(&f.q) {
+            b.bind("i.name LIKE $?", Value::text(w));
+        }
+        if let Some(u) = f.home_unit {
+            b.bind("i.home_unit_id = $?", Value::int(u));
+        }
+        if let Some(r) = &f.role {
+            b.bind("i.role = $?", Value::text(r.clone()));
+        }
+        if let Some(d) = f.stationed_on {
+            b.bind(
+                "EXISTS (SELECT 1 FROM stations s WHERE s.instructor_id = i.id AND s.valid_from <= $? \
+                 AND (s.valid_to IS NULL OR s.valid_to > $?))",
+                Value::date(d),
+            );
+        }
+        match f.in_care {
+            Some(true) => b.push(
+                "EXISTS (SELECT 1 FROM stations s WHERE s.instructor_id = i.id AND s.valid_to IS NULL)",
+            ),
+            Some(false) => b.push(
+                "NOT EXISTS (SELECT 1 FROM stations s WHERE s.instructor_id = i.id AND s.valid_to IS NULL)",
+            ),
+            None => {}
+        }
+        let care =
+            "(SELECT COUNT(*) FROM stations s WHERE s.instructor_id = i.id AND s.valid_to IS NULL)";
+        let dir = if rows.descending { "DESC" } else { "ASC" };
+        let order = match rows.sort {
+            "unit" => format!("u.name {dir}, i.sort_key {dir}, i.id {dir}"),
+            "care" => format!("{care} {dir}, i.sort_key {dir}, i.id {dir}"),
+            _ => format!("i.sort_key {dir}, i.id {dir}"),
+        };
+        let conditions = b.sql();
+        let n = b.values.len();
+        let sql = format!(
+            "SELECT i.id, i.name, i.citizen_id, i.phone, u.name, i.role, {care} \
+             FROM instructors i JOIN units u ON u.id = i.home_unit_id WHERE {conditions} \
+             ORDER BY {order} LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut values = b.values.clone();
+        values.push(Value::int(rows.limit.clamp(0, 2_000_000)));
+        values.push(Value::int(rows.offset.max(0)));
+        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values)
+            .fetch_all(self.pool())
+            .await?;
+        let items = found
+            .iter()
+            .map(|r| {
+                Ok(InstructorRow {
+                    id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    citizen_id: r.try_get(2)?,
+                    phone: r.try_get(3)?,
+                    home_unit: r.try_get(4)?,
+                    role: r.try_get(5)?,
+                    stationed: r.try_get(6)?,
+                })
+            })
+            .collect::<DbResult<Vec<_>>>()?;
+        let total: i64 = bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM instructors i WHERE {conditions}"
+            ))),
+            &b.values,
+        )
+        .fetch_one(self.pool())
+        .await?
+        .try_get(0)?;
+        Ok((items, total))
+    }
+}
