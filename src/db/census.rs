@@ -372,10 +372,7 @@ impl Db {
              FROM social_orgs o JOIN org_responsible_units ru ON ru.org_id = o.id \
              LEFT JOIN units u ON u.id = ru.unit_id \
              LEFT JOIN census_returns r ON r.campaign_id = $1 AND r.org_id = o.id \
-             WHERE {} AND {} GROUP BY ru.unit_id, u.name, u.kind, u.region_code \
-             ORDER BY CASE WHEN u.kind IS NULL THEN 3 WHEN u.kind = 'city_committee' THEN 0 \
-             WHEN u.kind = 'county_committee' THEN 1 ELSE 2 END, \
-             (SELECT r.sort_order FROM regions r WHERE r.code = u.region_code), u.region_code, u.name",
+             WHERE {} AND {} GROUP BY ru.unit_id, u.name",
             self.campaign_orgs(c).await?,
             scope.org_condition("o")
         );
@@ -383,7 +380,8 @@ impl Db {
             .bind(c.id)
             .fetch_all(self.pool())
             .await?;
-        rows.iter()
+        let mut out = rows
+            .iter()
             .map(|r| {
                 Ok(UnitProgress {
                     unit_id: r.try_get(0)?,
@@ -395,7 +393,14 @@ impl Db {
                     },
                 })
             })
-            .collect()
+            .collect::<DbResult<Vec<_>>>()?;
+        // The committees' order; the orgs without a unit last.
+        let places = self.unit_places().await?;
+        out.sort_by_cached_key(|u| match &u.unit {
+            Some(name) => (false, places.of(name)),
+            None => (true, Default::default()),
+        });
+        Ok(out)
     }
 
     /// A page of the campaign's orgs in scope with their returns, by credit code, and the total.

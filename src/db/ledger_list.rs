@@ -526,12 +526,14 @@ impl Db {
     pub async fn ledger_choices(&self, scope: &Scope) -> DbResult<(Vec<String>, Vec<String>)> {
         let c = item_scope(scope);
         // Units are reference data every reader sees: those with any item, whoever's.
-        let units: Vec<String> = sqlx::query_scalar(
+        let mut units: Vec<String> = sqlx::query_scalar(
             "SELECT u.name FROM units u WHERE EXISTS \
-             (SELECT 1 FROM ledger_items i WHERE i.responsible_unit_id = u.id) ORDER BY u.name",
+             (SELECT 1 FROM ledger_items i WHERE i.responsible_unit_id = u.id)",
         )
         .fetch_all(self.pool())
         .await?;
+        let places = self.unit_places().await?;
+        units.sort_by_cached_key(|u| places.of(u));
         let persons: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT us.username FROM users us WHERE EXISTS \
              (SELECT 1 FROM ledger_items i WHERE i.responsible_user_id = us.id AND {c}) ORDER BY us.username"

@@ -36,7 +36,7 @@ pub use orgs::{
     TimelineEntry, change_text, fields_text,
 };
 pub use quality::{Finding, Quality};
-pub use regions::{Region, Unit, subtree};
+pub use regions::{Region, Unit, UnitPlaces, subtree};
 pub use registry::{OrgKey, PartyKey, ReadOptions, RegistryKeys};
 pub use registry_pages::{InstructorFilter, PartyOrgFilter, Rows};
 pub use rules::RuleTable;

@@ -60,4 +60,33 @@ impl Db {
             })
             .collect()
     }
+
+    /// Each unit's place in lists of units (`domain::collation::unit_key`), by name.
+    pub async fn unit_places(&self) -> DbResult<UnitPlaces> {
+        Ok(UnitPlaces(
+            self.units()
+                .await?
+                .into_iter()
+                .map(|u| {
+                    let key =
+                        crate::domain::collation::unit_key(u.kind, u.region.as_str(), &u.name);
+                    (u.name, key)
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// The places of units in lists, by name; a name of no unit comes last.
+#[derive(Debug, Clone, Default)]
+pub struct UnitPlaces(std::collections::HashMap<String, (u8, String, String)>);
+
+impl UnitPlaces {
+    /// The sort key of a unit's name.
+    pub fn of(&self, name: &str) -> (u8, String, String) {
+        self.0
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| (u8::MAX, String::new(), name.to_string()))
+    }
 }

@@ -327,6 +327,30 @@ async fn the_unit_list_follows_the_committees_order_and_pages() {
     // A filter by kind keeps only that kind.
     let r = app.get(&city, "/units?kind=county_committee").await;
     assert_eq!(r.body.matches("工作委员会</a>").count(), 6, "{}", r.body);
+    // The same order wherever units are listed: the statistics by responsible unit, the
+    // dashboard, the responsibility list, the battle map.
+    let today = app.t.db.clock().today();
+    app.t
+        .db
+        .detect(&dangjian::db::Scope::City, "test", today)
+        .await
+        .expect("detect");
+    for path in [
+        "/stats?by=responsible-unit",
+        "/",
+        "/ledger/units",
+        "/battle-map",
+    ] {
+        let r = app.get(&city, path).await;
+        let places: Vec<usize> = committees
+            .iter()
+            .map(|n| r.body.find(n).unwrap_or(usize::MAX))
+            .collect();
+        assert!(
+            places.iter().all(|p| *p < usize::MAX) && places.windows(2).all(|w| w[0] < w[1]),
+            "{path}: {places:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -148,6 +148,9 @@ pub async fn battle_map(
             .or_default()
             .push(t);
     }
+    let places = s.db.unit_places().await?;
+    let mut units: Vec<(String, Vec<&Tally>)> = units.into_iter().collect();
+    units.sort_by_cached_key(|(name, _)| places.of(name));
     let walls: Vec<UnitWall> = units
         .into_iter()
         .map(|(name, list)| {

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::{PageError, frame, render, xlsx_download};
-use crate::db::{LedgerFilter, StateFilter, Tally, TallyBy};
+use crate::db::{LedgerFilter, StateFilter, Tally, TallyBy, UnitPlaces};
 use crate::excel::writer::{OutCell, OutSheet};
 use crate::web::AppState;
 use crate::web::auth::Actor;
@@ -29,14 +29,16 @@ pub struct UnitRow {
     pub percent: u32,
 }
 
-/// The rows of the responsibility list from the tallies by unit and person: units by name,
-/// each unit's persons by name, its items without a person last.
-pub(super) fn unit_rows(tallies: &[Tally]) -> Vec<UnitRow> {
-    let mut by: BTreeMap<(String, bool, String), &Tally> = BTreeMap::new();
+/// The rows of the responsibility list from the tallies by unit and person: units in the
+/// committees' order, each unit's persons by name, its items without a person last.
+pub(super) fn unit_rows(tallies: &[Tally], places: &UnitPlaces) -> Vec<UnitRow> {
+    type Key = ((u8, String, String), String, bool, String);
+    let mut by: BTreeMap<Key, &Tally> = BTreeMap::new();
     for t in tallies {
         let unit = t.unit.clone().unwrap_or_else(|| "（无法确定）".into());
         by.insert(
             (
+                places.of(&unit),
                 unit,
                 t.person.is_none(),
                 t.person.clone().unwrap_or_default(),
@@ -45,7 +47,7 @@ pub(super) fn unit_rows(tallies: &[Tally]) -> Vec<UnitRow> {
         );
     }
     by.into_iter()
-        .map(|((unit, unassigned, person), t)| UnitRow {
+        .map(|((_, unit, unassigned, person), t)| UnitRow {
             unit,
             person: if unassigned {
                 "（未指定）".into()
@@ -93,7 +95,7 @@ pub async fn units(
             "ledger_units",
             vec![("摸排与销号".into(), "/ledger".into())],
         ),
-        rows: unit_rows(&tallies),
+        rows: unit_rows(&tallies, &s.db.unit_places().await?),
     };
     Ok(render(&page)?.into_response())
 }
@@ -103,7 +105,7 @@ pub async fn units_export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let rows = unit_rows(&tallies(&s, &actor).await?)
+    let rows = unit_rows(&tallies(&s, &actor).await?, &s.db.unit_places().await?)
         .into_iter()
         .map(|r| {
             vec![
