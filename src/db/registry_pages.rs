@@ -316,4 +316,37 @@ impl Db {
         .try_get(0)?;
         Ok((items, total))
     }
+
+    /// The links of some party orgs (`coverage_links`, key `party_org_id`) or stations of some
+    /// instructors (`stations`, key `instructor_id`) to the orgs in scope, by owner: (credit
+    /// code, from, to), oldest first. `table` and `key` are constants.
+    pub async fn links_of(
+        &self,
+        scope: &Scope,
+        table: &str,
+        key: &str,
+        ids: &[i64],
+    ) -> DbResult<std::collections::HashMap<i64, Vec<(String, String, Option<String>)>>> {
+        let mut out: std::collections::HashMap<i64, Vec<_>> = std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows: Vec<(i64, String, String, Option<String>)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT x.{key}, o.credit_code, x.valid_from, x.valid_to FROM {table} x \
+                     JOIN social_orgs o ON o.id = x.org_id WHERE x.{key} IN ({list}) AND {} \
+                     ORDER BY x.{key}, x.valid_from, o.credit_code",
+                    scope.org_condition("o")
+                )))
+                .fetch_all(self.pool())
+                .await?;
+            for (owner, code, from, to) in rows {
+                out.entry(owner).or_default().push((code, from, to));
+            }
+        }
+        Ok(out)
+    }
 }

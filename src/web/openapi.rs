@@ -63,7 +63,37 @@ fn query_params(path: &str) -> Vec<(&'static str, &'static str, &'static str)> {
             ("page", "integer", "页码，从 1 开始"),
             ("per_page", "integer", "每页条数，1–1000，默认 50"),
         ],
-        "/api/v1/party-orgs" => vec![("q", "string", "名称关键词")],
+        "/api/v1/party-orgs" => vec![
+            ("q", "string", "名称关键词"),
+            (
+                "kind",
+                "string",
+                "committee | general_branch | branch | joint_branch | temporary_branch",
+            ),
+            ("formation", "string", "own | joint"),
+            (
+                "region",
+                "string",
+                "区划代码：现覆盖该区划（含下级）社会组织的党组织",
+            ),
+            ("active_on", "date", "该日存续（已成立、未撤销）"),
+            (
+                "oversized",
+                "boolean",
+                "true：今日超出规模（联合党支部覆盖单位或党员人数超过规则）",
+            ),
+            ("page", "integer", "页码，从 1 开始"),
+            ("per_page", "integer", "每页条数，1–1000，默认 50"),
+        ],
+        "/api/v1/instructors" => vec![
+            ("q", "string", "姓名关键词"),
+            ("unit", "integer", "派出单位的 id"),
+            ("role", "string", "instructor | liaison"),
+            ("stationed_on", "date", "该日有派驻"),
+            ("in_care", "boolean", "true / false：现有 / 没有派驻组织"),
+            ("page", "integer", "页码，从 1 开始"),
+            ("per_page", "integer", "每页条数，1–1000，默认 50"),
+        ],
         "/api/v1/audit" => vec![("page", "integer", "页码，每页100条")],
         _ => Vec::new(),
     }

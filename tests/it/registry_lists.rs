@@ -379,3 +379,85 @@ async fn migrate_fills_the_sort_keys_of_an_older_database() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_api_lists_party_orgs_and_instructors_a_page_at_a_time_in_scope() {
+    let app = TestApp::new(demo().await);
+    let city = app
+        .user("city", Role::CityAdmin, dangjian::db::ScopeTarget::City)
+        .await;
+    let county = app
+        .user(
+            "county",
+            Role::CountyAdmin,
+            dangjian::db::ScopeTarget::Region(
+                dangjian::domain::codes::RegionCode::parse("140302").expect("code"),
+            ),
+        )
+        .await;
+    let whole = app
+        .t
+        .db
+        .party_org_rows(&Scope::City)
+        .await
+        .expect("rows")
+        .len() as i64;
+    let r = app
+        .get(&city, "/api/v1/party-orgs?per_page=30&page=2")
+        .await
+        .json();
+    assert_eq!(r["total"], whole);
+    assert_eq!(
+        (r["page"].as_i64(), r["per_page"].as_i64()),
+        (Some(2), Some(30))
+    );
+    assert_eq!(r["items"].as_array().expect("items").len(), 30);
+    // One by name, with its links.
+    let name = r["items"][0]["name"].as_str().expect("name").to_string();
+    let one = app
+        .get(
+            &city,
+            &format!(
+                "/api/v1/party-orgs/{}",
+                dangjian::web::auth::url_encode(&name)
+            ),
+        )
+        .await
+        .json();
+    assert_eq!(one["name"], name.as_str());
+    assert!(one["covers"].is_array());
+    // A county sees its share, and each listed link is to an org of the county.
+    let r = app
+        .get(&county, "/api/v1/party-orgs?per_page=1000")
+        .await
+        .json();
+    let total = r["total"].as_i64().expect("total");
+    assert!(total > 0 && total < whole, "{total} of {whole}");
+    for p in r["items"].as_array().expect("items") {
+        for l in p["covers"].as_array().expect("covers") {
+            let code = l["credit_code"].as_str().expect("code");
+            let org = app.get(&county, &format!("/api/v1/orgs/{code}")).await;
+            assert_eq!(org.status, 200, "{code} is the county's");
+        }
+    }
+    // Instructors likewise, their personal data masked for a viewer.
+    let viewer = app
+        .user("viewer", Role::Viewer, dangjian::db::ScopeTarget::City)
+        .await;
+    let r = app
+        .get(&viewer, "/api/v1/instructors?per_page=5")
+        .await
+        .json();
+    assert_eq!(r["items"].as_array().expect("items").len(), 5);
+    for i in r["items"].as_array().expect("items") {
+        if let Some(id) = i["citizen_id"].as_str() {
+            assert!(id.contains('*'), "masked: {id}");
+        }
+    }
+    assert_eq!(
+        app.get(&viewer, "/api/v1/instructors?stationed_on=1899-01-01")
+            .await
+            .status,
+        400
+    );
+}

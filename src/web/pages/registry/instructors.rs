@@ -47,7 +47,7 @@ impl InstructorQuery {
         ])
     }
 
-    fn filter(&self) -> Result<InstructorFilter, PageError> {
+    pub(crate) fn filter(&self) -> Result<InstructorFilter, PageError> {
         let some = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)

@@ -5,8 +5,8 @@ mod instructors;
 mod party_orgs;
 mod units;
 
-pub use instructors::{instructor, instructors, instructors_export};
-pub use party_orgs::{party_org, party_orgs, party_orgs_export};
+pub use instructors::{InstructorQuery, instructor, instructors, instructors_export};
+pub use party_orgs::{PartyOrgQuery, party_org, party_orgs, party_orgs_export};
 pub use units::{unit, units, units_export};
 
 use axum::response::Response;

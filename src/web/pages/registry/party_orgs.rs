@@ -56,7 +56,7 @@ impl PartyOrgQuery {
         ])
     }
 
-    async fn filter(&self, s: &AppState) -> Result<PartyOrgFilter, PageError> {
+    pub(crate) async fn filter(&self, s: &AppState) -> Result<PartyOrgFilter, PageError> {
         let some = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)

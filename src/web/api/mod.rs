@@ -1,4 +1,9 @@
-//! The JSON API (`/api/v1`). Every handler acts for the whole city until users arrive.
+//! The JSON API (`/api/v1`): every handler reads within the actor's scope; lists come a page
+//! at a time (`page`, `per_page` up to 1,000, with the `total`).
+
+mod registry;
+
+pub use registry::{instructors, party_org, party_orgs};
 
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
@@ -6,14 +11,14 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Actor;
-use super::query::{OrgQuery, PageQuery, Params, TextQuery};
+use super::query::{OrgQuery, PageQuery, Params};
 use super::{AppState, WebError};
-use crate::db::{OrgFilter, OrgSort, ReadOptions, RuleTable, subtree};
+use crate::db::{OrgFilter, OrgSort, RuleTable, subtree};
 use crate::domain::codes::RegionCode;
 use crate::domain::model::{OrgKind, OrgStatus};
 use crate::stats::{self, By};
 
-type ApiResult<T> = Result<Json<T>, WebError>;
+pub(super) type ApiResult<T> = Result<Json<T>, WebError>;
 
 fn parse_date(name: &str, value: Option<&String>) -> Result<Option<NaiveDate>, WebError> {
     value
@@ -223,139 +228,6 @@ pub async fn org(
         )
         .await?;
     detail.map(Json).ok_or(WebError::NotFound)
-}
-
-#[derive(Debug, Serialize)]
-pub struct PartyOrgView {
-    pub name: String,
-    pub kind: &'static str,
-    pub formation: &'static str,
-    pub parent: Option<String>,
-    pub founded_on: NaiveDate,
-    pub dissolved_on: Option<NaiveDate>,
-    pub member_count: Option<i64>,
-    pub secretary: Option<String>,
-    pub covers: Vec<LinkView>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct LinkView {
-    pub credit_code: String,
-    pub from: NaiveDate,
-    pub to: Option<NaiveDate>,
-}
-
-async fn party_org_views(s: &AppState, actor: &Actor) -> Result<Vec<PartyOrgView>, WebError> {
-    let data =
-        s.db.read_dataset(&actor.scope, ReadOptions::default())
-            .await?;
-    Ok(data
-        .party_orgs
-        .into_iter()
-        .map(|p| PartyOrgView {
-            kind: p.kind.code(),
-            formation: p.formation.code(),
-            covers: p
-                .covers
-                .into_iter()
-                .map(|c| LinkView {
-                    credit_code: c.credit_code.as_str().to_string(),
-                    from: c.from,
-                    to: c.to,
-                })
-                .collect(),
-            name: p.name,
-            parent: p.parent,
-            founded_on: p.founded_on,
-            dissolved_on: p.dissolved_on,
-            member_count: p.member_count,
-            secretary: p.secretary,
-        })
-        .collect())
-}
-
-pub async fn party_orgs(
-    State(s): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Params(q): Params<TextQuery>,
-) -> ApiResult<Vec<PartyOrgView>> {
-    let mut all = party_org_views(&s, &actor).await?;
-    let text = q.text();
-    if !text.is_empty() {
-        all.retain(|p| p.name.contains(&text));
-    }
-    Ok(Json(all))
-}
-
-pub async fn party_org(
-    State(s): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Path(name): Path<String>,
-) -> ApiResult<PartyOrgView> {
-    party_org_views(&s, &actor)
-        .await?
-        .into_iter()
-        .find(|p| p.name == name)
-        .map(Json)
-        .ok_or(WebError::NotFound)
-}
-
-#[derive(Debug, Serialize)]
-pub struct InstructorView {
-    pub name: String,
-    /// Masked unless the role needs it (city and county admins; each view audited).
-    pub citizen_id: Option<String>,
-    pub phone: Option<String>,
-    pub home_unit: String,
-    pub role: &'static str,
-    pub stations: Vec<LinkView>,
-}
-
-pub async fn instructors(
-    State(s): State<AppState>,
-    Extension(actor): Extension<Actor>,
-) -> ApiResult<Vec<InstructorView>> {
-    let data =
-        s.db.read_dataset(&actor.scope, ReadOptions::default())
-            .await?;
-    // Roles that manage instructors see ID and phone numbers in full; every such view is audited.
-    let unmasked = actor.role().sees_personal_data();
-    if unmasked {
-        crate::app::audit::personal_data_shown(&s.db, &actor, "/api/v1/instructors").await?;
-    }
-    Ok(Json(
-        data.instructors
-            .into_iter()
-            .map(|i| InstructorView {
-                citizen_id: i.citizen_id.as_ref().map(|c| {
-                    if unmasked {
-                        c.as_str().to_string()
-                    } else {
-                        c.masked()
-                    }
-                }),
-                phone: i.phone.as_ref().map(|p| {
-                    if unmasked {
-                        p.as_str().to_string()
-                    } else {
-                        p.masked()
-                    }
-                }),
-                role: i.role.code(),
-                stations: i
-                    .stations
-                    .into_iter()
-                    .map(|c| LinkView {
-                        credit_code: c.credit_code.as_str().to_string(),
-                        from: c.from,
-                        to: c.to,
-                    })
-                    .collect(),
-                name: i.name,
-                home_unit: i.home_unit,
-            })
-            .collect(),
-    ))
 }
 
 pub async fn regions(State(s): State<AppState>) -> ApiResult<Vec<crate::db::Region>> {
