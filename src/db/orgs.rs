@@ -606,6 +606,9 @@ impl Db {
     /// or — where either lacks a citizen ID — by persons of the same name: the org and the party
     /// org of the pair are fixed by the question, so this is the spec's "name and the pair of
     /// organizations match exactly" (see `docs/decisions.md`).
+    ///
+    /// Set by set, not org by org: the covered orgs, their management positions, their covering
+    /// links and the party positions at D, joined once into (org, org title, party title) pairs.
     pub async fn cross_appointment(
         &self,
         scope: &Scope,
@@ -614,59 +617,69 @@ impl Db {
         let active = |a: &str| {
             format!("{a}.valid_from <= $1 AND ({a}.valid_to IS NULL OR $1 < {a}.valid_to)")
         };
-        let management: Vec<String> = crate::domain::model::ORG_TITLES
-            .iter()
-            .filter(|t| crate::domain::model::is_management_title(t))
-            .map(|t| format!("'{t}'"))
-            .collect();
-        let party: Vec<String> = crate::domain::model::PARTY_TITLES
-            .iter()
-            .map(|t| format!("'{t}'"))
-            .collect();
-        let both = |org_titles: &str, party_titles: &str| {
+        let quoted = |titles: Vec<&str>| {
+            titles
+                .iter()
+                .map(|t| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let management = quoted(
+            crate::domain::model::ORG_TITLES
+                .iter()
+                .copied()
+                .filter(|t| crate::domain::model::is_management_title(t))
+                .collect(),
+        );
+        let party = quoted(crate::domain::model::PARTY_TITLES.to_vec());
+        let facts = facts_select(
+            scope,
+            Facts {
+                population: Population::InScope,
+                with_unit: false,
+                one_org: false,
+                regions: None,
+                org_columns: false,
+            },
+        );
+        let pair = |person: &str| {
             format!(
-                "EXISTS (SELECT 1 FROM positions pm JOIN persons a ON a.id = pm.person_id \
-                 JOIN coverage_links l ON l.org_id = pm.org_id \
-                 JOIN party_orgs p ON p.id = l.party_org_id \
-                 JOIN positions pp ON pp.party_org_id = l.party_org_id \
-                 JOIN persons b ON b.id = pp.person_id \
-                 WHERE pm.org_id = f.id AND pm.title IN ({org_titles}) AND pp.title IN ({party_titles}) \
-                 AND (pp.person_id = pm.person_id OR (a.name = b.name \
-                      AND (a.citizen_id IS NULL OR b.citizen_id IS NULL))) \
-                 AND {} AND {} AND {} AND p.founded_on <= $1 AND (p.dissolved_on IS NULL OR $1 < p.dissolved_on))",
-                active("pm"),
-                active("pp"),
-                active("l")
+                "SELECT pm.org_id, pm.title AS org_title, pp.title AS party_title FROM pm \
+                 JOIN cl ON cl.org_id = pm.org_id JOIN pp ON pp.party_org_id = cl.party_org_id AND {person}"
             )
         };
         let sql = format!(
-            "{cte} SELECT COUNT(*), SUM(CASE WHEN {two_way} THEN 1 ELSE 0 END), \
-             SUM(CASE WHEN {head} THEN 1 ELSE 0 END) FROM facts f WHERE f.covered = 1",
-            cte = facts_cte(
-                scope,
-                Facts {
-                    population: Population::InScope,
-                    with_unit: false,
-                    one_org: false,
-                    regions: None,
-                    org_columns: false,
-                }
+            "WITH f AS MATERIALIZED (SELECT c.id FROM ({facts}) c WHERE c.covered = 1), \
+             pm AS MATERIALIZED (SELECT p.org_id, p.person_id, pe.name, pe.citizen_id, p.title \
+               FROM positions p JOIN persons pe ON pe.id = p.person_id \
+               WHERE p.org_id IN (SELECT id FROM f) AND {pa} AND p.title IN ({management})), \
+             cl AS MATERIALIZED (SELECT l.org_id, l.party_org_id FROM coverage_links l \
+               JOIN party_orgs po ON po.id = l.party_org_id \
+               WHERE l.org_id IN (SELECT org_id FROM pm) AND {la} AND po.founded_on <= $1 \
+               AND (po.dissolved_on IS NULL OR $1 < po.dissolved_on)), \
+             pp AS MATERIALIZED (SELECT p.party_org_id, p.person_id, pe.name, pe.citizen_id, p.title \
+               FROM positions p JOIN persons pe ON pe.id = p.person_id \
+               WHERE p.party_org_id IN (SELECT party_org_id FROM cl) AND {pa} AND p.title IN ({party})), \
+             pairs AS ({same} UNION ALL {namesake}) \
+             SELECT (SELECT COUNT(*) FROM f), COUNT(DISTINCT org_id), \
+             COUNT(DISTINCT CASE WHEN org_title = '{head}' AND party_title = '{secretary}' THEN org_id END) \
+             FROM pairs",
+            pa = active("p"),
+            la = active("l"),
+            same = pair("pp.person_id = pm.person_id"),
+            namesake = pair(
+                "pp.person_id <> pm.person_id AND pp.name = pm.name \
+                 AND (pm.citizen_id IS NULL OR pp.citizen_id IS NULL)"
             ),
-            two_way = both(&management.join(", "), &party.join(", ")),
-            head = both(
-                &format!("'{}'", crate::domain::model::HEAD_TITLE),
-                &format!("'{}'", crate::domain::model::SECRETARY_TITLE)
-            ),
+            head = crate::domain::model::HEAD_TITLE,
+            secretary = crate::domain::model::SECRETARY_TITLE,
         );
         let row = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(as_of.to_string())
             .bind(0i64)
             .fetch_one(self.pool())
             .await?;
-        let covered: i64 = row.try_get(0)?;
-        let two_way: Option<i64> = row.try_get(1)?;
-        let head: Option<i64> = row.try_get(2)?;
-        Ok((covered, two_way.unwrap_or(0), head.unwrap_or(0)))
+        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
     }
 
     pub async fn coverage_counts(

@@ -219,6 +219,32 @@ impl SpanIndex {
         *self = next;
     }
 
+    /// The orgs in scope at `day` (a span containing it) whose attributes now pass `keep`,
+    /// counted by `group` of those attributes (a group below `groups`; others are dropped): a
+    /// census campaign's orgs by their responsible unit now.
+    pub fn population(
+        &self,
+        day: Day,
+        keep: impl Fn(&Current) -> bool,
+        group: impl Fn(&Current) -> usize,
+        groups: usize,
+    ) -> Vec<i64> {
+        let mut out = vec![0; groups];
+        for (org, &(start, n)) in self.at.iter().enumerate() {
+            let (start, end) = (start as usize, (start + n) as usize);
+            if (start..end).any(|k| self.from[k] <= day && day < self.to[k]) {
+                let c = &self.current[org];
+                if keep(c) {
+                    let g = group(c);
+                    if g < groups {
+                        out[g] += 1;
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn span(&self, k: usize) -> Span {
         Span {
             from: self.from[k],
@@ -470,6 +496,28 @@ mod tests {
         // Org 1's last spans start on day 2999: not yet in scope on 2995.
         assert_eq!(in_scope, vec![1, 2, 2]);
         assert_eq!(covered, vec![1, 1, 2]);
+    }
+
+    #[test]
+    fn a_population_is_the_orgs_in_scope_at_a_day_by_their_attributes_now() {
+        // Org 1 (region 0, unit 2) in scope from day 10; org 2 (region 1, unit 3) from 0 to 5;
+        // org 3 (region 1, unit 2) from 0 on. At day 7: orgs 1 and 3, grouped by unit: unit 2
+        // has both; keeping region 1 only: org 3.
+        let mut ix = SpanIndex::default();
+        let at = |region, supervising_unit| Current {
+            region,
+            supervising_unit,
+        };
+        ix.replace(1, at(0, 2), &[span(10, FUTURE, 0, 0, 0, 2)]);
+        ix.replace(2, at(1, 3), &[span(0, 5, 1, 0, 0, 3)]);
+        ix.replace(3, at(1, 2), &[span(0, FUTURE, 1, 0, 0, 2)]);
+        let unit = |c: &Current| c.supervising_unit as usize;
+        assert_eq!(ix.population(12, |_| true, unit, 4), vec![0, 0, 2, 0]);
+        assert_eq!(ix.population(7, |_| true, unit, 4), vec![0, 0, 1, 0]);
+        assert_eq!(
+            ix.population(3, |c| c.region == 1, unit, 4),
+            vec![0, 0, 1, 1]
+        );
     }
 
     proptest! {

@@ -155,3 +155,116 @@ async fn counts_from_memory_equal_the_sql_counts_after_loads_and_writes() {
     wait_until_kept(&t.db).await;
     compare(&t.db, &units).await;
 }
+
+#[tokio::test]
+async fn a_campaigns_progress_from_memory_equals_the_sql_progress() {
+    use dangjian::domain::census::{CampaignInput, CensusReturn};
+    use dangjian::domain::model::{OperatingState, PartyOrgStatus};
+    let t = TestDb::new().await;
+    dangjian::app::demo::populate(&t.db, 9, 300)
+        .await
+        .expect("demo");
+    let db = &t.db;
+    // A city-wide campaign at 2026-10-31; a few returns, some confirmed.
+    let id = db
+        .create_campaign(
+            &CampaignInput {
+                name: "全市摸排（测试）".into(),
+                reference_date: d(2026, 10, 31),
+                end_date: d(2026, 12, 31),
+            },
+            &RegionCode::parse("140300").expect("code"),
+            "test",
+        )
+        .await
+        .expect("db")
+        .expect("campaign");
+    let campaign = db
+        .campaign(&Scope::City, id)
+        .await
+        .expect("db")
+        .expect("campaign");
+    let orgs: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM social_orgs WHERE registered_on <= '2026-10-31' \
+         AND (terminated_on IS NULL OR terminated_on > '2026-10-31') ORDER BY id LIMIT 60",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("orgs");
+    let ret = CensusReturn {
+        operating_state: OperatingState::Running,
+        staff_count: Some(5),
+        member_count: None,
+        formal_members: 2,
+        probationary_members: 0,
+        party_org_status: PartyOrgStatus::None,
+        note: None,
+    };
+    for (i, org) in orgs.iter().enumerate() {
+        db.save_return(
+            &dangjian::db::ReturnWrite {
+                campaign_id: id,
+                org_id: *org,
+                ret: &ret,
+                confirmed: i % 3 == 0,
+            },
+            "test",
+        )
+        .await
+        .expect("return");
+    }
+    db.keep_spans_in_memory();
+    wait_until_kept(db).await;
+    let units: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT supervising_unit_id FROM social_orgs WHERE supervising_unit_id IS NOT NULL \
+         ORDER BY supervising_unit_id LIMIT 3",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("units");
+    let mut scopes = vec![
+        Scope::City,
+        Scope::Regions(vec![RegionCode::parse("140302").expect("code")]),
+    ];
+    scopes.extend(units.into_iter().map(Scope::Unit));
+    let key = |u: &dangjian::db::UnitProgress| {
+        let p = u.progress;
+        (u.unit_id, u.unit.clone(), p.total, p.returned, p.confirmed)
+    };
+    for scope in &scopes {
+        let memory = db.unit_progress(scope, &campaign).await.expect("memory");
+        let sql = db
+            .unit_progress_in_sql(scope, &campaign)
+            .await
+            .expect("sql");
+        let mut a: Vec<_> = memory.iter().map(key).collect();
+        let mut b: Vec<_> = sql.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "{scope:?}");
+        assert!(!a.is_empty(), "{scope:?} has orgs in the campaign");
+        // The list's totals by state agree with a count over the orgs.
+        for state in [
+            None,
+            Some(dangjian::domain::census::ReturnState::Missing),
+            Some(dangjian::domain::census::ReturnState::Returned),
+            Some(dangjian::domain::census::ReturnState::Confirmed),
+        ] {
+            let filter = dangjian::db::ReturnFilter {
+                state,
+                limit: 100_000,
+                ..Default::default()
+            };
+            let (rows, total) = db
+                .campaign_returns(scope, &campaign, &filter)
+                .await
+                .expect("list");
+            assert_eq!(rows.len() as i64, total, "{scope:?} {state:?}");
+        }
+    }
+    let p = db
+        .campaign_progress(&Scope::City, &campaign)
+        .await
+        .expect("progress");
+    assert_eq!((p.returned, p.confirmed), (60, 20));
+}

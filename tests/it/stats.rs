@@ -334,3 +334,90 @@ async fn an_org_moved_to_another_county_counts_there_from_the_day_of_the_change(
     assert_eq!(listed.responsible_unit.as_deref(), Some("城区工委"));
     assert_eq!(listed.region, "140302");
 }
+
+/// The cross-appointment figures as `statistics.md` §4 words them, org by org (one correlated
+/// EXISTS per covered org, as the first version of the product counted them): the definition
+/// the set-based count must meet.
+async fn cross_appointment_by_org(
+    db: &dangjian::db::Db,
+    region: Option<&str>,
+    d: &str,
+) -> (i64, i64, i64) {
+    let active =
+        |a: &str| format!("{a}.valid_from <= $1 AND ({a}.valid_to IS NULL OR $1 < {a}.valid_to)");
+    let titles = |t: &[&str]| {
+        t.iter()
+            .map(|t| format!("'{t}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let management: Vec<&str> = dangjian::domain::model::ORG_TITLES
+        .iter()
+        .copied()
+        .filter(|t| dangjian::domain::model::is_management_title(t))
+        .collect();
+    let both = |org_titles: &str, party_titles: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM positions pm JOIN persons a ON a.id = pm.person_id \
+             JOIN coverage_links l ON l.org_id = pm.org_id JOIN party_orgs p ON p.id = l.party_org_id \
+             JOIN positions pp ON pp.party_org_id = l.party_org_id JOIN persons b ON b.id = pp.person_id \
+             WHERE pm.org_id = s.org_id AND pm.title IN ({org_titles}) AND pp.title IN ({party_titles}) \
+             AND (pp.person_id = pm.person_id OR (a.name = b.name AND (a.citizen_id IS NULL OR b.citizen_id IS NULL))) \
+             AND {} AND {} AND {} AND p.founded_on <= $1 AND (p.dissolved_on IS NULL OR $1 < p.dissolved_on))",
+            active("pm"),
+            active("pp"),
+            active("l")
+        )
+    };
+    let sql = format!(
+        "SELECT COUNT(*), SUM(CASE WHEN {} THEN 1 ELSE 0 END), SUM(CASE WHEN {} THEN 1 ELSE 0 END) \
+         FROM coverage_spans s WHERE s.valid_from <= $1 AND $1 < s.valid_to AND s.in_scope = 1 \
+         AND s.covered = 1 AND {}",
+        both(
+            &titles(&management),
+            &titles(dangjian::domain::model::PARTY_TITLES)
+        ),
+        both("'主要负责人'", "'书记'"),
+        region.map_or("1 = 1".to_string(), |r| format!("s.region_code = '{r}'"))
+    );
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(d.to_string())
+        .fetch_one(db.pool())
+        .await
+        .expect("oracle");
+    use sqlx::Row;
+    (
+        r.try_get(0).expect("n"),
+        r.try_get::<Option<i64>, _>(1)
+            .expect("two-way")
+            .unwrap_or(0),
+        r.try_get::<Option<i64>, _>(2).expect("head").unwrap_or(0),
+    )
+}
+
+#[tokio::test]
+async fn cross_appointment_counted_set_by_set_equals_org_by_org() {
+    let t = crate::support::TestDb::new().await;
+    dangjian::app::demo::populate(&t.db, 5, 500)
+        .await
+        .expect("demo");
+    let county = Scope::Regions(vec![
+        dangjian::domain::codes::RegionCode::parse("140302").expect("code"),
+    ]);
+    let mut some = 0;
+    for d in ["2016-06-30", "2019-12-31", "2021-12-31", "2026-11-28"] {
+        for (scope, region) in [(&Scope::City, None), (&county, Some("140302"))] {
+            let r = stats::cross_appointment(&t.db, scope, date(d))
+                .await
+                .expect("figures");
+            let want = cross_appointment_by_org(&t.db, region, d).await;
+            assert_eq!(
+                (r.covered, r.two_way_entry, r.head_is_secretary),
+                want,
+                "{d} {scope:?}"
+            );
+            some += want.1;
+        }
+    }
+    assert!(some > 0, "the demo has cross-appointments");
+}

@@ -11,6 +11,8 @@
 //! is done, and before the first load, counts come from SQL as without the cache. The figures
 //! are exactly the SQL's (`tests/it/span_cache.rs` compares them).
 
+mod counts;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -19,12 +21,11 @@ use chrono::{Datelike, NaiveDate};
 use futures_util::TryStreamExt;
 use sqlx::Row;
 
-use super::{Db, DbResult, GroupCounts, Grouping, Scope};
+use super::{Db, DbResult, GroupCounts};
 use crate::domain::coverage::Counts;
-use crate::domain::model::{OrgKind, UnitKind};
+use crate::domain::model::OrgKind;
 use crate::domain::span_index::{
-    ABNORMAL, COVERED, Current, Day, FUTURE, Filter, Group, KINDS, OWN_COVERED, PAST, STATIONED,
-    Span, SpanIndex,
+    ABNORMAL, COVERED, Current, Day, FUTURE, KINDS, OWN_COVERED, PAST, STATIONED, Span, SpanIndex,
 };
 
 /// Changed orgs above which the cache loads everything again instead of replacing them.
@@ -333,132 +334,6 @@ impl Db {
         }
         loaded.generation = newest;
         Ok(true)
-    }
-
-    /// Coverage counts as of each date from the spans in memory, grouped: for each date, the
-    /// groups with an org in scope (as the SQL `GROUP BY` gives them). None when the cache
-    /// cannot answer (not kept or not loaded, or a scope it does not keep: an instructor's or
-    /// an org's, which SQL counts from an index at once).
-    pub(super) async fn counts_in_memory(
-        &self,
-        scope: &Scope,
-        dates: &[NaiveDate],
-        own_min: &[i64],
-        grouping: Option<Grouping>,
-    ) -> DbResult<Option<Vec<Vec<GroupCounts>>>> {
-        if !matches!(scope, Scope::City | Scope::Regions(_) | Scope::Unit(_)) {
-            return Ok(None);
-        }
-        if !self.spans_current().await? {
-            return Ok(None);
-        }
-        // Units and region committees, read now (a unit's flag may change without a span).
-        let units = self.units().await?;
-        let regions = self.regions().await?;
-        let root = regions
-            .iter()
-            .find(|r| r.parent.is_none())
-            .map(|r| r.code.clone());
-        let Ok(state) = self.spans.state.read() else {
-            return Ok(None);
-        };
-        let Some(loaded) = state.as_ref() else {
-            return Ok(None);
-        };
-        let max_unit = units
-            .iter()
-            .map(|u| unit_id(Some(u.id)) as usize)
-            .max()
-            .unwrap_or(0);
-        let mut carries = vec![false; max_unit + 1];
-        for u in &units {
-            carries[unit_id(Some(u.id)) as usize] = u.carries_party_building;
-        }
-        // The region's committee: the smallest id among the units of the committee kind of the
-        // region (the city's committee for the root) — the view region_committees.
-        let mut committee: Vec<Option<u32>> = vec![None; loaded.regions.len()];
-        for (i, code) in loaded.regions.iter().enumerate() {
-            let kind = if root.as_ref().is_some_and(|r| r.as_str() == code) {
-                UnitKind::CityCommittee
-            } else {
-                UnitKind::CountyCommittee
-            };
-            committee[i] = units
-                .iter()
-                .filter(|u| u.kind == kind && u.region.as_str() == code)
-                .map(|u| unit_id(Some(u.id)))
-                .min();
-        }
-        let responsible = |c: &Current| -> Option<u32> {
-            let su = c.supervising_unit as usize;
-            if su != 0 && carries.get(su).copied().unwrap_or(false) {
-                Some(c.supervising_unit)
-            } else {
-                committee.get(usize::from(c.region)).copied().flatten()
-            }
-        };
-        let filter = match scope {
-            Scope::City => Filter::All,
-            Scope::Regions(codes) => Filter::Regions(
-                loaded
-                    .regions
-                    .iter()
-                    .map(|r| codes.iter().any(|c| c.as_str() == r))
-                    .collect(),
-            ),
-            Scope::Unit(id) => {
-                let id = unit_id(Some(*id));
-                Filter::Orgs(
-                    loaded
-                        .index
-                        .current()
-                        .iter()
-                        .map(|c| {
-                            id != 0 && (c.supervising_unit == id || responsible(c) == Some(id))
-                        })
-                        .collect(),
-                )
-            }
-            _ => return Ok(None),
-        };
-        let group = match grouping {
-            None => Group::Total,
-            Some(Grouping::Region) => Group::Region,
-            Some(Grouping::Kind) => Group::Kind,
-            Some(Grouping::ResponsibleUnit) => Group::Unit {
-                carries: carries.clone(),
-                committee: committee.clone(),
-                units: max_unit + 1,
-            },
-            Some(Grouping::SupervisingUnit) => Group::Supervising {
-                units: max_unit + 1,
-            },
-        };
-        let days: Vec<Day> = dates.iter().map(|d| d.num_days_from_ce()).collect();
-        let counts = loaded
-            .index
-            .count(&days, own_min, &filter, &group, loaded.regions.len());
-        let key = |g: usize| -> Option<String> {
-            match grouping {
-                None => None,
-                Some(Grouping::Region) => loaded.regions.get(g).cloned(),
-                Some(Grouping::Kind) => OrgKind::ALL.get(g).map(|k| k.code().to_string()),
-                Some(Grouping::ResponsibleUnit) => (g <= max_unit).then(|| g.to_string()),
-                Some(Grouping::SupervisingUnit) => (g != 0).then(|| g.to_string()),
-            }
-        };
-        let mut out = vec![Vec::new(); dates.len()];
-        for (g, per_date) in counts.iter().enumerate() {
-            for (i, c) in per_date.iter().enumerate() {
-                if c.in_scope > 0 || (grouping.is_none() && g == 0) {
-                    out[i].push(GroupCounts {
-                        key: key(g),
-                        counts: *c,
-                    });
-                }
-            }
-        }
-        Ok(Some(out))
     }
 }
 
