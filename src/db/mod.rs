@@ -4,6 +4,7 @@
 //! actor's [`Scope`].
 
 mod census;
+mod derived;
 mod ledger;
 mod ledger_list;
 mod lists;
@@ -121,6 +122,8 @@ pub struct Db {
     clock: Clock,
     /// The coverage spans in memory, when kept (a server: [`Db::keep_spans_in_memory`]).
     spans: span_cache::Shared,
+    /// Figures derived from the whole registry, until it changes.
+    derived: std::sync::Arc<derived::Derived>,
 }
 
 /// The cached reference tables. Only migrations write them today; the cache also expires after
@@ -222,6 +225,7 @@ impl Db {
             reference: Default::default(),
             clock: Clock::system(),
             spans: Default::default(),
+            derived: Default::default(),
         })
     }
 

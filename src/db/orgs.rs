@@ -607,9 +607,23 @@ impl Db {
     /// org of the pair are fixed by the question, so this is the spec's "name and the pair of
     /// organizations match exactly" (see `docs/decisions.md`).
     ///
-    /// Set by set, not org by org: the covered orgs, their management positions, their covering
-    /// links and the party positions at D, joined once into (org, org title, party title) pairs.
+    /// Set by set, not org by org: the management positions at D in covered orgs, their
+    /// orgs' covering links and the party positions at D, joined once into (org, org title,
+    /// party title) pairs; the denominator is the coverage figure.
     pub async fn cross_appointment(
+        &self,
+        scope: &Scope,
+        as_of: NaiveDate,
+    ) -> DbResult<(i64, i64, i64)> {
+        self.derived(
+            format!("cross-appointment|{scope:?}|{as_of}"),
+            self.cross_appointment_now(scope, as_of),
+        )
+        .await
+    }
+
+    /// [`Db::cross_appointment`], computed now.
+    async fn cross_appointment_now(
         &self,
         scope: &Scope,
         as_of: NaiveDate,
@@ -632,16 +646,16 @@ impl Db {
                 .collect(),
         );
         let party = quoted(crate::domain::model::PARTY_TITLES.to_vec());
-        let facts = facts_select(
-            scope,
-            Facts {
-                population: Population::InScope,
-                with_unit: false,
-                one_org: false,
-                regions: None,
-                org_columns: false,
-            },
-        );
+        // The management positions at D in the orgs covered then (in scope), found from the
+        // positions (few) and each org's span at D, not from every covered org.
+        let scope_condition = match scope {
+            Scope::City => "1 = 1".to_string(),
+            Scope::Regions(codes) => region_condition("s", codes),
+            _ => format!(
+                "s.org_id IN (SELECT o.id FROM social_orgs o WHERE {})",
+                scope.org_condition("o")
+            ),
+        };
         let pair = |person: &str| {
             format!(
                 "SELECT pm.org_id, pm.title AS org_title, pp.title AS party_title FROM pm \
@@ -649,11 +663,12 @@ impl Db {
             )
         };
         let sql = format!(
-            "WITH f AS MATERIALIZED (SELECT c.id FROM ({facts}) c WHERE c.covered = 1), \
-             pm AS MATERIALIZED (SELECT p.org_id, p.person_id, pe.name, pe.citizen_id, p.title \
+            "WITH pm AS MATERIALIZED (SELECT p.org_id, p.person_id, pe.name, pe.citizen_id, p.title \
                FROM positions p JOIN persons pe ON pe.id = p.person_id \
-               WHERE p.org_id IN (SELECT id FROM f) AND {pa} AND p.title IN ({management})), \
-             cl AS MATERIALIZED (SELECT l.org_id, l.party_org_id FROM coverage_links l \
+               JOIN coverage_spans s ON s.org_id = p.org_id AND s.valid_from <= $1 AND $1 < s.valid_to \
+               WHERE p.org_id IS NOT NULL AND {pa} AND p.title IN ({management}) \
+               AND s.in_scope = 1 AND s.covered = 1 AND {scope_condition}), \
+             cl AS MATERIALIZED (SELECT DISTINCT l.org_id, l.party_org_id FROM coverage_links l \
                JOIN party_orgs po ON po.id = l.party_org_id \
                WHERE l.org_id IN (SELECT org_id FROM pm) AND {la} AND po.founded_on <= $1 \
                AND (po.dissolved_on IS NULL OR $1 < po.dissolved_on)), \
@@ -661,7 +676,7 @@ impl Db {
                FROM positions p JOIN persons pe ON pe.id = p.person_id \
                WHERE p.party_org_id IN (SELECT party_org_id FROM cl) AND {pa} AND p.title IN ({party})), \
              pairs AS ({same} UNION ALL {namesake}) \
-             SELECT (SELECT COUNT(*) FROM f), COUNT(DISTINCT org_id), \
+             SELECT COUNT(DISTINCT org_id), \
              COUNT(DISTINCT CASE WHEN org_title = '{head}' AND party_title = '{secretary}' THEN org_id END) \
              FROM pairs",
             pa = active("p"),
@@ -676,10 +691,16 @@ impl Db {
         );
         let row = sqlx::query(AssertSqlSafe(sql.as_str()))
             .bind(as_of.to_string())
-            .bind(0i64)
             .fetch_one(self.pool())
             .await?;
-        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+        // The orgs covered at D: the coverage figure (from memory in a server).
+        let covered: i64 = self
+            .coverage_counts(scope, as_of, 0, Grouping::Kind)
+            .await?
+            .iter()
+            .map(|g| g.counts.covered)
+            .sum();
+        Ok((covered, row.try_get(0)?, row.try_get(1)?))
     }
 
     pub async fn coverage_counts(

@@ -44,7 +44,17 @@ fn name_key(name: &str) -> String {
 }
 
 impl Db {
+    /// The findings within a scope (kept until the registry or the coverage changes: at a
+    /// million orgs they take seconds).
     pub async fn quality(&self, scope: &Scope, today: NaiveDate) -> DbResult<Quality> {
+        self.derived(
+            format!("quality|{scope:?}|{today}"),
+            self.quality_now(scope, today),
+        )
+        .await
+    }
+
+    async fn quality_now(&self, scope: &Scope, today: NaiveDate) -> DbResult<Quality> {
         let cond = scope.org_condition("o");
         let orgs: Vec<(String, String, Option<i64>)> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!(

@@ -135,12 +135,13 @@ async fn note_changes(
     {
         return Ok(());
     }
-    sqlx::query("UPDATE span_generation SET generation = generation + 1 WHERE id = 1")
+    sqlx::query("UPDATE generations SET generation = generation + 1 WHERE name = 'coverage_spans'")
         .execute(&mut *conn)
         .await?;
-    let generation: i64 = sqlx::query_scalar("SELECT generation FROM span_generation WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
+    let generation: i64 =
+        sqlx::query_scalar("SELECT generation FROM generations WHERE name = 'coverage_spans'")
+            .fetch_one(&mut *conn)
+            .await?;
     let rows: Vec<Vec<Value>> = match which {
         Which::Orgs(ids) if ids.len() < FULL_REBUILD_AT => ids
             .iter()

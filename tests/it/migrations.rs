@@ -52,7 +52,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "sqlite/20261207000012_span_changes.sql",
-        "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
+        "1c2cf99910e29f214bd0f58d97cad07184a1e9482ad35deff9ee7b86599df4cb",
     ),
     (
         "sqlite/20261207000013_ledger_lists.sql",
@@ -108,7 +108,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "postgres/20261207000012_span_changes.sql",
-        "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
+        "1c2cf99910e29f214bd0f58d97cad07184a1e9482ad35deff9ee7b86599df4cb",
     ),
     (
         "postgres/20261207000013_ledger_lists.sql",

@@ -120,10 +120,11 @@ async fn counts_from_memory_equal_the_sql_counts_after_loads_and_writes() {
     assert!(n > 100, "groups compared: {n}");
 
     // A write of some orgs: the cache catches up from the change log at the next count.
-    let before: i64 = sqlx::query_scalar("SELECT generation FROM span_generation")
-        .fetch_one(t.db.pool())
-        .await
-        .expect("generation");
+    let before: i64 =
+        sqlx::query_scalar("SELECT generation FROM generations WHERE name = 'coverage_spans'")
+            .fetch_one(t.db.pool())
+            .await
+            .expect("generation");
     // Forty orgs move to 盂县, directly registered, with seven formal members.
     let mut data = dangjian::demo::generate(9, 300, t.db.clock().today());
     data.orgs.truncate(40);
@@ -140,10 +141,11 @@ async fn counts_from_memory_equal_the_sql_counts_after_loads_and_writes() {
     t.db.write_dataset(&Scope::City, &data, "test", t.db.clock().today())
         .await
         .expect("second write");
-    let after: i64 = sqlx::query_scalar("SELECT generation FROM span_generation")
-        .fetch_one(t.db.pool())
-        .await
-        .expect("generation");
+    let after: i64 =
+        sqlx::query_scalar("SELECT generation FROM generations WHERE name = 'coverage_spans'")
+            .fetch_one(t.db.pool())
+            .await
+            .expect("generation");
     assert!(
         after > before,
         "the write raised the generation: {before} → {after}"

@@ -421,3 +421,71 @@ async fn cross_appointment_counted_set_by_set_equals_org_by_org() {
     }
     assert!(some > 0, "the demo has cross-appointments");
 }
+
+#[tokio::test]
+async fn derived_figures_follow_a_registry_write() {
+    // The cross-appointment figures are kept until the registry changes: a head made secretary
+    // of the party org covering the org counts at the next read.
+    use dangjian::domain::dataset::{Dataset, PositionRecord, PositionTarget};
+    let t = crate::support::TestDb::new().await;
+    let today = t.db.clock().today();
+    let data = dangjian::demo::generate(5, 500, today);
+    t.db.write_dataset(&Scope::City, &data, "test", today)
+        .await
+        .expect("demo");
+    let d = today.to_string();
+    let before = stats::cross_appointment(&t.db, &Scope::City, today)
+        .await
+        .expect("figures");
+    assert_eq!(
+        (
+            before.covered,
+            before.two_way_entry,
+            before.head_is_secretary
+        ),
+        cross_appointment_by_org(&t.db, None, &d).await
+    );
+    // A head whose person holds nothing else, of an org covered now by an active party org.
+    let holds = |name: &str| data.positions.iter().filter(|p| p.name == name).count();
+    let (head, party) = data
+        .positions
+        .iter()
+        .filter(|p| p.title == "主要负责人" && p.to.is_none() && holds(&p.name) == 1)
+        .find_map(|p| {
+            let PositionTarget::Org(code) = &p.target else {
+                return None;
+            };
+            let party = data.party_orgs.iter().find(|po| {
+                po.dissolved_on.is_none()
+                    && po.founded_on <= today
+                    && po
+                        .covers
+                        .iter()
+                        .any(|c| &c.credit_code == code && c.to.is_none() && c.from <= today)
+            })?;
+            Some((p.clone(), party.name.clone()))
+        })
+        .expect("a head of a covered org");
+    let secretary = PositionRecord {
+        target: PositionTarget::PartyOrg(party),
+        title: "书记".into(),
+        from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+        to: None,
+        ..head
+    };
+    let write = Dataset {
+        positions: vec![secretary],
+        ..Dataset::default()
+    };
+    t.db.write_dataset(&Scope::City, &write, "test", today)
+        .await
+        .expect("write");
+    let after = stats::cross_appointment(&t.db, &Scope::City, today)
+        .await
+        .expect("figures");
+    assert_eq!(
+        (after.covered, after.two_way_entry, after.head_is_secretary),
+        cross_appointment_by_org(&t.db, None, &d).await
+    );
+    assert_eq!(after.head_is_secretary, before.head_is_secretary + 1);
+}

@@ -145,7 +145,7 @@ impl Db {
 
     async fn generation(&self) -> DbResult<i64> {
         Ok(
-            sqlx::query_scalar("SELECT generation FROM span_generation WHERE id = 1")
+            sqlx::query_scalar("SELECT generation FROM generations WHERE name = 'coverage_spans'")
                 .fetch_one(self.pool())
                 .await?,
         )

@@ -273,6 +273,12 @@ impl DatasetWrite {
     pub async fn finish(mut self) -> DbResult<WriteSummary> {
         if !self.summary.is_noop() {
             super::ledger::mark_detection_pending(&mut self.tx).await?;
+            // Figures derived from the registry (cross-appointment, data quality) are stale.
+            sqlx::query(
+                "UPDATE generations SET generation = generation + 1 WHERE name = 'registry'",
+            )
+            .execute(&mut *self.tx)
+            .await?;
         }
         let started = self.started;
         tracing::debug!(elapsed = ?started.elapsed(), orgs = self.touched.len(), all = self.all_touched, "parts written");
