@@ -299,10 +299,15 @@ async fn main() {
             if spec.method != "GET" || spec.path.starts_with("/static/") {
                 continue;
             }
-            if let Some(only) = &a.only
-                && !spec.path.contains(only.as_str())
-            {
-                continue;
+            // `--only` is a part of the path; `=PATH` the whole path (`--only =/` the dashboard).
+            if let Some(only) = &a.only {
+                let keep = match only.strip_prefix('=') {
+                    Some(whole) => spec.path == whole,
+                    None => spec.path.contains(only.as_str()),
+                };
+                if !keep {
+                    continue;
+                }
             }
             let Some(path) = concrete(spec.path, &keys) else {
                 println!(

@@ -353,6 +353,7 @@ impl Db {
         by.audit_on(&mut tx, &self.clock.now_text()).await?;
         // Its census_missing items are raised once its reference date has come.
         super::ledger::mark_detection_pending(&mut tx).await?;
+        super::derived::raise(&mut tx, "census").await?;
         tx.commit().await?;
         Ok(Ok(id))
     }
@@ -365,6 +366,14 @@ impl Db {
     /// The campaign's progress per responsible unit, over the orgs in scope: the city committee,
     /// the county committees in region order, the other units by name, then orgs without one.
     pub async fn unit_progress(&self, scope: &Scope, c: &Campaign) -> DbResult<Vec<UnitProgress>> {
+        self.derived(
+            format!("census-progress|{scope:?}|{}", c.id),
+            self.unit_progress_now(scope, c),
+        )
+        .await
+    }
+
+    async fn unit_progress_now(&self, scope: &Scope, c: &Campaign) -> DbResult<Vec<UnitProgress>> {
         let mut out = match self.unit_progress_in_memory(scope, c).await? {
             Some(out) => out,
             None => self.unit_progress_in_sql(scope, c).await?,
@@ -665,6 +674,7 @@ impl Db {
             by.audit_on(&mut tx, &at).await?;
             super::ledger::mark_detection_pending(&mut tx).await?;
         }
+        super::derived::raise(&mut tx, "census").await?;
         tx.commit().await?;
         Ok(changed)
     }
@@ -738,6 +748,7 @@ impl Db {
         spans::refresh(&mut tx, self.backend(), spans::Which::Orgs(&ids)).await?;
         by.audit_on(&mut tx, &self.clock.now_text()).await?;
         super::ledger::mark_detection_pending(&mut tx).await?;
+        super::derived::raise(&mut tx, "census").await?;
         tx.commit().await?;
         Ok(ids.len())
     }
@@ -775,6 +786,7 @@ impl Db {
         if !changed.is_empty() {
             super::ledger::mark_detection_pending(&mut tx).await?;
         }
+        super::derived::raise(&mut tx, "census").await?;
         tx.commit().await?;
         Ok(changed.len())
     }

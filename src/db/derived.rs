@@ -1,10 +1,10 @@
-//! Figures derived from the whole registry (cross-appointment as of a date, the data-quality
-//! findings), kept in memory until the data they read changes: each is stored with the
-//! generations of migration 0012 it was computed at ('registry': any registry write;
-//! 'coverage_spans': any change of coverage), and computed again when either has moved. At a
-//! million orgs they take seconds to compute; the first reader after a write pays that, the
-//! others read the stored result. Several server processes each keep their own, and each sees
-//! the others' writes through the generations.
+//! Figures derived from whole tables (cross-appointment as of a date, the data-quality findings,
+//! the ledger's figures and tallies), kept in memory until the data changes: each is stored with
+//! the generations of migrations 0012 and 0015 it was computed at ('registry': any registry
+//! write; 'coverage_spans': any change of coverage; 'ledger'; 'census'), and computed again when
+//! one has moved. At a million orgs they take up to seconds to compute; the first reader after a
+//! write pays that, the others read the stored result. Several server processes each keep their
+//! own, and each sees the others' writes through the generations.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ use super::{Db, DbResult};
 /// Results kept at most (a result per scope and date asked for).
 const MOST: usize = 512;
 
-type Stored = (i64, i64, Arc<dyn Any + Send + Sync>);
+type Stored = (Vec<(String, i64)>, Arc<dyn Any + Send + Sync>);
 
 /// The stored results, shared by the clones of a [`Db`].
 #[derive(Debug, Default)]
@@ -29,18 +29,18 @@ struct StoredDebug(Stored);
 
 impl std::fmt::Debug for StoredDebug {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "stored at generations {}/{}", self.0.0, self.0.1)
+        write!(f, "stored at generations {:?}", self.0.0)
     }
 }
 
 impl Db {
-    /// The registry's and the coverage's generations now.
-    async fn generations(&self) -> DbResult<(i64, i64)> {
-        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, generation FROM generations")
-            .fetch_all(self.pool())
-            .await?;
-        let of = |name: &str| rows.iter().find(|(n, _)| n == name).map_or(0, |(_, g)| *g);
-        Ok((of("registry"), of("coverage_spans")))
+    /// Every generation now, by name.
+    async fn generations(&self) -> DbResult<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT name, generation FROM generations ORDER BY name")
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 
     /// The result stored under `key` if the data has not changed since, else `compute`'s
@@ -50,10 +50,10 @@ impl Db {
         T: Clone + Send + Sync + 'static,
         F: Future<Output = DbResult<T>>,
     {
-        let (registry, coverage) = self.generations().await?;
+        let now = self.generations().await?;
         if let Ok(results) = self.derived.results.lock()
-            && let Some(StoredDebug((r, c, value))) = results.get(&key)
-            && (*r, *c) == (registry, coverage)
+            && let Some(StoredDebug((at, value))) = results.get(&key)
+            && *at == now
             && let Some(v) = value.downcast_ref::<T>()
         {
             return Ok(v.clone());
@@ -63,11 +63,17 @@ impl Db {
             if results.len() >= MOST {
                 results.clear();
             }
-            results.insert(
-                key,
-                StoredDebug((registry, coverage, Arc::new(value.clone()))),
-            );
+            results.insert(key, StoredDebug((now, Arc::new(value.clone()))));
         }
         Ok(value)
     }
+}
+
+/// Raises a generation inside a write's transaction.
+pub(super) async fn raise(conn: &mut sqlx::AnyConnection, name: &str) -> DbResult<()> {
+    sqlx::query("UPDATE generations SET generation = generation + 1 WHERE name = $1")
+        .bind(name.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
 }

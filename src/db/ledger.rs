@@ -428,6 +428,7 @@ impl Db {
             )
             .await?;
         }
+        super::derived::raise(&mut tx, "ledger").await?;
         tx.commit().await?;
         summary.closable = self
             .mark_conditions(scope, today, &rules, &candidates)
@@ -502,6 +503,7 @@ impl Db {
                     .await?;
             }
         }
+        super::derived::raise(&mut tx, "ledger").await?;
         tx.commit().await?;
         Ok(closable)
     }
@@ -594,6 +596,7 @@ impl Db {
         .bind(comment.to_string())
         .execute(&mut *tx)
         .await?;
+        super::derived::raise(&mut tx, "ledger").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -656,6 +659,7 @@ impl Db {
         })
         .execute(&mut *tx)
         .await?;
+        super::derived::raise(&mut tx, "ledger").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -836,6 +840,7 @@ impl Db {
         .bind(gap.to_string())
         .execute(&mut *tx)
         .await?;
+        super::derived::raise(&mut tx, "ledger").await?;
         tx.commit().await?;
         Ok(Some(id))
     }

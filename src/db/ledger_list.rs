@@ -327,10 +327,18 @@ impl Db {
         let count_sql = format!(
             "SELECT COUNT(*) FROM ledger_items i{org_join} WHERE {scope_sql} AND {conditions}"
         );
-        let total: i64 = bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &all)
-            .fetch_one(self.pool())
-            .await?
-            .try_get(0)?;
+        let pool = self.pool().clone();
+        let total: i64 = self
+            .derived(
+                format!("ledger-count|{scope:?}|{today}|{filter:?}"),
+                async move {
+                    Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &all)
+                        .fetch_one(&pool)
+                        .await?
+                        .try_get::<i64, _>(0)?)
+                },
+            )
+            .await?;
         Ok((items, total))
     }
 
@@ -362,6 +370,20 @@ impl Db {
 
     /// The dashboard's ledger figures for a user in a scope.
     pub async fn ledger_summary(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        user_id: i64,
+        soon: NaiveDate,
+    ) -> DbResult<LedgerSummary> {
+        self.derived(
+            format!("ledger-summary|{scope:?}|{today}|{user_id}|{soon}"),
+            self.ledger_summary_now(scope, today, user_id, soon),
+        )
+        .await
+    }
+
+    async fn ledger_summary_now(
         &self,
         scope: &Scope,
         today: NaiveDate,
@@ -400,6 +422,20 @@ impl Db {
 
     /// The items of a scope matching the filter, tallied (`by`), the cancelled ones left out.
     pub async fn ledger_tallies(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        filter: &LedgerFilter,
+        by: TallyBy,
+    ) -> DbResult<Vec<Tally>> {
+        self.derived(
+            format!("ledger-tallies|{scope:?}|{today}|{filter:?}|{by:?}"),
+            self.ledger_tallies_now(scope, today, filter, by),
+        )
+        .await
+    }
+
+    async fn ledger_tallies_now(
         &self,
         scope: &Scope,
         today: NaiveDate,
@@ -488,6 +524,20 @@ impl Db {
     /// of each date: the items grouped by the day they were raised and the day they ended,
     /// then summed per date.
     pub async fn ledger_open_at(
+        &self,
+        scope: &Scope,
+        filter: &LedgerFilter,
+        today: NaiveDate,
+        dates: &[NaiveDate],
+    ) -> DbResult<Vec<i64>> {
+        self.derived(
+            format!("ledger-open|{scope:?}|{filter:?}|{today}|{dates:?}"),
+            self.ledger_open_at_now(scope, filter, today, dates),
+        )
+        .await
+    }
+
+    async fn ledger_open_at_now(
         &self,
         scope: &Scope,
         filter: &LedgerFilter,

@@ -342,6 +342,35 @@ async fn the_task_list_filters_pages_and_figures_agree_with_their_definitions() 
     );
     assert_eq!(s.closable, n(&|i| i.condition_met));
     assert_eq!(s.mine, 1);
+    // The figures are kept until the ledger changes: one more item started shows at once.
+    let open = all
+        .iter()
+        .find(|i| i.state == ItemState::Open)
+        .expect("an open item");
+    step(
+        db,
+        open,
+        ItemState::Open,
+        ItemState::InProgress,
+        Action::Start,
+    )
+    .await;
+    let again = db
+        .ledger_summary(&Scope::City, today, uid, today + Duration::days(7))
+        .await
+        .expect("summary");
+    assert_eq!(
+        (again.open, again.in_progress),
+        (s.open - 1, s.in_progress + 1)
+    );
+    step(
+        db,
+        open,
+        ItemState::InProgress,
+        ItemState::Open,
+        Action::Return,
+    )
+    .await;
 
     // The responsibility list: per unit and person, the cancelled item left out.
     let tallies = db

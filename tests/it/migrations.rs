@@ -63,6 +63,10 @@ const LANDED: &[(&str, &str)] = &[
         "823844daf4a887e93a2d88cb2739c0c75b3d692abc82d58a8b38b4e9bbd57aa1",
     ),
     (
+        "sqlite/20261207000015_more_generations.sql",
+        "4df0a6091303caf70e923287b99c62e2701a9da6a3d4a0c17075ad71f3459f5a",
+    ),
+    (
         "postgres/20261128000001_registry.sql",
         "120d7bad9825c3a8204eed758779aa5816fb965f76f2301ac5b8ce98191660ab",
     ),
@@ -117,6 +121,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "postgres/20261207000014_sort_keys.sql",
         "7d4a0e4c1427e3585479503cc83ac0ad6297435b17a54391073cf742d70233fc",
+    ),
+    (
+        "postgres/20261207000015_more_generations.sql",
+        "4df0a6091303caf70e923287b99c62e2701a9da6a3d4a0c17075ad71f3459f5a",
     ),
 ];
 
