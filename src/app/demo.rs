@@ -6,6 +6,8 @@ use crate::db::{Db, DbResult, Scope, WriteSummary};
 
 /// Who the demo data says recorded it (shown as 填报人, 操作人 and in histories).
 pub const DEMO_ACTOR: &str = "演示数据";
+/// Who closes the demo's items (not the one who submitted them).
+pub const DEMO_VERIFIER: &str = "演示数据（核销）";
 
 /// Writes the demo city of `orgs` orgs (deterministic from `seed`) with its work in progress.
 pub async fn populate(db: &Db, seed: u64, orgs: usize) -> DbResult<WriteSummary> {
@@ -57,10 +59,14 @@ async fn campaign(db: &Db) -> DbResult<()> {
         };
         let mut state = ItemState::Open;
         for (action, comment) in steps {
+            // Submitted by the responsible unit, closed by the committee (another person, as
+            // the rule table asks).
             let input = Input {
                 has_comment: !comment.is_empty(),
                 has_evidence: true,
                 condition_met: met.contains(&item.id),
+                condition_applies: !item.kind.closed_by_hand_only(),
+                submitted_by_self: false,
             };
             let Ok(to) = transition(state, *action, Role::CityAdmin, input) else {
                 break;
@@ -72,7 +78,11 @@ async fn campaign(db: &Db) -> DbResult<()> {
                 from: state,
                 to,
                 action: *action,
-                actor: DEMO_ACTOR,
+                actor: if *action == Action::Close {
+                    DEMO_VERIFIER
+                } else {
+                    DEMO_ACTOR
+                },
                 comment,
                 evidence,
             })

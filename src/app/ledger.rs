@@ -78,6 +78,19 @@ pub async fn act(
     let action = Action::from_code(action).ok_or_else(|| AppError::Invalid("未知操作".into()))?;
     // Evidence is the text typed now, text given before, or an uploaded file.
     let has_files = !db.attachments(id).await?.is_empty();
+    // Closing: by someone other than the one who submitted, when the rule table keeps the two
+    // apart (as of today).
+    let submitted_by_self = action == Action::Close && {
+        let rules = crate::db::RuleTable::load(db, db.clock().today()).await?;
+        rules.int(crate::domain::rules::Rule::LedgerSeparateVerifier)? == 1
+            && db
+                .ledger_history(id)
+                .await?
+                .iter()
+                .rev()
+                .find(|h| h.action == Action::Submit.code())
+                .is_some_and(|h| h.actor == actor.name())
+    };
     let input = Input {
         has_comment: !comment.trim().is_empty(),
         has_evidence: has_files
@@ -87,6 +100,8 @@ pub async fn act(
                 .as_deref()
                 .is_some_and(|e| !e.trim().is_empty()),
         condition_met: item.condition_met,
+        condition_applies: !item.kind.closed_by_hand_only(),
+        submitted_by_self,
     };
     let to = match transition(item.state, action, actor.role(), input) {
         Ok(to) => to,
@@ -95,6 +110,12 @@ pub async fn act(
     let evidence = (!evidence.trim().is_empty()).then(|| evidence.trim().to_string());
     let comment = if action == Action::CloseSatisfied && comment.trim().is_empty() {
         "数据已满足销号条件".to_string()
+    } else if action == Action::Close && input.condition_applies && !input.condition_met {
+        // The reason stays in the history with what it overrode.
+        format!(
+            "登记数据尚未满足销号条件，仍予销号。理由：{}",
+            comment.trim()
+        )
     } else {
         comment.trim().to_string()
     };

@@ -55,6 +55,8 @@ pub(super) async fn mark_detection_pending(conn: &mut sqlx::AnyConnection) -> Db
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DetectSummary {
     pub raised: usize,
+    /// Active items whose text (or census campaign) was brought up to the data.
+    pub updated: usize,
     /// Active items whose closing condition the data now satisfies.
     pub closable: usize,
 }
@@ -104,6 +106,18 @@ pub struct HistoryEntry {
     pub to_state: String,
     pub comment: String,
 }
+
+/// An active item as detection compares it: (id, kind, subject, state, gap, deadline,
+/// campaign).
+type ActiveItem = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+);
 
 /// An org as detection streams it: who it is (for the item) and what the data says of it.
 struct OrgRow {
@@ -267,6 +281,8 @@ impl Db {
             ledger_start: self.ledger_start().await?,
         };
         let census = self.census_states(today).await?;
+        let sync_months =
+            u32::try_from(rules.int(Rule::DeadlineSyncWithRegistration)?).unwrap_or(0);
         let mut out = Vec::new();
         self.each_org_facts(
             scope,
@@ -276,6 +292,10 @@ impl Db {
             &census,
             |o| {
                 for (kind, gap) in sources::org_items(&o.facts, &policy) {
+                    // 同步建立: the time limit runs from the registration, not from the day the
+                    // item was raised.
+                    let deadline = (kind == ItemKind::SyncWithRegistration)
+                        .then(|| add_months(o.facts.registered_on, sync_months));
                     out.push(Candidate {
                         kind,
                         org_id: Some(o.id),
@@ -284,7 +304,7 @@ impl Db {
                         subject_name: o.name.clone(),
                         unit_id: o.unit,
                         gap,
-                        deadline: None,
+                        deadline,
                         campaign_id: None,
                     });
                 }
@@ -327,22 +347,59 @@ impl Db {
         };
         let rules = RuleTable::load(self, today).await?;
         let candidates = self.candidates(scope, today, &rules).await?;
-        let active: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, kind, subject FROM ledger_items WHERE state NOT IN ('closed', 'cancelled')",
+        let active: Vec<ActiveItem> = sqlx::query_as(
+            "SELECT id, kind, subject, state, gap, deadline, campaign_id FROM ledger_items \
+             WHERE state NOT IN ('closed', 'cancelled')",
         )
         .fetch_all(self.pool())
         .await?;
-        let existing: HashSet<(String, String)> = active
+        let existing: HashMap<(String, String), &ActiveItem> = active
             .iter()
-            .map(|(_, k, s)| (k.clone(), s.clone()))
+            .map(|a| ((a.1.clone(), a.2.clone()), a))
             .collect();
+        // One candidate per kind and subject: the first, but for the census the latest campaign
+        // the org has not returned (the campaigns come in reference-date order).
+        let mut chosen: HashMap<(String, String), &Candidate> = HashMap::new();
+        let mut order = Vec::new();
+        for c in &candidates {
+            let key = (c.kind.code().to_string(), c.subject.clone());
+            match chosen.get(&key) {
+                None => {
+                    order.push(key.clone());
+                    chosen.insert(key, c);
+                }
+                Some(_) if c.kind == ItemKind::CensusMissing => {
+                    chosen.insert(key, c);
+                }
+                Some(_) => {}
+            }
+        }
         let mut summary = DetectSummary::default();
         let now = self.clock.now_text();
         let mut rows = Vec::new();
-        let mut raised = HashSet::new();
-        for c in &candidates {
-            let key = (c.kind.code().to_string(), c.subject.clone());
-            if existing.contains(&key) || !raised.insert(key) {
+        // Active items whose text (or, for the census, whose campaign) the data has moved on
+        // from: (id, state, old text, new text, deadline, campaign).
+        let mut updates = Vec::new();
+        for key in &order {
+            let c = chosen[key];
+            if let Some(a) = existing.get(key) {
+                let campaign_moved = c.kind == ItemKind::CensusMissing && a.6 != c.campaign_id;
+                if a.4 != c.gap || campaign_moved {
+                    let deadline = if campaign_moved {
+                        c.deadline.map(|d| d.to_string())
+                    } else {
+                        a.5.clone()
+                    };
+                    let campaign = if campaign_moved { c.campaign_id } else { a.6 };
+                    updates.push((
+                        a.0,
+                        a.3.clone(),
+                        a.4.clone(),
+                        c.gap.clone(),
+                        deadline,
+                        campaign,
+                    ));
+                }
                 continue;
             }
             let deadline = match (c.deadline, c.kind.deadline_rule()) {
@@ -389,6 +446,32 @@ impl Db {
             "campaign_id",
         ];
         insert_rows(&mut tx, self.backend(), "ledger_items", &columns, &rows).await?;
+        // Texts that quote the data follow it; the history keeps what they said.
+        for (id, state, old, new, deadline, campaign) in &updates {
+            sqlx::query(
+                "UPDATE ledger_items SET gap = $1, deadline = $2, campaign_id = $3, updated_at = $4 \
+                 WHERE id = $5",
+            )
+            .bind(new.clone())
+            .bind(deadline.clone())
+            .bind(*campaign)
+            .bind(now.clone())
+            .bind(*id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO ledger_history (item_id, at, actor, action, from_state, to_state, comment) \
+                 VALUES ($1, $2, $3, 'update', $4, $4, $5)",
+            )
+            .bind(*id)
+            .bind(now.clone())
+            .bind(actor.to_string())
+            .bind(state.clone())
+            .bind(format!("原为：{old}"))
+            .execute(&mut *tx)
+            .await?;
+        }
+        summary.updated = updates.len();
         if !rows.is_empty() {
             let new_items: Vec<(i64, String)> = sqlx::query_as(
                 "SELECT i.id, i.gap FROM ledger_items i WHERE NOT EXISTS \

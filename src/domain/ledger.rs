@@ -89,6 +89,11 @@ pub struct Input {
     pub has_evidence: bool,
     /// The data satisfies the item's closing condition now.
     pub condition_met: bool,
+    /// The item has a closing condition in the data (not one closed by hand only): closing it
+    /// while the data does not meet it needs a reason.
+    pub condition_applies: bool,
+    /// The verifier is the one who submitted it, and the rule table keeps the two apart.
+    pub submitted_by_self: bool,
 }
 
 /// Verifiers close, return and cancel: city admins, and county admins within their county
@@ -136,6 +141,13 @@ pub fn transition(
         Close if state != Submitted => {
             Err(format!("事项处于“{}”状态，尚未提交销号", state.label()))
         }
+        Close if input.submitted_by_self => Err(
+            "提交销号的人不能自己核销：请由另一名市级或县区管理员销号（规则表：提交人与核销人分离）"
+                .into(),
+        ),
+        Close if input.condition_applies && !input.condition_met && !input.has_comment => Err(
+            "登记数据尚未满足该事项的销号条件；仍要销号，须在“意见”中写明理由".into(),
+        ),
         Close => Ok(Closed),
         Return if state != Submitted => Err(format!(
             "事项处于“{}”状态，没有可退回的销号申请",
@@ -169,31 +181,21 @@ mod tests {
     /// the rules written out case by case.
     #[test]
     fn the_transition_table_is_exactly_the_workflow() {
-        let inputs = [
-            Input::default(),
-            Input {
-                has_comment: true,
-                ..Input::default()
-            },
-            Input {
-                has_evidence: true,
-                ..Input::default()
-            },
-            Input {
-                condition_met: true,
-                ..Input::default()
-            },
-            Input {
-                has_comment: true,
-                has_evidence: true,
-                condition_met: true,
-            },
-        ];
+        // Every combination of the five facts of an input.
+        let inputs: Vec<Input> = (0..32u8)
+            .map(|b| Input {
+                has_comment: b & 1 != 0,
+                has_evidence: b & 2 != 0,
+                condition_met: b & 4 != 0,
+                condition_applies: b & 8 != 0,
+                submitted_by_self: b & 16 != 0,
+            })
+            .collect();
         let mut allowed = 0;
         for &state in ItemState::ALL {
             for &action in Action::ALL {
                 for &role in Role::ALL {
-                    for input in inputs {
+                    for &input in &inputs {
                         let got = transition(state, action, role, input);
                         let worker = matches!(
                             role,
@@ -214,7 +216,14 @@ mod tests {
                             {
                                 Some(ItemState::Submitted)
                             }
-                            (ItemState::Submitted, Action::Close) if verifier => {
+                            // Not by the one who submitted; against the data only with a reason.
+                            (ItemState::Submitted, Action::Close)
+                                if verifier
+                                    && !input.submitted_by_self
+                                    && (!input.condition_applies
+                                        || input.condition_met
+                                        || input.has_comment) =>
+                            {
                                 Some(ItemState::Closed)
                             }
                             (ItemState::Submitted, Action::Return)
@@ -244,9 +253,11 @@ mod tests {
                 }
             }
         }
-        // 5 workers × (start: 5 inputs + submit: 2 with evidence) + 2 verifiers × (close 5 +
-        // return 2 + cancel 2×3 active states + close-satisfied 2×3 active states) = 35 + 38.
-        assert_eq!(allowed, 35 + 2 * (5 + 2 + 6 + 6));
+        // Of the 32 inputs: 5 workers × (start: 32 + submit: 16 with evidence) + 2 verifiers ×
+        // (close: 14 — the 16 not submitted by self but the 2 against the data without a reason
+        // — + return: 16 with a comment + cancel: 16 × 3 active states + close-satisfied: 16 ×
+        // 3 active states) = 240 + 252.
+        assert_eq!(allowed, 5 * (32 + 16) + 2 * (14 + 16 + 48 + 48));
     }
 
     #[test]

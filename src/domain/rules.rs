@@ -26,11 +26,13 @@ pub enum Rule {
     DeadlineDispatchInstructor,
     DeadlineRectifyOversizedJoint,
     DeadlineCleanDormant,
+    /// 1: the one who submits an item for closing may not close it (提交人与核销人分离); 0: may.
+    LedgerSeparateVerifier,
 }
 
 impl Rule {
     /// Every rule, for the check that the table holds a version of each.
-    pub const ALL: [Rule; 13] = [
+    pub const ALL: [Rule; 14] = [
         Rule::OwnOrgMinFormalMembers,
         Rule::MaxOrgsPerJointBranch,
         Rule::MaxMembersPerBranch,
@@ -44,6 +46,7 @@ impl Rule {
         Rule::DeadlineDispatchInstructor,
         Rule::DeadlineRectifyOversizedJoint,
         Rule::DeadlineCleanDormant,
+        Rule::LedgerSeparateVerifier,
     ];
 
     /// The key in the rule table.
@@ -62,6 +65,7 @@ impl Rule {
             Rule::DeadlineDispatchInstructor => "deadline_months.dispatch_instructor",
             Rule::DeadlineRectifyOversizedJoint => "deadline_months.rectify_oversized_joint",
             Rule::DeadlineCleanDormant => "deadline_months.clean_dormant",
+            Rule::LedgerSeparateVerifier => "ledger.separate_submit_and_verify",
         }
     }
 }

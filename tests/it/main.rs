@@ -11,6 +11,7 @@ mod import;
 mod layers;
 mod ledger;
 mod ledger_lists;
+mod ledger_rules;
 mod migrations;
 mod registry_lists;
 mod round_trip;

@@ -67,6 +67,10 @@ const LANDED: &[(&str, &str)] = &[
         "4df0a6091303caf70e923287b99c62e2701a9da6a3d4a0c17075ad71f3459f5a",
     ),
     (
+        "sqlite/20261207000016_separate_verifier.sql",
+        "5952f32c978ab8c66fc231d041086ccd66606a1bded7c15a06f51ee95e48eb6d",
+    ),
+    (
         "postgres/20261128000001_registry.sql",
         "120d7bad9825c3a8204eed758779aa5816fb965f76f2301ac5b8ce98191660ab",
     ),
@@ -125,6 +129,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "postgres/20261207000015_more_generations.sql",
         "4df0a6091303caf70e923287b99c62e2701a9da6a3d4a0c17075ad71f3459f5a",
+    ),
+    (
+        "postgres/20261207000016_separate_verifier.sql",
+        "5952f32c978ab8c66fc231d041086ccd66606a1bded7c15a06f51ee95e48eb6d",
     ),
 ];
 
@@ -490,6 +498,7 @@ async fn every_rule_the_code_reads_is_seeded_with_the_spec_default() {
         (Rule::DeadlineDispatchInstructor, 1),
         (Rule::DeadlineRectifyOversizedJoint, 3),
         (Rule::DeadlineCleanDormant, 3),
+        (Rule::LedgerSeparateVerifier, 1),
     ];
     assert_eq!(
         expected.len(),

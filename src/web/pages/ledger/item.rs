@@ -59,10 +59,14 @@ pub(super) async fn item_page(
     let foreign = ledger::works_for_another_unit(&s.db, actor, item).await?;
     let error = error.or_else(|| foreign.then(|| ledger::another_unit_message(item)));
     // Offer the actions the table would allow with their inputs filled in.
+    // (Closing against the data needs a reason, which the form asks for; whether the actor
+    // submitted it is checked when the button is pressed.)
     let full = Input {
         has_comment: true,
         has_evidence: true,
         condition_met: item.condition_met,
+        condition_applies: !item.kind.closed_by_hand_only(),
+        submitted_by_self: false,
     };
     let actions = Action::ALL
         .iter()
@@ -90,7 +94,7 @@ pub(super) async fn item_page(
         actions,
         error,
         close_warning: (!item.condition_met && !item.kind.closed_by_hand_only()).then(|| {
-            "登记数据尚未满足该事项的销号条件。销号后，下次“按数据检查”会为仍存在的问题生成新事项。确定销号吗？"
+            "登记数据尚未满足该事项的销号条件。仍要销号，须在“意见”中写明理由，理由记入办理记录；下次“按数据检查”会为仍存在的问题生成新事项。确定销号吗？"
                 .to_string()
         }),
         attachments: s.db.attachments(item.id).await?,

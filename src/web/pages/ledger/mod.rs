@@ -165,6 +165,7 @@ pub(super) fn history_view(h: HistoryEntry) -> HistoryEntry {
     };
     let action = match h.action.as_str() {
         "raise" => "生成事项".to_string(),
+        "update" => "随数据更新问题描述".to_string(),
         "assign" => "指定责任人".to_string(),
         "manual" => "新增事项".to_string(),
         code => Action::from_code(code)
