@@ -2,7 +2,8 @@
 // allows no inline script). Every page works without it; it adds:
 // - confirmations: a form or a button with data-confirm asks before it is sent;
 // - print buttons: data-print prints the page;
-// - upload progress (below).
+// - upload progress (below);
+// - a page that answers a failed upload opens at its report (data-scroll-here).
 document.addEventListener('click', function (e) {
   var b = e.target.closest && e.target.closest('[data-print]');
   if (b) { e.preventDefault(); window.print(); return; }
@@ -42,3 +43,12 @@ document.addEventListener('submit', function (e) {
   x.onerror = function () { label.textContent = '上传失败，请检查网络后重试'; if (button) button.disabled = false; };
   x.send(new FormData(f));
 });
+
+// An upload's report (its errors) is where the page opens, not the form further down.
+(function () {
+  var t = document.querySelector('[data-scroll-here]');
+  if (!t) return;
+  t.setAttribute('tabindex', '-1');
+  t.scrollIntoView();
+  t.focus({ preventScroll: true });
+})();

@@ -16,6 +16,7 @@ pub mod census;
 pub mod demo;
 pub mod ledger;
 pub mod registry;
+pub mod rules;
 pub mod session;
 pub mod users;
 

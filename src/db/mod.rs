@@ -33,7 +33,7 @@ pub use ledger_list::{
 };
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
-    GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
+    Cross, GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
     TimelineEntry, change_text, fields_text,
 };
 pub use quality::{Finding, Quality};
@@ -43,8 +43,8 @@ pub use registry_pages::{InstructorFilter, PartyOrgFilter, Rows};
 pub use rules::RuleTable;
 pub use scope::Scope;
 pub use users::{
-    ApiToken, AuditEntry, AuditNote, AuditRow, By, ChangeEntry, ScopeTarget, TOKEN_ID_LEN, User,
-    audit_on, is_unique_violation,
+    ApiToken, AuditEntry, AuditFilter, AuditNote, AuditRow, By, ChangeEntry, ScopeTarget,
+    TOKEN_ID_LEN, User, audit_on, is_unique_violation,
 };
 pub use write::{CHANGES_KEPT, Change, ChangeKind, DatasetWrite, WriteSummary};
 

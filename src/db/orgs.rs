@@ -146,10 +146,63 @@ pub struct OrgFilter {
     pub should_establish_none: Option<bool>,
     /// Text search in name and credit code.
     pub q: Option<String>,
+    /// The orgs a cross-appointment figure counts (statistics.md §4), as of `as_of`.
+    pub cross: Option<Cross>,
     pub sort: OrgSort,
     pub descending: bool,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// A cross-appointment figure (statistics.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cross {
+    /// 双向进入、交叉任职: a person in both a management position of the org and a committee
+    /// position of a party org covering it.
+    TwoWay,
+    /// 主要负责人兼任党组织书记.
+    HeadIsSecretary,
+}
+
+/// The orgs with such a pair of positions at `$1` (the definition the figure counts: one
+/// person, or namesakes where either lacks an ID; active positions, link and party org), as a
+/// condition on `f.id`.
+fn cross_condition(cross: Cross) -> String {
+    let quoted = |titles: &[&str]| {
+        titles
+            .iter()
+            .map(|t| format!("'{t}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let management: Vec<&str> = crate::domain::model::ORG_TITLES
+        .iter()
+        .copied()
+        .filter(|t| crate::domain::model::is_management_title(t))
+        .collect();
+    let (org_titles, party_titles) = match cross {
+        Cross::TwoWay => (
+            quoted(&management),
+            quoted(crate::domain::model::PARTY_TITLES),
+        ),
+        Cross::HeadIsSecretary => (
+            quoted(&[crate::domain::model::HEAD_TITLE]),
+            quoted(&[crate::domain::model::SECRETARY_TITLE]),
+        ),
+    };
+    let active =
+        |a: &str| format!("{a}.valid_from <= $1 AND ({a}.valid_to IS NULL OR $1 < {a}.valid_to)");
+    format!(
+        "f.id IN (SELECT pm.org_id FROM positions pm JOIN persons a ON a.id = pm.person_id \
+         JOIN coverage_links l ON l.org_id = pm.org_id JOIN party_orgs p ON p.id = l.party_org_id \
+         JOIN positions pp ON pp.party_org_id = l.party_org_id JOIN persons b ON b.id = pp.person_id \
+         WHERE pm.title IN ({org_titles}) AND pp.title IN ({party_titles}) \
+         AND (pp.person_id = pm.person_id OR (a.name = b.name AND (a.citizen_id IS NULL OR b.citizen_id IS NULL))) \
+         AND {} AND {} AND {} AND p.founded_on <= $1 AND (p.dissolved_on IS NULL OR $1 < p.dissolved_on))",
+        active("pm"),
+        active("pp"),
+        active("l")
+    )
 }
 
 /// Sort keys of the org list.
@@ -348,6 +401,9 @@ impl OrgFilter {
             "(f.formal_members >= $2 AND f.covered = 0)",
             "(f.formal_members < $2 OR f.covered = 1)",
         );
+        if let Some(x) = self.cross {
+            c.push(cross_condition(x));
+        }
         if let Some(q) = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             let pattern = format!("%{}%", q.replace(['\\', '%', '_'], ""));
             // One value, bound once, used twice ("$?" stands for the same index in both places).

@@ -40,4 +40,42 @@ impl Db {
         .fetch_all(self.pool())
         .await?)
     }
+
+    /// Adds a version of a rule from a date (checked by the caller), with its audit row, in
+    /// one transaction; `Ok(false)` when the rule already has a version from that date.
+    pub async fn add_rule_version<'a>(
+        &self,
+        key: &str,
+        value: &str,
+        source: &str,
+        effective_from: NaiveDate,
+        note: &str,
+        by: impl Into<super::By<'a>>,
+    ) -> DbResult<bool> {
+        let by = by.into();
+        let mut tx = self.write_tx().await?;
+        let taken: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM rules WHERE key = $1 AND effective_from = $2")
+                .bind(key.to_string())
+                .bind(effective_from.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_some() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO rules (key, value, source, effective_from, note) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(key.to_string())
+        .bind(value.to_string())
+        .bind(source.to_string())
+        .bind(effective_from.to_string())
+        .bind(note.to_string())
+        .execute(&mut *tx)
+        .await?;
+        by.audit_on(&mut tx, &self.clock().now_text()).await?;
+        tx.commit().await?;
+        self.forget_reference();
+        Ok(true)
+    }
 }

@@ -24,6 +24,16 @@ pub struct User {
     pub disabled: bool,
 }
 
+/// The audit log's filters: a user name, an action code, and the times (stored RFC 3339
+/// UTC text) from which and before which.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub user: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+}
+
 /// What a new user's scope is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScopeTarget {
@@ -537,16 +547,72 @@ impl Db {
 
     /// A page of the audit log, newest first, and the total.
     pub async fn audit_entries(&self, offset: i64, limit: i64) -> DbResult<(Vec<AuditEntry>, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
-            .fetch_one(self.pool())
-            .await?;
-        let rows: Vec<(String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT at, username, action, target, detail, client FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2",
+        self.audit_page(&AuditFilter::default(), offset, limit)
+            .await
+    }
+
+    /// A page of the audit log, newest first, filtered, and how many match.
+    pub async fn audit_page(
+        &self,
+        f: &AuditFilter,
+        offset: i64,
+        limit: i64,
+    ) -> DbResult<(Vec<AuditEntry>, i64)> {
+        let mut conditions = vec!["1 = 1".to_string()];
+        let mut values = Vec::new();
+        let mut bind = |sql: &str, v: String| {
+            values.push(super::values::Value::text(v));
+            conditions.push(sql.replace("$?", &format!("${}", values.len())));
+        };
+        if let Some(u) = &f.user {
+            bind("username = $?", u.clone());
+        }
+        if let Some(a) = &f.action {
+            bind("action = $?", a.clone());
+        }
+        if let Some(from) = &f.from {
+            bind("at >= $?", from.clone());
+        }
+        if let Some(until) = &f.until {
+            bind("at < $?", until.clone());
+        }
+        let conditions = conditions.join(" AND ");
+        let total: i64 = super::values::bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM audit_log WHERE {conditions}"
+            ))),
+            &values,
         )
-        .bind(limit)
-        .bind(offset)
+        .fetch_one(self.pool())
+        .await
+        .and_then(|r| sqlx::Row::try_get(&r, 0))?;
+        let n = values.len();
+        values.push(super::values::Value::int(limit.clamp(0, 10_000)));
+        values.push(super::values::Value::int(offset.max(0)));
+        let rows: Vec<(String, String, String, String, String, String)> = super::values::bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT at, username, action, target, detail, client FROM audit_log \
+                     WHERE {conditions} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            ))),
+            &values,
+        )
         .fetch_all(self.pool())
-        .await?;
+        .await?
+        .iter()
+        .map(|r| {
+            use sqlx::Row;
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                r.try_get(4)?,
+                r.try_get(5)?,
+            ))
+        })
+        .collect::<DbResult<_>>()?;
         Ok((
             rows.into_iter()
                 .map(
@@ -573,6 +639,16 @@ impl Db {
     }
 
     /// Looks up an org id by credit code.
+    /// Looks up a party org's id by its name.
+    pub async fn party_org_id(&self, name: &str) -> DbResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM party_orgs WHERE name = $1")
+                .bind(name.to_string())
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
     pub async fn org_id(&self, credit_code: &str) -> DbResult<Option<i64>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM social_orgs WHERE credit_code = $1")

@@ -68,4 +68,71 @@ impl Rule {
             Rule::LedgerSeparateVerifier => "ledger.separate_submit_and_verify",
         }
     }
+
+    /// The rule's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Rule::OwnOrgMinFormalMembers => "单独组建所需正式党员数",
+            Rule::MaxOrgsPerJointBranch => "联合党支部覆盖单位上限",
+            Rule::MaxMembersPerBranch => "党支部党员人数上限",
+            Rule::BranchCommitteeFrom => "设支部委员会的正式党员数",
+            Rule::GeneralBranchFrom => "可设党总支的党员数",
+            Rule::PrimaryCommitteeFrom => "可设基层党委的党员数",
+            Rule::BranchTermYears => "支部委员会任期（年）",
+            Rule::DeadlineSyncWithRegistration => "同步建立党组织时限（月）",
+            Rule::DeadlineEstablishPartyOrg => "建立党组织时限（月）",
+            Rule::DeadlineEstablishOwnOrg => "单独组建时限（月）",
+            Rule::DeadlineDispatchInstructor => "选派党建指导员时限（月）",
+            Rule::DeadlineRectifyOversizedJoint => "整顿超大联合党组织时限（月）",
+            Rule::DeadlineCleanDormant => "清理僵尸组织时限（月）",
+            Rule::LedgerSeparateVerifier => "提交人与核销人分离（1 是，0 否）",
+        }
+    }
+
+    /// The rule of a key.
+    pub fn from_key(key: &str) -> Option<Rule> {
+        Rule::ALL.iter().copied().find(|r| r.key() == key)
+    }
+
+    /// Whether a value may be a version of the rule: a whole number, 0 or 1 for a switch,
+    /// otherwise at least 1 (a threshold, a term or a time limit of 0 would mean nothing).
+    pub fn check(self, value: &str) -> Result<i64, String> {
+        let n: i64 = value
+            .trim()
+            .parse()
+            .map_err(|_| format!("“{}”的值应为整数", self.label()))?;
+        match self {
+            Rule::LedgerSeparateVerifier if !(0..=1).contains(&n) => {
+                Err(format!("“{}”的值应为 1 或 0", self.label()))
+            }
+            Rule::LedgerSeparateVerifier => Ok(n),
+            _ if !(1..=10_000).contains(&n) => {
+                Err(format!("“{}”的值应为 1–10000 的整数", self.label()))
+            }
+            _ => Ok(n),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_a_name_and_its_key_finds_it() {
+        for r in Rule::ALL {
+            assert!(!r.label().is_empty());
+            assert_eq!(Rule::from_key(r.key()), Some(r));
+        }
+        assert_eq!(Rule::from_key("no_such_rule"), None);
+    }
+
+    #[test]
+    fn values_are_checked_by_the_rules_kind() {
+        assert_eq!(Rule::OwnOrgMinFormalMembers.check(" 4 "), Ok(4));
+        assert!(Rule::OwnOrgMinFormalMembers.check("0").is_err());
+        assert!(Rule::DeadlineCleanDormant.check("三").is_err());
+        assert_eq!(Rule::LedgerSeparateVerifier.check("0"), Ok(0));
+        assert!(Rule::LedgerSeparateVerifier.check("2").is_err());
+    }
 }

@@ -308,10 +308,17 @@ pub fn help_sheet(spec: &SheetSpec, note: &str) -> OutSheet {
     }
 }
 
-/// The uploaded workbook's known sheets, with each problem row's messages in a 错误说明 column.
+/// The uploaded workbook's known sheets, with each problem row's messages in a 错误说明 column
+/// and the cells the problems name marked; numbers and dates stay numbers and dates.
 pub fn error_sheets(wb: &Workbook, report: &Report) -> Vec<OutSheet> {
     let mut notes: HashMap<(&str, u32), Vec<String>> = HashMap::new();
+    let mut marked: std::collections::HashSet<(&str, u32, usize)> = Default::default();
     for p in &report.problems {
+        if let (Some(row), Some(col)) = (p.row, p.column)
+            && row > 1
+        {
+            marked.insert((p.sheet.as_str(), row, col));
+        }
         let key = (p.sheet.as_str(), p.row.unwrap_or(1));
         let place = if p.header.is_empty() {
             String::new()
@@ -337,9 +344,14 @@ pub fn error_sheets(wb: &Workbook, report: &Report) -> Vec<OutSheet> {
                 .header
                 .len()
                 .max(s.rows.iter().map(|r| r.cells.len()).max().unwrap_or(0));
-            let as_out = |c: &Cell| match cells::text(c) {
-                Some(t) => OutCell::Text(t),
-                None => OutCell::Text(cells::display(c)),
+            let as_out = |c: &Cell| match c {
+                Cell::Number(n) => OutCell::Number(*n),
+                Cell::Date(d) => OutCell::Serial(*d),
+                Cell::Empty => OutCell::Empty,
+                c => match cells::text(c) {
+                    Some(t) => OutCell::Text(t),
+                    None => OutCell::Text(cells::display(c)),
+                },
             };
             let mut header_notes = notes.remove(&(s.name.trim(), 1)).unwrap_or_default();
             header_notes.extend(notes.remove(&(s.name.as_str(), 1)).unwrap_or_default());
@@ -351,7 +363,16 @@ pub fn error_sheets(wb: &Workbook, report: &Report) -> Vec<OutSheet> {
             for r in &s.rows {
                 rows.push(
                     (0..width)
-                        .map(|i| r.cells.get(i).map(as_out).unwrap_or(OutCell::Empty))
+                        .map(|i| {
+                            let cell = r.cells.get(i).map(as_out).unwrap_or(OutCell::Empty);
+                            if marked.contains(&(s.name.trim(), r.number, i))
+                                || marked.contains(&(s.name.as_str(), r.number, i))
+                            {
+                                OutCell::Marked(Box::new(cell))
+                            } else {
+                                cell
+                            }
+                        })
                         .collect(),
                 );
                 row_notes.push(notes.get(&(s.name.trim(), r.number)).map(|n| n.join("；")));
@@ -370,4 +391,65 @@ pub fn error_sheets(wb: &Workbook, report: &Report) -> Vec<OutSheet> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::excel::problems::{Problem, Severity};
+    use crate::excel::source::{Row, Sheet};
+
+    #[test]
+    fn the_error_workbook_marks_the_bad_cell_and_keeps_numbers_and_dates() {
+        // Row 2: a date (serial 43831 = 2020-01-01), a number, a bad text in column C.
+        let sheet = Sheet {
+            name: "社会组织".into(),
+            header: vec![
+                Cell::Text("成立登记日期".into()),
+                Cell::Text("正式党员数".into()),
+                Cell::Text("类型".into()),
+            ],
+            rows: vec![Row {
+                number: 2,
+                cells: vec![
+                    Cell::Date(43831.0),
+                    Cell::Number(5.0),
+                    Cell::Text("协会".into()),
+                ],
+            }],
+        };
+        let wb = Workbook {
+            sheets: vec![sheet],
+        };
+        let mut report = Report::default();
+        report.push(Problem {
+            severity: Severity::Error,
+            sheet: "社会组织".into(),
+            row: Some(2),
+            column: Some(2),
+            header: "类型".into(),
+            value: "协会".into(),
+            message: "不是已知的类型".into(),
+        });
+        let out = error_sheets(&wb, &report);
+        let row = &out[0].rows[0];
+        assert_eq!(row[0], OutCell::Serial(43831.0));
+        assert_eq!(row[1], OutCell::Number(5.0));
+        assert_eq!(
+            row[2],
+            OutCell::Marked(Box::new(OutCell::Text("协会".into())))
+        );
+        assert!(
+            out[0].notes[0]
+                .as_deref()
+                .is_some_and(|n| n.contains("不是已知的类型"))
+        );
+        // Written and read again: the date is a date, the number a number.
+        let bytes = crate::excel::writer::write_xlsx(&out).expect("xlsx");
+        let back = crate::excel::source::read_bytes("e.xlsx", &bytes).expect("read");
+        let cells = &back.sheets[0].rows[0].cells;
+        assert_eq!(cells[0], Cell::Date(43831.0));
+        assert_eq!(cells[1], Cell::Number(5.0));
+        assert_eq!(cells[2], Cell::Text("协会".into()));
+    }
 }

@@ -17,6 +17,15 @@ pub enum OutCell {
     Text(String),
     Int(i64),
     Date(chrono::NaiveDate),
+    /// A rate as the product displays it (half-up, e.g. "82.3" for 82.3 %), written as the
+    /// number 0.823 formatted as a percentage with as many decimals, so that it sorts and sums.
+    Percent(String),
+    /// A number as it was read (a workbook written back).
+    Number(f64),
+    /// A date as Excel keeps it (its serial number), written as a date.
+    Serial(f64),
+    /// A cell a problem names: written as its content, on a red fill.
+    Marked(Box<OutCell>),
 }
 
 /// One output sheet: a header row, then the data rows.
@@ -134,19 +143,58 @@ fn write_sheet(ws: &mut Worksheet, sheet: &OutSheet, f: &Formats) -> Result<(), 
         let format = if required { &f.required } else { &f.header };
         ws.write_string_with_format(0, to_col(c)?, text, format)?;
     }
+    let mark = Format::new().set_background_color(Color::RGB(NOTE_FILL));
     for (r, row) in sheet.rows.iter().enumerate() {
         let rn = to_row(r + 1)?;
         for (c, cell) in row.iter().enumerate() {
             let col = to_col(c)?;
+            // A marked cell keeps its content and its number format, on the note's fill.
+            let (cell, marked) = match cell {
+                OutCell::Marked(inner) => (inner.as_ref(), true),
+                other => (other, false),
+            };
+            let fmt = |base: &Format| {
+                if marked {
+                    base.clone().set_background_color(Color::RGB(NOTE_FILL))
+                } else {
+                    base.clone()
+                }
+            };
             let width = match cell {
+                OutCell::Marked(_) => 0,
+                OutCell::Number(n) => {
+                    ws.write_number_with_format(rn, col, *n, &fmt(&Format::new()))?;
+                    format!("{n}").len()
+                }
+                OutCell::Serial(v) => {
+                    ws.write_number_with_format(rn, col, *v, &fmt(&f.date))?;
+                    10
+                }
+                OutCell::Empty if marked => {
+                    ws.write_blank(rn, col, &mark)?;
+                    0
+                }
                 OutCell::Empty => 0,
                 OutCell::Text(s) => {
-                    ws.write_string_with_format(rn, col, s, &f.text)?;
+                    ws.write_string_with_format(rn, col, s, &fmt(&f.text))?;
                     display_width(s)
                 }
                 OutCell::Int(i) => {
-                    ws.write_number(rn, col, *i as f64)?;
+                    ws.write_number_with_format(rn, col, *i as f64, &fmt(&Format::new()))?;
                     i.to_string().len()
+                }
+                OutCell::Percent(p) => {
+                    let decimals = p.split_once('.').map_or(0, |(_, d)| d.len());
+                    let format = Format::new().set_num_format(if decimals == 0 {
+                        "0%".to_string()
+                    } else {
+                        format!("0.{}%", "0".repeat(decimals))
+                    });
+                    match p.parse::<f64>() {
+                        Ok(v) => ws.write_number_with_format(rn, col, v / 100.0, &format)?,
+                        Err(_) => ws.write_string_with_format(rn, col, p, &f.text)?,
+                    };
+                    p.len() + 1
                 }
                 OutCell::Date(d) => {
                     let excel = (u16::try_from(d.year()).ok()).and_then(|y| {
@@ -183,6 +231,24 @@ fn grow(widths: &mut Vec<usize>, col: usize, width: usize) {
     }
 }
 
+/// A number, a date serial or a marked cell in a CSV file.
+fn csv_cell(cell: &OutCell) -> String {
+    match cell {
+        OutCell::Empty => String::new(),
+        OutCell::Text(s) => csv_text(s),
+        OutCell::Int(i) => i.to_string(),
+        OutCell::Date(d) => date_text(*d),
+        OutCell::Percent(p) => format!("{p}%"),
+        OutCell::Number(n) => format!("{n}"),
+        OutCell::Serial(v) => crate::excel::cells::date(&crate::excel::source::Cell::Date(*v))
+            .ok()
+            .flatten()
+            .map(date_text)
+            .unwrap_or_else(|| format!("{v}")),
+        OutCell::Marked(inner) => csv_cell(inner),
+    }
+}
+
 /// Text for CSV, with the formula-injection guard.
 fn csv_text(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@']) {
@@ -207,6 +273,8 @@ pub fn write_csv_zip(sheets: &[OutSheet]) -> Result<Vec<u8>, std::io::Error> {
                     OutCell::Text(s) => csv_text(s),
                     OutCell::Int(i) => i.to_string(),
                     OutCell::Date(d) => date_text(*d),
+                    OutCell::Percent(p) => format!("{p}%"),
+                    other => csv_cell(other),
                 })
                 .collect();
             if !sheet.notes.is_empty() {

@@ -22,4 +22,26 @@ pub struct Layout {
     pub may_edit: bool,
     /// Whether to show 新增 / 修改 for social orgs (roles that may edit the registry in scope).
     pub may_edit_orgs: bool,
+    /// Whether to show the overviews of many orgs (statistics, units, the responsibility list,
+    /// the battle map, data quality): not to an org's own user or an instructor.
+    pub overview: bool,
+    /// A word after an action that landed here (已保存), chosen by the product from a code.
+    pub flash: Option<&'static str>,
+}
+
+/// The code of a word after an action (`?notice=saved`): never text from the address.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    #[serde(default)]
+    pub notice: Option<String>,
+}
+
+impl Flash {
+    /// The word for the code, if it is one of the product's.
+    pub fn word(&self) -> Option<&'static str> {
+        match self.notice.as_deref() {
+            Some("saved") => Some("已保存"),
+            _ => None,
+        }
+    }
 }

@@ -53,6 +53,11 @@ fn query_params(path: &str) -> Vec<(&'static str, &'static str, &'static str)> {
             ("abnormal", "boolean", "活动异常"),
             ("should_establish_own", "boolean", "应单独组建未单独组建"),
             ("should_establish_none", "boolean", "应建未建"),
+            (
+                "cross",
+                "string",
+                "two_way（双向进入、交叉任职）| head_secretary（主要负责人兼任党组织书记）",
+            ),
             ("q", "string", "名称或信用代码关键词"),
             (
                 "sort",

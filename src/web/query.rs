@@ -83,6 +83,9 @@ pub struct OrgQuery {
     pub should_establish_own: Option<String>,
     #[serde(skip_serializing_if = "blank")]
     pub should_establish_none: Option<String>,
+    /// two_way | head_secretary: the orgs a cross-appointment figure counts.
+    #[serde(skip_serializing_if = "blank")]
+    pub cross: Option<String>,
     #[serde(skip_serializing_if = "blank")]
     pub sort: Option<String>,
     #[serde(skip_serializing_if = "blank")]

@@ -2,6 +2,7 @@
 //! database: a SQLite file in a temporary folder, or — when `DANGJIAN_TEST_DATABASE_URL` names a
 //! PostgreSQL server — a fresh database created for the test and dropped after it.
 
+mod admin_pages;
 mod api;
 mod census;
 mod cli;

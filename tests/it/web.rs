@@ -566,6 +566,12 @@ async fn lists_export_to_xlsx_exactly_as_filtered() {
             .map(dangjian::excel::source::Cell::Number)
             .to_vec()
     );
+    // The rates are numbers (3 of 6 covered: 50.0 % → 0.5), formatted as percentages, so that
+    // they sort and sum in Excel.
+    assert_eq!(
+        total.cells[total.cells.len() - 2],
+        dangjian::excel::source::Cell::Number(0.5)
+    );
     for path in [
         "/party-orgs/export.xlsx",
         "/instructors/export.xlsx",

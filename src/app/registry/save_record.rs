@@ -233,12 +233,35 @@ pub async fn save_record(db: &Db, actor: &Actor, input: &RecordInput) -> AppResu
     if let Err(e) = db.detect(&actor.scope, actor.name(), today).await {
         tracing::warn!(error = %e, "detection after a form save failed");
     }
-    let target = match (data.orgs.first(), data.party_orgs.first(), kind) {
+    // The page of the record saved, which says so.
+    let page = match (data.orgs.first(), data.party_orgs.first(), kind) {
         (Some(o), _, _) => format!("/orgs/{}", o.credit_code.as_str()),
-        (None, Some(_), _) => "/party-orgs".to_string(),
-        (_, _, RecordKind::Station) => "/instructors".to_string(),
-        (_, _, RecordKind::Unit) => "/units".to_string(),
+        (None, Some(p), _) => match db.party_org_id(&p.name).await? {
+            Some(id) => format!("/party-orgs/{id}"),
+            None => "/party-orgs".to_string(),
+        },
+        (_, _, RecordKind::Station) => match data.instructors.first() {
+            Some(i) => {
+                let key = i
+                    .citizen_id
+                    .as_ref()
+                    .map_or(i.name.as_str(), |c| c.as_str());
+                match db.instructor_ids(key).await?.as_slice() {
+                    [id] => format!("/instructors/{id}"),
+                    _ => "/instructors".to_string(),
+                }
+            }
+            None => "/instructors".to_string(),
+        },
+        (_, _, RecordKind::Unit) => match data.units.first() {
+            Some(u) => match db.unit_id(&u.name).await? {
+                Some(id) => format!("/units/{id}"),
+                None => "/units".to_string(),
+            },
+            None => "/units".to_string(),
+        },
         _ => "/orgs".to_string(),
     };
+    let target = format!("{page}?notice=saved");
     Ok(Saved::Done { target, summary })
 }

@@ -182,6 +182,16 @@ pub(super) async fn org_filter(s: &AppState, q: &OrgQuery) -> Result<OrgFilter, 
             q.should_establish_none.as_ref(),
         )?,
         q: q.q.clone(),
+        cross: match q.cross.as_deref().filter(|v| !v.is_empty()) {
+            None => None,
+            Some("two_way") => Some(crate::db::Cross::TwoWay),
+            Some("head_secretary") => Some(crate::db::Cross::HeadIsSecretary),
+            Some(v) => {
+                return Err(WebError::BadRequest(format!(
+                    "参数 cross=“{v}” 应为 two_way 或 head_secretary"
+                )));
+            }
+        },
         sort,
         descending: q.order.as_deref() == Some("desc"),
         offset: (page - 1).saturating_mul(per_page),

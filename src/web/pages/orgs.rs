@@ -151,6 +151,11 @@ pub async fn list(
             if u.is_empty() { "无法确定" } else { u }
         ));
     }
+    match q.cross.as_deref() {
+        Some("two_way") => summary.push("双向进入、交叉任职".to_string()),
+        Some("head_secretary") => summary.push("主要负责人兼任党组织书记".to_string()),
+        _ => {}
+    }
     for (key, yes, no) in FLAG_WORDS {
         match q.flag(key) {
             Some("true") => summary.push(yes.to_string()),
@@ -165,6 +170,7 @@ pub async fn list(
         ("should_establish_none", &q.should_establish_none),
         ("abnormal", &q.abnormal),
         ("responsible_unit", &q.responsible_unit),
+        ("cross", &q.cross),
         ("sort", &q.sort),
         ("order", &q.order),
     ]
@@ -297,6 +303,7 @@ pub async fn detail(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(code): Path<String>,
+    Params(flash): Params<crate::web::layout::Flash>,
 ) -> Result<Response, PageError> {
     let code = crate::domain::codes::normalize_code(&code);
     let rules = RuleTable::load(&s.db, s.clock.today()).await?;
@@ -374,12 +381,15 @@ pub async fn detail(
         .map(|r| r.name.clone())
         .unwrap_or_else(|| org.item.region.clone());
     let page = OrgDetailPage {
-        layout: frame(
-            &actor,
-            &org.item.name,
-            "orgs",
-            vec![("社会组织".into(), "/orgs".into())],
-        ),
+        layout: crate::web::layout::Layout {
+            flash: flash.word(),
+            ..frame(
+                &actor,
+                &org.item.name,
+                "orgs",
+                vec![("社会组织".into(), "/orgs".into())],
+            )
+        },
         kind: org.item.kind.label(),
         status: org.item.status.label(),
         status_class: status_class(org.item.status),

@@ -142,7 +142,8 @@ pub(super) fn date_notice(as_of: NaiveDate, in_scope: i64, today: NaiveDate) -> 
 }
 
 /// The statistics table as a workbook: the rows of the page (same date, same grouping, same
-/// scope), counts as numbers, rates as the page shows them, and the total.
+/// scope), counts as numbers, rates as numbers formatted as the page shows them (82.3 %), and
+/// the total.
 pub async fn export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -167,8 +168,8 @@ pub async fn export(
             ]
             .map(OutCell::Int),
         );
-        cells.push(OutCell::Text(format!("{}%", r.covered_rate)));
-        cells.push(OutCell::Text(format!("{}%", r.work_covered_rate)));
+        cells.push(OutCell::Percent(r.covered_rate.clone()));
+        cells.push(OutCell::Percent(r.work_covered_rate.clone()));
         cells
     };
     let mut rows: Vec<Vec<OutCell>> = report

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -175,7 +175,7 @@ pub async fn list(
     Extension(actor): Extension<Actor>,
     Params(q): Params<ListQuery>,
 ) -> Result<Response, PageError> {
-    list_page(&s, &actor, &q, None).await
+    list_page(&s, &actor, &q, notice(&q)).await
 }
 
 /// 任务清单 as offices keep it: item, org, gap, deadline, state — exactly as filtered.
@@ -245,11 +245,31 @@ pub async fn detect(
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
     let r = ledger::detect(&s.db, &actor).await?;
-    let notice = format!(
-        "已按当前数据检查：新生成事项 {} 项；已满足销号条件、可核销的事项 {} 项",
-        r.raised, r.closable
-    );
-    list_page(&s, &actor, &ListQuery::default(), Some(notice)).await
+    // After a POST the browser lands on a GET (F5 does not run it again).
+    Ok(Redirect::to(&format!(
+        "/ledger?notice=detected&n={}&m={}&u={}",
+        r.raised, r.closable, r.updated
+    ))
+    .into_response())
+}
+
+/// The list's notice after an action, from its code and numbers (never text from the address).
+fn notice(q: &ListQuery) -> Option<String> {
+    let n = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    match q.notice.as_deref() {
+        Some("detected") => Some(format!(
+            "已按当前数据检查：新生成事项 {} 项；随数据更新问题描述 {} 项；已满足销号条件、可核销的事项 {} 项",
+            n(&q.n),
+            n(&q.u),
+            n(&q.m)
+        )),
+        Some("closed_satisfied") => Some(format!("已批量销号 {} 项", n(&q.n))),
+        _ => None,
+    }
 }
 
 /// A verifier closes, in bulk, every active item in scope whose closing condition the data
@@ -261,11 +281,5 @@ pub async fn close_satisfied(
 ) -> Result<Response, PageError> {
     actor.check_csrf(&f.csrf)?;
     let closed = ledger::close_satisfied(&s.db, &actor).await?;
-    list_page(
-        &s,
-        &actor,
-        &ListQuery::default(),
-        Some(format!("已批量销号 {closed} 项")),
-    )
-    .await
+    Ok(Redirect::to(&format!("/ledger?notice=closed_satisfied&n={closed}")).into_response())
 }

@@ -108,6 +108,15 @@ pub struct ListQuery {
     pub sort: Option<String>,
     #[serde(default)]
     pub order: Option<String>,
+    /// After an action: its code, and its numbers.
+    #[serde(default)]
+    pub notice: Option<String>,
+    #[serde(default)]
+    pub n: Option<String>,
+    #[serde(default)]
+    pub m: Option<String>,
+    #[serde(default)]
+    pub u: Option<String>,
 }
 
 impl ListQuery {

@@ -170,6 +170,7 @@ pub async fn instructor(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
+    Params(flash): Params<crate::web::layout::Flash>,
 ) -> Result<Response, PageError> {
     let (i, links) =
         s.db.instructor_detail(&actor.scope, id)
@@ -179,12 +180,15 @@ pub async fn instructor(
     personal(&s, &actor, &mut rows, &format!("/instructors/{id}")).await?;
     let [i] = rows;
     let page = InstructorPage {
-        layout: frame(
-            &actor,
-            &i.name,
-            "instructors",
-            vec![("党建指导员".into(), "/instructors".into())],
-        ),
+        layout: crate::web::layout::Layout {
+            flash: flash.word(),
+            ..frame(
+                &actor,
+                &i.name,
+                "instructors",
+                vec![("党建指导员".into(), "/instructors".into())],
+            )
+        },
         i,
         links,
     };

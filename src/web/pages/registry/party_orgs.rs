@@ -195,6 +195,7 @@ pub async fn party_org(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
+    Params(flash): Params<crate::web::layout::Flash>,
 ) -> Result<Response, PageError> {
     let (p, links) =
         s.db.party_org_detail(&actor.scope, id)
@@ -202,12 +203,15 @@ pub async fn party_org(
             .ok_or(WebError::NotFound)?;
     let p = party_view(p);
     let page = PartyOrgPage {
-        layout: frame(
-            &actor,
-            &p.name,
-            "party_orgs",
-            vec![("党组织".into(), "/party-orgs".into())],
-        ),
+        layout: crate::web::layout::Layout {
+            flash: flash.word(),
+            ..frame(
+                &actor,
+                &p.name,
+                "party_orgs",
+                vec![("党组织".into(), "/party-orgs".into())],
+            )
+        },
         p,
         links,
     };

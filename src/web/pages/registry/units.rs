@@ -136,6 +136,7 @@ pub async fn unit(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
+    Params(flash): Params<crate::web::layout::Flash>,
 ) -> Result<Response, PageError> {
     let mut u =
         s.db.unit_rows(&actor.scope)
@@ -164,12 +165,15 @@ pub async fn unit(
     let (mut instructors, total) = s.db.instructor_page(&actor.scope, &filter, rows).await?;
     personal(&s, &actor, &mut instructors, &format!("/units/{id}")).await?;
     let page = UnitPage {
-        layout: frame(
-            &actor,
-            &u.name,
-            "units",
-            vec![("单位".into(), "/units".into())],
-        ),
+        layout: crate::web::layout::Layout {
+            flash: flash.word(),
+            ..frame(
+                &actor,
+                &u.name,
+                "units",
+                vec![("单位".into(), "/units".into())],
+            )
+        },
         u,
         region,
         more: (total > LISTED).then_some(total),
