@@ -34,6 +34,7 @@ struct Args {
     target_ms: f64,
     label: String,
     only: Option<String>,
+    skip: Vec<String>,
 }
 
 fn args() -> Args {
@@ -43,6 +44,7 @@ fn args() -> Args {
         target_ms: 100.0,
         label: String::new(),
         only: None,
+        skip: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(x) = it.next() {
@@ -52,6 +54,7 @@ fn args() -> Args {
             "--target-ms" => a.target_ms = it.next().and_then(|v| v.parse().ok()).unwrap_or(100.0),
             "--label" => a.label = it.next().unwrap_or_default(),
             "--only" => a.only = it.next(),
+            "--skip" => a.skip.extend(it.next()),
             _ => {} // cargo bench passes --bench
         }
     }
@@ -299,15 +302,14 @@ async fn main() {
             if spec.method != "GET" || spec.path.starts_with("/static/") {
                 continue;
             }
-            // `--only` is a part of the path; `=PATH` the whole path (`--only =/` the dashboard).
-            if let Some(only) = &a.only {
-                let keep = match only.strip_prefix('=') {
-                    Some(whole) => spec.path == whole,
-                    None => spec.path.contains(only.as_str()),
-                };
-                if !keep {
-                    continue;
-                }
+            // `--only` and `--skip` take a part of the path, or `=PATH` the whole path
+            // (`--only =/` the dashboard).
+            let matches = |pattern: &str| match pattern.strip_prefix('=') {
+                Some(whole) => spec.path == whole,
+                None => spec.path.contains(pattern),
+            };
+            if a.only.as_deref().is_some_and(|o| !matches(o)) || a.skip.iter().any(|p| matches(p)) {
+                continue;
             }
             let Some(path) = concrete(spec.path, &keys) else {
                 println!(

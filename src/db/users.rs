@@ -639,6 +639,16 @@ impl Db {
     }
 
     /// Looks up an org id by credit code.
+    /// How many orgs of the registry (whatever their status) are in the scope.
+    pub async fn org_count(&self, scope: &Scope) -> DbResult<i64> {
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM social_orgs o WHERE {}",
+            scope.org_condition("o")
+        )))
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     /// Looks up a party org's id by its name.
     pub async fn party_org_id(&self, name: &str) -> DbResult<Option<i64>> {
         Ok(

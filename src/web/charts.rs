@@ -44,12 +44,12 @@ const LABEL_W: f64 = 132.0;
 const VALUE_W: f64 = 84.0;
 const ROW_H: f64 = 28.0;
 const BAR_H: f64 = 18.0;
-const TOP: f64 = 24.0;
+const TOP: f64 = 30.0;
 /// Line chart geometry: the plot area inside the drawing.
 const LINE_H: f64 = 300.0;
 const PLOT_LEFT: f64 = 52.0;
 const PLOT_RIGHT: f64 = 20.0;
-const PLOT_TOP: f64 = 44.0;
+const PLOT_TOP: f64 = 62.0;
 const PLOT_BOTTOM: f64 = 36.0;
 /// About how wide an x label like `2019Q1` is at 12px, with a gap.
 const X_LABEL_W: f64 = 54.0;
@@ -126,7 +126,7 @@ fn open_svg(out: &mut String, title: &str, height: f64, unit: &str) {
     let t = escape(title);
     let _ = write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0} {height:.0}" role="img" aria-label="{t}" font-size="12" fill="{TEXT}"><title>{t}</title>"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0} {height:.0}" role="img" aria-label="{t}" font-size="12" fill="{TEXT}"><title>{t}</title><text x="4" y="15" font-size="13" font-weight="bold" class="chart-title">{t}</text>"#
     );
     if !unit.is_empty() {
         let _ = write!(
@@ -303,15 +303,26 @@ pub fn line_chart(title: &str, series: &[Series], min: f64, max: f64, unit: &str
         out,
         r#"<line x1="{PLOT_LEFT:.0}" y1="{PLOT_TOP:.0}" x2="{PLOT_LEFT:.0}" y2="{bottom:.0}" stroke="{AXIS}" stroke-width="1"/>"#
     );
+    // The first and the last label are anchored inside the drawing, so that neither is cut.
+    let anchor = |i: usize| {
+        if n > 1 && i == 0 {
+            "start"
+        } else if n > 1 && i == n - 1 {
+            "end"
+        } else {
+            "middle"
+        }
+    };
     for (i, cat) in cats.iter().enumerate() {
         if shown(i) {
             let x = x_of(i);
             let _ = write!(
                 out,
-                r#"<line x1="{x:.1}" y1="{bottom:.0}" x2="{x:.1}" y2="{t:.0}" stroke="{AXIS}"/><text x="{x:.1}" y="{ty:.0}" text-anchor="middle">{}</text>"#,
+                r#"<line x1="{x:.1}" y1="{bottom:.0}" x2="{x:.1}" y2="{t:.0}" stroke="{AXIS}"/><text x="{x:.1}" y="{ty:.0}" text-anchor="{a}">{}</text>"#,
                 escape(cat),
                 t = bottom + 4.0,
                 ty = bottom + 18.0,
+                a = anchor(i),
             );
         }
     }
@@ -328,7 +339,7 @@ pub fn line_chart(title: &str, series: &[Series], min: f64, max: f64, unit: &str
         let name = escape(&s.name);
         let _ = write!(
             out,
-            r#"<g class="legend"><line x1="{lx:.0}" y1="24" x2="{x2:.0}" y2="24" stroke="{color}" stroke-width="2.5"{dash}/><text x="{tx:.0}" y="28">{name}</text></g>"#,
+            r#"<g class="legend"><line x1="{lx:.0}" y1="36" x2="{x2:.0}" y2="36" stroke="{color}" stroke-width="2.5"{dash}/><text x="{tx:.0}" y="40">{name}</text></g>"#,
             x2 = lx + 28.0,
             tx = lx + 34.0,
         );
@@ -375,22 +386,31 @@ pub fn line_chart(title: &str, series: &[Series], min: f64, max: f64, unit: &str
                 escape(&p.label),
             );
             if shown(i) || Some(pi) == last {
-                // Away from the other lines: below when another series is higher here,
-                // unless that would run into the x labels.
-                let higher = series.iter().enumerate().any(|(oi, o)| {
-                    oi != si
-                        && o.points
-                            .iter()
-                            .any(|q| q.label == p.label && q.value.is_finite() && q.value > p.value)
+                // Away from the other lines: the higher value's label above its point, a
+                // lower one's below; a label that would run into the x labels, or into the
+                // other series' label (values closer than a line of text), is left out — the
+                // point's title still gives it.
+                let others: Vec<f64> = series
+                    .iter()
+                    .enumerate()
+                    .filter(|(oi, _)| *oi != si)
+                    .flat_map(|(_, o)| o.points.iter())
+                    .filter(|q| q.label == p.label && q.value.is_finite())
+                    .map(|q| y_of(q.value))
+                    .collect();
+                let higher = others.iter().any(|oy| *oy < y);
+                let ly = if higher { y + 16.0 } else { y - 8.0 };
+                let crowded = others.iter().any(|oy| {
+                    let other_label = if *oy < y { oy - 8.0 } else { oy + 16.0 };
+                    (other_label - ly).abs() < 13.0
                 });
-                let ly = if higher && y + 16.0 < bottom - 2.0 {
-                    y + 16.0
-                } else {
-                    y - 8.0
-                };
+                if (higher && ly > bottom - 4.0) || (crowded && (higher || si > 0)) {
+                    continue;
+                }
                 let _ = write!(
                     out,
-                    r#"<text class="point-value" x="{x:.1}" y="{ly:.1}" text-anchor="middle">{v}</text>"#
+                    r#"<text class="point-value" x="{x:.1}" y="{ly:.1}" text-anchor="{a}">{v}</text>"#,
+                    a = anchor(i),
                 );
             }
         }

@@ -9,6 +9,7 @@ database (`stats coverage --format json`), a separate code path from the pages.
 Usage: tests/browser/run.py PATH/TO/dangjian
 """
 import base64
+import re
 import json
 import os
 import shutil
@@ -268,8 +269,20 @@ def main():
             check(f"{path} renders", "出错了" not in browser.text())
             browser.screenshot(name)
 
+        # The statistics print on one A4 sheet, portrait and landscape, by region and by unit:
+        # whole names, the total once at the end, the definitions on the same sheet.
+        for by in ["region", "responsible-unit"]:
+            browser.go(f"{base}/stats?as_of={as_of}&by={by}")
+            for orientation in ["portrait", "landscape"]:
+                pdf = base64.b64decode(browser.cmd("POST", "/print", {
+                    "orientation": orientation, "page": {"width": 21.0, "height": 29.7},
+                    "margin": {"top": 0, "bottom": 0, "left": 0, "right": 0}}))
+                with open(os.path.join(OUT, f"stats-{by}-{orientation}.pdf"), "wb") as f:
+                    f.write(pdf)
+                pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+                check(f"the statistics by {by} print on one A4 sheet ({orientation})", pages == 1, f"{pages} pages")
+
         # The ledger: one item from open to closed with evidence, and the battle map changes.
-        import re
         browser.go(base + "/battle-map")
         closed_before = int(re.search(r"已销号 (\d+) 项", browser.text()).group(1))
         browser.screenshot("13-battle-map-before")

@@ -285,3 +285,78 @@ async fn the_cross_appointment_figures_drill_down_to_their_orgs() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn the_web_export_of_a_province_sized_registry_points_to_the_command_line() {
+    // With the limit set to 5 orgs, the golden registry (9 orgs) is too large for the page.
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let city = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    assert_eq!(app.get(&city, "/export.xlsx").await.status, StatusCode::OK);
+    app.t
+        .db
+        .set_setting("export.web_max_orgs", "5")
+        .await
+        .expect("setting");
+    let r = app.get(&city, "/export.xlsx").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("dangjian export"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn forms_opened_from_an_orgs_page_know_the_org_and_a_save_lands_on_the_record() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let city = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let b = crate::fixture::codes()[1].clone();
+    let page = app.get(&city, &format!("/orgs/{b}")).await.body;
+    assert!(
+        page.contains(&format!("/forms/party-org?org={b}")),
+        "{page}"
+    );
+    for kind in ["party-org", "station", "position"] {
+        let form = app.get(&city, &format!("/forms/{kind}?org={b}")).await.body;
+        assert!(form.contains(&format!("value=\"{b}\"")), "{kind}: {form}");
+    }
+    // A code that is no org is not filled in.
+    let form = app
+        .get(&city, "/forms/party-org?org=91140300MA0000000X")
+        .await
+        .body;
+    assert!(!form.contains("value=\"91140300MA0000000X\""));
+    // A saved org lands on its page, which says so.
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let edit = app
+        .get_with_cookie(&cookie, &format!("/orgs/{b}/edit"))
+        .await
+        .body;
+    let csrf = csrf_of(&edit);
+    let value = |i: usize| {
+        let marker = format!("id=\"f{i}\" name=\"f{i}\"");
+        let at = edit.find(&marker).unwrap_or(0);
+        let rest = &edit[at..];
+        let v = rest.find("value=\"").map(|p| &rest[p + 7..]).unwrap_or("");
+        v.split('"').next().unwrap_or("").to_string()
+    };
+    let mut form: Vec<(String, String)> = (0..17).map(|i| (format!("f{i}"), value(i))).collect();
+    // The two lists (类型, 登记状态) as the record has them.
+    let record = app
+        .t
+        .db
+        .org_record(&Scope::City, &b)
+        .await
+        .expect("db")
+        .expect("record");
+    form[2].1 = record.kind.label().to_string();
+    form[6].1 = record.status.label().to_string();
+    form.push(("csrf".into(), csrf));
+    form.push(("editing".into(), "1".into()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = app.post_form(Some(&cookie), "/forms/org", &pairs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.headers["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert_eq!(to, format!("/orgs/{b}?notice=saved"));
+    let shown = app.get_with_cookie(&cookie, &to).await.body;
+    assert!(shown.contains("id=\"flash\">已保存</p>"), "{shown}");
+}

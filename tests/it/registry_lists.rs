@@ -461,3 +461,39 @@ async fn the_api_lists_party_orgs_and_instructors_a_page_at_a_time_in_scope() {
         400
     );
 }
+
+#[tokio::test]
+async fn the_registry_list_read_in_key_order_equals_the_general_list() {
+    // The list as it opens (every org, today, by credit code) takes a path of its own; it must
+    // give what the general list of the same orgs at today's date gives, page by page.
+    let t = demo().await;
+    let db = &t.db;
+    let today = db.clock().today();
+    let county = Scope::Regions(vec![
+        dangjian::domain::codes::RegionCode::parse("140302").expect("code"),
+    ]);
+    for scope in [Scope::City, county] {
+        for (offset, limit, descending) in [(0, 100_000, false), (40, 20, false), (0, 20, true)] {
+            let opening = dangjian::db::OrgFilter {
+                offset,
+                limit,
+                descending,
+                ..Default::default()
+            };
+            let general = dangjian::db::OrgFilter {
+                as_of: Some(today),
+                ..opening.clone()
+            };
+            let a = db
+                .list_orgs(&scope, &opening, 3, today)
+                .await
+                .expect("opening");
+            let b = db
+                .list_orgs(&scope, &general, 3, today)
+                .await
+                .expect("general");
+            assert_eq!(a, b, "{scope:?} {offset} {limit} {descending}");
+            assert!(!a.0.is_empty());
+        }
+    }
+}

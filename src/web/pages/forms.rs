@@ -130,20 +130,51 @@ fn page(
     Ok(render(&page)?.into_response())
 }
 
+/// A new record's form may come from an org's page: `?org=CODE` fills in the org it is for
+/// (the party org's 覆盖社会组织, the instructor's 指导社会组织, the position's 任职组织).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    pub org: Option<String>,
+}
+
+/// The column of a record kind that names the org it is for.
+fn org_column(kind: RecordKind) -> Option<&'static str> {
+    match kind {
+        RecordKind::PartyOrg => Some("覆盖社会组织"),
+        RecordKind::Station => Some("指导社会组织"),
+        RecordKind::Position => Some("任职组织"),
+        RecordKind::Org | RecordKind::Unit => None,
+    }
+}
+
 pub async fn new(
+    State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(kind): Path<String>,
+    crate::web::query::Params(q): crate::web::query::Params<NewQuery>,
 ) -> Result<Response, PageError> {
     let kind = RecordKind::from_code(&kind).ok_or(WebError::NotFound)?;
     if !kind.editable_by(actor.role()) {
         return Err(WebError::NotFound.into());
+    }
+    let mut values = HashMap::new();
+    // Only an org the actor may see is filled in (another code is left out, not refused).
+    if let (Some(code), Some(header)) = (q.org.as_deref(), org_column(kind)) {
+        let code = crate::domain::codes::normalize_code(code);
+        let visible = s.db.org_record(&actor.scope, &code).await?.is_some();
+        if let Some(i) = kind.spec().columns.iter().position(|c| c.header == header)
+            && visible
+        {
+            values.insert(format!("f{i}"), code);
+        }
     }
     page(
         &actor,
         kind.code(),
         kind.label(),
         false,
-        fields(kind.spec(), &HashMap::new()),
+        fields(kind.spec(), &values),
         Vec::new(),
         None,
     )

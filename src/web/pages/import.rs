@@ -338,10 +338,27 @@ pub async fn template() -> Result<Response, PageError> {
     )
 }
 
+/// The most orgs the web export of the whole registry writes (setting `export.web_max_orgs`).
+pub const WEB_EXPORT_MOST: i64 = 200_000;
+
 pub async fn export_registry(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
+    // The workbook is built in memory (about 13 GB for a million orgs): the shared server
+    // writes one of a city, a province's is the command line's job.
+    let most =
+        s.db.setting("export.web_max_orgs")
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(WEB_EXPORT_MOST);
+    let orgs = s.db.org_count(&actor.scope).await?;
+    if orgs > most {
+        return Err(WebError::Unprocessable(format!(
+            "登记台账有 {orgs} 个社会组织，超过网页导出的上限 {most} 个；请由系统管理员在服务器上用命令行导出：dangjian export 文件名.xlsx"
+        ))
+        .into());
+    }
     let mut data =
         s.db.read_dataset(&actor.scope, ReadOptions::default())
             .await?;
