@@ -274,16 +274,22 @@ impl Db {
             self.coverage_counts(scope, today, 0, super::Grouping::ResponsibleUnit)
                 .await?,
         );
-        let instructors: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
-            sqlx::AssertSqlSafe(format!(
-                "SELECT i.home_unit_id, COUNT(*) FROM instructors i WHERE {} GROUP BY i.home_unit_id",
-                super::registry_pages::instructor_scope(scope)
-            )),
-        )
-        .fetch_all(self.pool())
-        .await?
-        .into_iter()
-        .collect();
+        // The instructors each unit sent whom the reader may see (kept until the registry
+        // changes: a county's take a scan of its orgs' stations).
+        let sql = format!(
+            "SELECT i.home_unit_id, COUNT(*) FROM instructors i WHERE {} GROUP BY i.home_unit_id",
+            super::registry_pages::instructor_scope(scope)
+        );
+        let pool = self.pool().clone();
+        let instructors: HashMap<i64, i64> = self
+            .derived(format!("unit-instructors|{scope:?}"), async move {
+                Ok(sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&pool)
+                    .await?
+                    .into_iter()
+                    .collect::<HashMap<i64, i64>>())
+            })
+            .await?;
         let mut rows: Vec<UnitRow> = self
             .units()
             .await?

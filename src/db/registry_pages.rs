@@ -56,9 +56,18 @@ pub struct InstructorFilter {
     pub in_care: Option<bool>,
 }
 
-fn party_scope(scope: &Scope) -> String {
+/// The party orgs of a scope: as a set (`IN`, for counting all of them) or per party org
+/// (`EXISTS`, for a page read in sort order, which stops after the page).
+fn party_scope(scope: &Scope, per_row: bool) -> String {
     if scope.is_city() {
         return "1 = 1".into();
+    }
+    if per_row {
+        return format!(
+            "EXISTS (SELECT 1 FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id \
+             WHERE l.party_org_id = p.id AND {})",
+            scope.org_condition("o")
+        );
     }
     format!(
         "p.id IN (SELECT l.party_org_id FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id WHERE {})",
@@ -66,14 +75,26 @@ fn party_scope(scope: &Scope) -> String {
     )
 }
 
-pub(super) fn instructor_scope(scope: &Scope) -> String {
+/// The instructors of a scope, as a set or per instructor (see [`party_scope`]).
+fn instructor_scope_as(scope: &Scope, per_row: bool) -> String {
     if scope.is_city() {
         return "1 = 1".into();
+    }
+    if per_row {
+        return format!(
+            "EXISTS (SELECT 1 FROM stations s JOIN social_orgs o ON o.id = s.org_id \
+             WHERE s.instructor_id = i.id AND {})",
+            scope.org_condition("o")
+        );
     }
     format!(
         "i.id IN (SELECT s.instructor_id FROM stations s JOIN social_orgs o ON o.id = s.org_id WHERE {})",
         scope.org_condition("o")
     )
+}
+
+pub(super) fn instructor_scope(scope: &Scope) -> String {
+    instructor_scope_as(scope, false)
 }
 
 fn words(q: &Option<String>) -> Option<String> {
@@ -129,7 +150,6 @@ impl Db {
         rows: Rows<'_>,
     ) -> DbResult<(Vec<PartyOrgRow>, i64)> {
         let mut b = Binder::new();
-        b.push(party_scope(scope));
         if let Some(id) = f.id {
             b.bind("p.id = $?", Value::int(id));
         }
@@ -192,7 +212,8 @@ impl Db {
         let sql = format!(
             "SELECT p.id, p.name, p.kind, p.formation, p.parent_name, p.founded_on, p.dissolved_on, \
              p.member_count, p.secretary, {COVERING_NOW} \
-             FROM party_orgs p WHERE {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}",
+             FROM party_orgs p WHERE {} AND {conditions} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            party_scope(scope, true),
             n + 1,
             n + 2
         );
@@ -219,15 +240,24 @@ impl Db {
                 })
             })
             .collect::<DbResult<Vec<_>>>()?;
-        let total: i64 = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM party_orgs p WHERE {conditions}"
-            ))),
-            &b.values,
-        )
-        .fetch_one(self.pool())
-        .await?
-        .try_get(0)?;
+        // Counted over the set (kept until the registry changes: at a province a county's
+        // party orgs take a scan of its orgs' links).
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM party_orgs p WHERE {} AND {conditions}",
+            party_scope(scope, false)
+        );
+        let pool = self.pool().clone();
+        let values = b.values.clone();
+        let total: i64 = self
+            .derived(format!("party-org-count|{scope:?}|{f:?}"), async move {
+                Ok(
+                    bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &values)
+                        .fetch_one(&pool)
+                        .await?
+                        .try_get::<i64, _>(0)?,
+                )
+            })
+            .await?;
         Ok((items, total))
     }
 
@@ -239,7 +269,6 @@ impl Db {
         rows: Rows<'_>,
     ) -> DbResult<(Vec<InstructorRow>, i64)> {
         let mut b = Binder::new();
-        b.push(instructor_scope(scope));
         if let Some(id) = f.id {
             b.bind("i.id = $?", Value::int(id));
         }
@@ -280,8 +309,9 @@ impl Db {
         let n = b.values.len();
         let sql = format!(
             "SELECT i.id, i.name, i.citizen_id, i.phone, u.name, i.role, {care} \
-             FROM instructors i JOIN units u ON u.id = i.home_unit_id WHERE {conditions} \
+             FROM instructors i JOIN units u ON u.id = i.home_unit_id WHERE {} AND {conditions} \
              ORDER BY {order} LIMIT ${} OFFSET ${}",
+            instructor_scope_as(scope, true),
             n + 1,
             n + 2
         );
@@ -305,15 +335,22 @@ impl Db {
                 })
             })
             .collect::<DbResult<Vec<_>>>()?;
-        let total: i64 = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM instructors i WHERE {conditions}"
-            ))),
-            &b.values,
-        )
-        .fetch_one(self.pool())
-        .await?
-        .try_get(0)?;
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM instructors i WHERE {} AND {conditions}",
+            instructor_scope_as(scope, false)
+        );
+        let pool = self.pool().clone();
+        let values = b.values.clone();
+        let total: i64 = self
+            .derived(format!("instructor-count|{scope:?}|{f:?}"), async move {
+                Ok(
+                    bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &values)
+                        .fetch_one(&pool)
+                        .await?
+                        .try_get::<i64, _>(0)?,
+                )
+            })
+            .await?;
         Ok((items, total))
     }
 
@@ -336,8 +373,9 @@ impl Db {
                 .join(", ");
             let rows: Vec<(i64, String, String, Option<String>)> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    // (CROSS JOIN: SQLite reads the page's links first, not a county's orgs.)
                     "SELECT x.{key}, o.credit_code, x.valid_from, x.valid_to FROM {table} x \
-                     JOIN social_orgs o ON o.id = x.org_id WHERE x.{key} IN ({list}) AND {} \
+                     CROSS JOIN social_orgs o WHERE o.id = x.org_id AND x.{key} IN ({list}) AND {} \
                      ORDER BY x.{key}, x.valid_from, o.credit_code",
                     scope.org_condition("o")
                 )))
