@@ -33,7 +33,7 @@ struct Args {
     runs: usize,
     target_ms: f64,
     label: String,
-    only: Option<String>,
+    only: Vec<String>,
     skip: Vec<String>,
 }
 
@@ -43,7 +43,7 @@ fn args() -> Args {
         runs: 7,
         target_ms: 100.0,
         label: String::new(),
-        only: None,
+        only: Vec::new(),
         skip: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -53,7 +53,7 @@ fn args() -> Args {
             "--runs" => a.runs = it.next().and_then(|v| v.parse().ok()).unwrap_or(7),
             "--target-ms" => a.target_ms = it.next().and_then(|v| v.parse().ok()).unwrap_or(100.0),
             "--label" => a.label = it.next().unwrap_or_default(),
-            "--only" => a.only = it.next(),
+            "--only" => a.only.extend(it.next()),
             "--skip" => a.skip.extend(it.next()),
             _ => {} // cargo bench passes --bench
         }
@@ -308,7 +308,9 @@ async fn main() {
                 Some(whole) => spec.path == whole,
                 None => spec.path.contains(pattern),
             };
-            if a.only.as_deref().is_some_and(|o| !matches(o)) || a.skip.iter().any(|p| matches(p)) {
+            if (!a.only.is_empty() && !a.only.iter().any(|o| matches(o)))
+                || a.skip.iter().any(|p| matches(p))
+            {
                 continue;
             }
             let Some(path) = concrete(spec.path, &keys) else {

@@ -116,15 +116,17 @@ pub(crate) fn confirmable(scope: &Scope) -> String {
         Scope::City => "1 = 1".to_string(),
         Scope::Regions(codes) if !codes.is_empty() => {
             let list: Vec<String> = codes.iter().map(|c| format!("'{}'", c.as_str())).collect();
+            // Per org (its own responsible unit, by key), not the set of every org's.
             format!(
-                "o.id IN (SELECT ru.org_id FROM org_responsible_units ru \
-                 JOIN region_committees rc ON rc.unit_id = ru.unit_id WHERE rc.region_code IN ({}))",
+                "EXISTS (SELECT 1 FROM org_responsible_units ru \
+                 JOIN region_committees rc ON rc.unit_id = ru.unit_id \
+                 WHERE ru.org_id = o.id AND rc.region_code IN ({}))",
                 list.join(", ")
             )
         }
         Scope::Unit(id) => {
             format!(
-                "o.id IN (SELECT ru.org_id FROM org_responsible_units ru WHERE ru.unit_id = {id})"
+                "EXISTS (SELECT 1 FROM org_responsible_units ru WHERE ru.org_id = o.id AND ru.unit_id = {id})"
             )
         }
         _ => "1 = 0".to_string(),

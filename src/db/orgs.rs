@@ -981,7 +981,11 @@ impl Db {
              FROM social_orgs o JOIN coverage_spans s ON s.org_id = o.id \
              AND s.valid_from <= $1 AND $1 < s.valid_to \
              WHERE {} ORDER BY o.credit_code {dir} LIMIT $2 OFFSET $3",
-            scope.org_condition("o")
+            // A county's orgs too are read in key order (the region compared as an expression,
+            // so that no planner reads the county's every org by region and sorts them).
+            scope
+                .org_condition("o")
+                .replace("o.region_code IN", "(o.region_code || '') IN")
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(today.to_string())
