@@ -213,6 +213,10 @@ impl Db {
                             conn.execute("PRAGMA cache_size = -8192").await?;
                         }
                         conn.execute("PRAGMA temp_store = MEMORY").await?;
+                    } else {
+                        // Every query here is short; PostgreSQL's JIT compiler spent 300 ms
+                        // compiling a 90 ms page query of the task list (docs/benchmarks.md).
+                        conn.execute("SET jit = off").await?;
                     }
                     Ok(())
                 })
