@@ -9,6 +9,12 @@ use super::lists::{InstructorRow, PartyOrgRow};
 use super::values::{Value, bind_all};
 use super::{Db, DbResult, Scope};
 
+/// A count kept until the registry changes: its key among the derived results, its SQL.
+struct Counted {
+    key: String,
+    sql: String,
+}
+
 /// Which rows of a sorted list: the sort key (one of the list's), the direction, the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rows<'a> {
@@ -217,48 +223,31 @@ impl Db {
             n + 1,
             n + 2
         );
-        let mut values = b.values.clone();
-        values.push(Value::int(rows.limit.clamp(0, 2_000_000)));
-        values.push(Value::int(rows.offset.max(0)));
-        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values)
-            .fetch_all(self.pool())
-            .await?;
-        let items = found
-            .iter()
-            .map(|r| {
-                Ok(PartyOrgRow {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    formation: r.try_get(3)?,
-                    parent: r.try_get(4)?,
-                    founded_on: r.try_get(5)?,
-                    dissolved_on: r.try_get(6)?,
-                    member_count: r.try_get(7)?,
-                    secretary: r.try_get(8)?,
-                    covering: r.try_get(9)?,
-                })
-            })
-            .collect::<DbResult<Vec<_>>>()?;
         // Counted over the set (kept until the registry changes: at a province a county's
         // party orgs take a scan of its orgs' links).
         let count_sql = format!(
             "SELECT COUNT(*) FROM party_orgs p WHERE {} AND {conditions}",
             party_scope(scope, false)
         );
-        let pool = self.pool().clone();
-        let values = b.values.clone();
-        let total: i64 = self
-            .derived(format!("party-org-count|{scope:?}|{f:?}"), async move {
-                Ok(
-                    bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &values)
-                        .fetch_one(&pool)
-                        .await?
-                        .try_get::<i64, _>(0)?,
-                )
+        let counted = Counted {
+            key: format!("party-org-count|{scope:?}|{f:?}"),
+            sql: count_sql,
+        };
+        self.page_and_count(&sql, &b.values, rows, counted, |r| {
+            Ok(PartyOrgRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                kind: r.try_get(2)?,
+                formation: r.try_get(3)?,
+                parent: r.try_get(4)?,
+                founded_on: r.try_get(5)?,
+                dissolved_on: r.try_get(6)?,
+                member_count: r.try_get(7)?,
+                secretary: r.try_get(8)?,
+                covering: r.try_get(9)?,
             })
-            .await?;
-        Ok((items, total))
+        })
+        .await
     }
 
     /// A page of instructors and how many match. Sorts: name, home unit, orgs in care.
@@ -315,40 +304,54 @@ impl Db {
             n + 1,
             n + 2
         );
-        let mut values = b.values.clone();
-        values.push(Value::int(rows.limit.clamp(0, 2_000_000)));
-        values.push(Value::int(rows.offset.max(0)));
-        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values)
-            .fetch_all(self.pool())
-            .await?;
-        let items = found
-            .iter()
-            .map(|r| {
-                Ok(InstructorRow {
-                    id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    citizen_id: r.try_get(2)?,
-                    phone: r.try_get(3)?,
-                    home_unit: r.try_get(4)?,
-                    role: r.try_get(5)?,
-                    stationed: r.try_get(6)?,
-                })
-            })
-            .collect::<DbResult<Vec<_>>>()?;
         let count_sql = format!(
             "SELECT COUNT(*) FROM instructors i WHERE {} AND {conditions}",
             instructor_scope_as(scope, false)
         );
+        let counted = Counted {
+            key: format!("instructor-count|{scope:?}|{f:?}"),
+            sql: count_sql,
+        };
+        self.page_and_count(&sql, &b.values, rows, counted, |r| {
+            Ok(InstructorRow {
+                id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                citizen_id: r.try_get(2)?,
+                phone: r.try_get(3)?,
+                home_unit: r.try_get(4)?,
+                role: r.try_get(5)?,
+                stationed: r.try_get(6)?,
+            })
+        })
+        .await
+    }
+
+    /// A page (`sql` with the filter's `values`, then the limit and the offset bound after them)
+    /// and the total (`counted`, kept until the registry changes).
+    async fn page_and_count<T>(
+        &self,
+        sql: &str,
+        values: &[Value],
+        rows: Rows<'_>,
+        counted: Counted,
+        row: impl Fn(&sqlx::any::AnyRow) -> DbResult<T>,
+    ) -> DbResult<(Vec<T>, i64)> {
+        let mut paged = values.to_vec();
+        paged.push(Value::int(rows.limit.clamp(0, 2_000_000)));
+        paged.push(Value::int(rows.offset.max(0)));
+        let found = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql.to_string())), &paged)
+            .fetch_all(self.pool())
+            .await?;
+        let items = found.iter().map(row).collect::<DbResult<Vec<_>>>()?;
         let pool = self.pool().clone();
-        let values = b.values.clone();
+        let values = values.to_vec();
+        let Counted { key, sql } = counted;
         let total: i64 = self
-            .derived(format!("instructor-count|{scope:?}|{f:?}"), async move {
-                Ok(
-                    bind_all(sqlx::query(sqlx::AssertSqlSafe(count_sql)), &values)
-                        .fetch_one(&pool)
-                        .await?
-                        .try_get::<i64, _>(0)?,
-                )
+            .derived(key, async move {
+                Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values)
+                    .fetch_one(&pool)
+                    .await?
+                    .try_get::<i64, _>(0)?)
             })
             .await?;
         Ok((items, total))

@@ -212,6 +212,10 @@ def main():
         browser.type("input[name=password]", "kq7vt3wx9")
         browser.click("button[type=submit]")
         check("signing in opens the dashboard", browser.url().rstrip("/") == base, browser.url())
+        # Every user can change the password from the top bar.
+        browser.click(".topbar-link")
+        check("the password link opens the password form", browser.url().endswith("/password"), browser.url())
+        browser.go(base + "/")
 
         # The dashboard's rates equal the CLI's figures.
         browser.go(f"{base}/?as_of={as_of}")
