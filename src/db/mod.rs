@@ -4,6 +4,8 @@
 //! actor's [`Scope`].
 
 mod census;
+mod census_progress;
+mod cross;
 mod derived;
 mod ledger;
 mod ledger_list;
@@ -27,13 +29,14 @@ mod write;
 pub use census::{
     Campaign, CampaignSummary, Progress, ReturnFilter, ReturnRow, ReturnWrite, UnitProgress,
 };
+pub use cross::Cross;
 pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem, Transition};
 pub use ledger_list::{
     LedgerFilter, LedgerSort, LedgerSummary, PersonFilter, StateFilter, Tally, TallyBy, Window,
 };
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
 pub use orgs::{
-    Cross, GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
+    GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
     TimelineEntry, change_text, fields_text,
 };
 pub use quality::{Finding, Quality};
