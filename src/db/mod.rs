@@ -14,6 +14,7 @@ mod orgs;
 mod pending;
 mod quality;
 mod read;
+mod record_changes;
 mod regions;
 mod registry;
 mod registry_pages;
@@ -40,6 +41,7 @@ pub use orgs::{
     TimelineEntry, change_text, fields_text,
 };
 pub use quality::{Finding, Quality};
+pub use record_changes::{ChangesOf, RecordChange};
 pub use regions::{Region, Unit, UnitPlaces, subtree};
 pub use registry::{OrgKey, PartyKey, ReadOptions, RegistryKeys};
 pub use registry_pages::{InstructorFilter, PartyOrgFilter, Rows};

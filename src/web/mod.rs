@@ -59,6 +59,9 @@ pub enum Access {
     Overview,
     /// Roles that may change the registry within their scope.
     Editors,
+    /// Those who keep party orgs, their coverage and instructors' stations: city admins, and
+    /// county admins for their county's.
+    Keepers,
     /// City admins only.
     CityAdmin,
     /// Those who work ledger items (everyone but leaders and viewers).
@@ -77,6 +80,7 @@ impl Access {
             Access::Public | Access::Signed => true,
             Access::Overview => !matches!(role, Role::OrgUser | Role::Instructor),
             Access::Editors => role.may_edit_registry(),
+            Access::Keepers => role.is_city_admin() || role == Role::CountyAdmin,
             Access::CityAdmin => role.is_city_admin(),
             Access::Workers => crate::domain::ledger::is_worker(role),
             Access::Verifiers => crate::domain::ledger::is_verifier(role),
@@ -263,12 +267,19 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/party-orgs",       Signed, "党组织列表", get(pages::registry::party_orgs)),
         r("GET",  "/party-orgs/export.xlsx", Signed, "导出党组织列表", get(pages::registry::party_orgs_export)),
         r("GET",  "/party-orgs/{id}",  Signed, "党组织详情", get(pages::registry::party_org)),
+        r("GET",  "/party-orgs/{id}/edit", Keepers, "修改党组织的表单", get(pages::registry::edit_party_org)),
+        r("GET",  "/party-orgs/{id}/links", Keepers, "修改覆盖关系的表单", get(pages::registry::links_form)),
+        r("POST", "/party-orgs/{id}/links", Keepers, "保存覆盖关系", post(pages::registry::save_links)),
         r("GET",  "/instructors",      Signed, "党建指导员列表", get(pages::registry::instructors)),
         r("GET",  "/instructors/export.xlsx", Signed, "导出党建指导员列表", get(pages::registry::instructors_export)),
         r("GET",  "/instructors/{id}", Signed, "党建指导员详情", get(pages::registry::instructor)),
+        r("GET",  "/instructors/{id}/edit", Keepers, "修改党建指导员的表单", get(pages::registry::edit_instructor)),
+        r("GET",  "/instructors/{id}/stations", Keepers, "修改派驻记录的表单", get(pages::registry::stations_form)),
+        r("POST", "/instructors/{id}/stations", Keepers, "保存派驻记录", post(pages::registry::save_stations)),
         r("GET",  "/units",            Overview, "单位列表", get(pages::registry::units)),
         r("GET",  "/units/export.xlsx", Overview, "导出单位列表", get(pages::registry::units_export)),
         r("GET",  "/units/{id}",       Overview, "单位详情", get(pages::registry::unit)),
+        r("GET",  "/units/{id}/edit",  CityAdmin, "修改单位的表单", get(pages::registry::edit_unit)),
         r("GET",  "/import",                  CityAdmin, "数据导入页", get(pages::import::form)),
         r("POST", "/import",                  CityAdmin, "上传并校验工作簿", post(pages::import::upload)),
         r("POST", "/import/{id}/confirm",     CityAdmin, "确认导入", post(pages::import::confirm)),

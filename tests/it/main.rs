@@ -14,6 +14,7 @@ mod ledger;
 mod ledger_lists;
 mod ledger_rules;
 mod migrations;
+mod registry_edit;
 mod registry_lists;
 mod round_trip;
 mod scope_matrix;

@@ -71,10 +71,17 @@ impl RecordKind {
         }
     }
 
-    /// Who may use the form: county admins and departments keep the social orgs of their scope;
-    /// every other record touches several orgs' coverage and is kept to city admins.
+    /// Who may use the form: county admins and departments keep the social orgs of their scope,
+    /// county admins also their party orgs and stations; positions and units are the city's.
     pub fn editable_by(self, role: Role) -> bool {
-        role.is_city_admin() || (self == RecordKind::Org && role.may_edit_registry())
+        role.is_city_admin()
+            || match self {
+                RecordKind::Org => role.may_edit_registry(),
+                // A county keeps its county's party orgs and stations (checked record by
+                // record against the stored links and stations).
+                RecordKind::PartyOrg | RecordKind::Station => role == Role::CountyAdmin,
+                RecordKind::Position | RecordKind::Unit => false,
+            }
     }
 }
 
@@ -110,32 +117,39 @@ pub enum Saved {
 
 /// A short fingerprint of the warnings a confirmation confirms: a changed entry with other
 /// warnings is shown again.
-fn fingerprint(warnings: &[String]) -> String {
+pub(super) fn fingerprint(warnings: &[String]) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     warnings.hash(&mut h);
     format!("{:016x}", h.finish())
 }
 
-/// The form as a workbook: its sheet with the one row (row 2), and an empty 社会组织 sheet when
+/// A form as a workbook: its sheet with the rows (row 2 on), and an empty 社会组织 sheet when
 /// the form is for another sheet (a workbook must have it).
-fn workbook(spec: &SheetSpec, values: &[String]) -> Workbook {
+pub(super) fn workbook(spec: &SheetSpec, rows: &[Vec<String>]) -> Workbook {
     let header = |spec: &SheetSpec| {
         spec.columns
             .iter()
             .map(|c| Cell::Text(c.header.to_string()))
             .collect()
     };
-    let cells = (0..spec.columns.len())
-        .map(|i| match values.get(i).map(|v| v.trim()) {
-            Some(v) if !v.is_empty() => Cell::Text(v.to_string()),
-            _ => Cell::Empty,
+    let rows = rows
+        .iter()
+        .enumerate()
+        .map(|(n, values)| Row {
+            number: n as u32 + 2,
+            cells: (0..spec.columns.len())
+                .map(|i| match values.get(i).map(|v| v.trim()) {
+                    Some(v) if !v.is_empty() => Cell::Text(v.to_string()),
+                    _ => Cell::Empty,
+                })
+                .collect(),
         })
         .collect();
     let mut sheets = vec![Sheet {
         name: spec.name.to_string(),
         header: header(spec),
-        rows: vec![Row { number: 2, cells }],
+        rows,
     }];
     if spec.name != columns::ORGS.name {
         sheets.push(Sheet {
@@ -148,7 +162,7 @@ fn workbook(spec: &SheetSpec, values: &[String]) -> Workbook {
 }
 
 /// A problem about the whole record (shown above the form).
-fn general(message: String) -> Problem {
+pub(super) fn general(message: String) -> Problem {
     Problem {
         severity: Severity::Error,
         sheet: String::new(),
@@ -158,6 +172,62 @@ fn general(message: String) -> Problem {
         value: String::new(),
         message,
     }
+}
+
+/// The audit row of a saved form.
+pub(super) struct Audit {
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+/// What became of a validated dataset's write.
+pub(super) enum Written {
+    Done(WriteSummary),
+    /// Not saved: the org (by credit code) the write would have put outside the actor's scope.
+    Leaves(String),
+}
+
+/// The message of a record that would leave the actor's scope.
+fn leaves_scope(kind: RecordKind, code: &str) -> String {
+    match kind {
+        RecordKind::Org => {
+            "保存后该社会组织将不在您的管理范围内（登记管理机关区划或业务主管单位不属于您），未保存"
+                .into()
+        }
+        _ => format!(
+            "社会组织 {code} 不在您的管理范围内，不能为其登记党组织覆盖或指导员派驻，未保存"
+        ),
+    }
+}
+
+/// Writes a validated dataset in one transaction with its audit row, then runs the ledger
+/// detection (a gap the change opened becomes a task now, as after an import; domain.md §5.3).
+/// The record is saved whatever the detection does: it is left pending in the record's
+/// transaction, and a failed run is caught up by the next (任务清单 → 按数据检查, an import, or
+/// the next start).
+pub(super) async fn write_audited(
+    db: &Db,
+    actor: &Actor,
+    data: &crate::domain::dataset::Dataset,
+    audit: &Audit,
+) -> AppResult<Written> {
+    let today: NaiveDate = db.clock().today();
+    let mut w = db
+        .begin_dataset_write(&actor.scope, actor.name(), today)
+        .await?;
+    match w.write(data).await {
+        Ok(()) => {}
+        Err(DbError::LeavesScope(code)) => return Ok(Written::Leaves(code)),
+        Err(e) => return Err(e.into()),
+    }
+    w.audit(&audit.action, &audit.target, &audit.detail, &actor.client)
+        .await?;
+    let summary = w.finish().await?;
+    if let Err(e) = db.detect(&actor.scope, actor.name(), today).await {
+        tracing::warn!(error = %e, "detection after a form save failed");
+    }
+    Ok(Written::Done(summary))
 }
 
 /// Validates and saves a form. Out of the actor's scope (the form's kind, or the stored record
@@ -171,7 +241,11 @@ pub async fn save_record(db: &Db, actor: &Actor, input: &RecordInput) -> AppResu
     let spec = kind.spec();
     let today: NaiveDate = db.clock().today();
     let known = crate::app::registry::known(db).await?;
-    let (data, report) = import::validate(&workbook(spec, &input.values), &known, today);
+    let (data, report) = import::validate(
+        &workbook(spec, std::slice::from_ref(&input.values)),
+        &known,
+        today,
+    );
     if report.has_errors() {
         return Ok(Saved::Invalid(report.problems));
     }
@@ -202,37 +276,22 @@ pub async fn save_record(db: &Db, actor: &Actor, input: &RecordInput) -> AppResu
         return Ok(Saved::Invalid(vec![p]));
     }
     let key = input.values.first().map(|v| v.trim()).unwrap_or_default();
-    let mut w = db
-        .begin_dataset_write(&actor.scope, actor.name(), today)
-        .await?;
-    match w.write(&data).await {
-        Ok(()) => {}
-        Err(DbError::LeavesScope(_)) => {
-            return Ok(Saved::Invalid(vec![general(
-                "保存后该社会组织将不在您的管理范围内（登记管理机关区划或业务主管单位不属于您），未保存".into(),
-            )]));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    w.audit(
-        &format!("form_{}", kind.code()),
-        &format!("{} {key}", kind.label()),
-        if input.editing {
+    let audit = Audit {
+        action: format!("form_{}", kind.code()),
+        target: format!("{} {key}", kind.label()),
+        detail: if input.editing {
             "修改"
         } else {
             "新增或按键更新"
-        },
-        &actor.client,
-    )
-    .await?;
-    let summary = w.finish().await?;
-    // A gap the change opened becomes a task now, as after an import (domain.md §5.3). The
-    // record is saved whatever happens here: the detection is left pending in the record's
-    // transaction, and a failed run is caught up by the next (任务清单 → 按数据检查, an import,
-    // or the next start).
-    if let Err(e) = db.detect(&actor.scope, actor.name(), today).await {
-        tracing::warn!(error = %e, "detection after a form save failed");
-    }
+        }
+        .to_string(),
+    };
+    let summary = match write_audited(db, actor, &data, &audit).await? {
+        Written::Done(summary) => summary,
+        Written::Leaves(code) => {
+            return Ok(Saved::Invalid(vec![general(leaves_scope(kind, &code))]));
+        }
+    };
     // The page of the record saved, which says so.
     let page = match (data.orgs.first(), data.party_orgs.first(), kind) {
         (Some(o), _, _) => format!("/orgs/{}", o.credit_code.as_str()),

@@ -55,6 +55,11 @@ impl Writer<'_> {
                 Some(row) => {
                     let phone = i.phone.as_ref().map(|p| p.as_str().to_string());
                     if row.phone != phone || row.role != i.role.code() || row.name != i.name {
+                        // Outside the city a person's own fields are the writer's only when
+                        // every station of theirs is.
+                        if !self.scope.is_city() {
+                            self.check_instructor_scope(row.id).await?;
+                        }
                         sqlx::query(
                             "UPDATE instructors SET name = $1, phone = $2, role = $3, sort_key = $5 \
                              WHERE id = $4",
@@ -67,6 +72,9 @@ impl Writer<'_> {
                         .execute(&mut *self.conn)
                         .await?;
                         self.summary.instructors_updated += 1;
+                        let (before, after) = instructor_fields(row, i);
+                        self.log("instructor", &row.id.to_string(), "update", before, after)
+                            .await?;
                         // (The phone is personal data: the list says that it changed, not to what.)
                         self.summary.note(
                             "党建指导员",
@@ -153,6 +161,20 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// An instructor whose own fields a scope other than the city's changes: every org they
+    /// are or were stationed in must be in it, and there must be one; else not found.
+    async fn check_instructor_scope(&mut self, id: i64) -> DbResult<()> {
+        let orgs: Vec<i64> =
+            sqlx::query_scalar("SELECT org_id FROM stations WHERE instructor_id = $1")
+                .bind(id)
+                .fetch_all(&mut *self.conn)
+                .await?;
+        if orgs.is_empty() || self.first_id_outside_scope(&orgs).await?.is_some() {
+            return Err(DbError::OutOfScope);
+        }
+        Ok(())
+    }
+
     /// The stations of the records of a part.
     async fn stations(
         &mut self,
@@ -164,6 +186,12 @@ impl Writer<'_> {
                 .flat_map(|(_, _, stations, _)| stations.iter().map(|s| s.credit_code.as_str())),
         );
         let org_ids = read::org_ids_for(self.conn, &codes).await?;
+        // Outside the city, stations only in the writer's orgs (the stations elsewhere of the
+        // same instructor are left as they are: plans are made org by org).
+        let given: Vec<i64> = org_ids.values().copied().collect();
+        if let Some(code) = self.first_id_outside_scope(&given).await? {
+            return Err(DbError::LeavesScope(code));
+        }
         let ids = read::int_keys(records.iter().map(|(id, ..)| *id));
         let stored = read::station_keys_for(self.conn, &ids).await?;
         let mut codes_of: HashMap<i64, String> =
@@ -357,6 +385,42 @@ fn station_values(iid: i64, oid: i64, p: Period) -> Vec<Value> {
 }
 
 /// Which of an instructor's own fields a record changes, in words.
+/// The changed fields of an instructor before and after, for the timeline (a phone number
+/// masked: the log is read by more roles than those who may see it).
+fn instructor_fields(
+    row: &read::InstructorRow,
+    i: &crate::domain::dataset::InstructorRecord,
+) -> (String, String) {
+    let mut before = serde_json::Map::new();
+    let mut after = serde_json::Map::new();
+    let mut put = |k: &str, a: String, b: String| {
+        before.insert(k.to_string(), a.into());
+        after.insert(k.to_string(), b.into());
+    };
+    if row.name != i.name {
+        put("姓名", row.name.clone(), i.name.clone());
+    }
+    let phone = i.phone.as_ref().map(|p| p.masked()).unwrap_or_default();
+    let old_phone = row
+        .phone
+        .as_deref()
+        .and_then(|p| crate::domain::codes::Phone::parse(p).ok())
+        .map(|p| p.masked())
+        .unwrap_or_default();
+    if row.phone.as_deref() != i.phone.as_ref().map(|p| p.as_str()) {
+        put("手机号", old_phone, phone);
+    }
+    if row.role != i.role.code() {
+        let old = crate::domain::model::StationRole::from_code(&row.role)
+            .map_or(row.role.clone(), |r| r.label().to_string());
+        put("角色", old, i.role.label().to_string());
+    }
+    (
+        serde_json::Value::Object(before).to_string(),
+        serde_json::Value::Object(after).to_string(),
+    )
+}
+
 fn changed_fields(
     row: &read::InstructorRow,
     i: &crate::domain::dataset::InstructorRecord,

@@ -52,6 +52,10 @@ impl Writer<'_> {
                 .filter(|id| !codes_of.contains_key(id)),
         );
         codes_of.extend(read::org_codes_for(self.conn, &unknown).await?);
+        if !self.scope.is_city() {
+            self.check_link_scope(&listed, &party_ids, &stored, &org_ids)
+                .await?;
+        }
         let mut existing: HashMap<i64, Vec<read::LinkRow>> = HashMap::new();
         for l in stored {
             existing.entry(l.party_org_id).or_default().push(l);
@@ -93,6 +97,35 @@ impl Writer<'_> {
             &new,
         )
         .await
+    }
+
+    /// Outside the city a party org is the writer's when every org it covers or covered is
+    /// (a stored party org without links is nobody's but the city's): one that is not is not
+    /// found; a link to an org outside the scope would leave it.
+    async fn check_link_scope(
+        &mut self,
+        listed: &[(&str, &Vec<CoverageRecord>, bool, Option<NaiveDate>)],
+        party_ids: &HashMap<String, i64>,
+        stored: &[read::LinkRow],
+        org_ids: &HashMap<String, i64>,
+    ) -> DbResult<()> {
+        for (name, ..) in listed {
+            let linked = party_ids
+                .get(*name)
+                .is_some_and(|pid| stored.iter().any(|l| l.party_org_id == *pid));
+            if !linked && !self.touched.new_party_orgs.contains(*name) {
+                return Err(DbError::OutOfScope);
+            }
+        }
+        let held: Vec<i64> = stored.iter().map(|l| l.org_id).collect();
+        if self.first_id_outside_scope(&held).await?.is_some() {
+            return Err(DbError::OutOfScope);
+        }
+        let given: Vec<i64> = org_ids.values().copied().collect();
+        match self.first_id_outside_scope(&given).await? {
+            Some(code) => Err(DbError::LeavesScope(code)),
+            None => Ok(()),
+        }
     }
 
     /// Makes a party org's stored links exactly the given ones, org by org.

@@ -108,8 +108,9 @@ impl Db {
     }
 
     /// Starts a write of a dataset in parts (see [`DatasetWrite`]). A whole-city scope writes
-    /// anything; a county's or a unit's scope writes social orgs only, each inside the scope as
-    /// stored and as written (checked against the stored rows inside the transaction).
+    /// anything; a county's scope writes social orgs, party orgs with their links and
+    /// instructors' stations, a unit's scope social orgs only, each inside the scope as stored
+    /// and as written (checked against the stored rows inside the transaction).
     pub async fn begin_dataset_write(
         &self,
         scope: &Scope,
@@ -185,14 +186,21 @@ pub struct DatasetWrite {
 impl DatasetWrite {
     /// Upserts one part.
     pub async fn write(&mut self, data: &Dataset) -> DbResult<()> {
+        // Outside the city, a county keeps its orgs, party orgs and stations (each checked
+        // against the stored rows below); a unit its orgs. Positions, census data and units are
+        // the city's.
         let orgs_only = data.party_orgs.is_empty()
             && data.party_links.is_empty()
             && data.instructors.is_empty()
-            && data.instructor_stations.is_empty()
-            && data.positions.is_empty()
-            && data.campaigns.is_empty()
-            && data.census.is_empty();
-        if !self.scope.is_city() && !orgs_only {
+            && data.instructor_stations.is_empty();
+        let city_only =
+            data.positions.is_empty() && data.campaigns.is_empty() && data.census.is_empty();
+        let allowed = match self.scope {
+            Scope::City => true,
+            Scope::Regions(_) => city_only,
+            _ => city_only && orgs_only,
+        };
+        if !allowed {
             return Err(DbError::OutOfScope);
         }
         let mut w = Writer {

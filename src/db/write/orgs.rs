@@ -171,6 +171,24 @@ impl Writer<'_> {
             .map_err(DbError::from)
     }
 
+    /// The first of these orgs (by id) that is stored outside the writer's scope: its credit
+    /// code.
+    pub(super) async fn first_id_outside_scope(&mut self, ids: &[i64]) -> DbResult<Option<String>> {
+        if self.scope.is_city() || ids.is_empty() {
+            return Ok(None);
+        }
+        let select = format!(
+            "SELECT o.credit_code FROM social_orgs o \
+             WHERE (CASE WHEN {} THEN 0 ELSE 1 END) = 1 AND o.id",
+            self.scope.org_condition("o")
+        );
+        let rows = read::rows_in(self.conn, &select, &read::int_keys(ids.iter().copied())).await?;
+        rows.first()
+            .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
+            .transpose()
+            .map_err(DbError::from)
+    }
+
     /// Inserts new org rows and empties the buffer (the rows of a large workbook are written in
     /// bounded batches rather than held whole).
     pub(super) async fn insert_orgs(&mut self, new: &mut Vec<Vec<Value>>) -> DbResult<()> {

@@ -14,7 +14,9 @@ use axum::{Extension, Form};
 use super::{PageError, frame, render};
 use crate::app::registry::{RecordInput, RecordKind, Saved, save_record};
 use crate::domain::dataset::OrgRecord;
-use crate::domain::model::{Formation, OrgKind, OrgStatus, PartyOrgKind, StationRole, UnitKind};
+use crate::domain::model::{
+    Formation, ORG_TITLES, OrgKind, OrgStatus, PARTY_TITLES, PartyOrgKind, StationRole, UnitKind,
+};
 use crate::excel::columns::{self, SheetSpec};
 use crate::excel::problems::Severity;
 use crate::web::auth::Actor;
@@ -29,6 +31,8 @@ pub struct Field {
     pub value: String,
     pub kind: &'static str,
     pub options: Vec<&'static str>,
+    /// Names to choose from while typing (a datalist): the units, for the columns that name one.
+    pub suggestions: Vec<String>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -75,11 +79,41 @@ fn options(header: &str) -> Vec<&'static str> {
         "党建入章" | "核心价值观入章" | "承担党建工作" | "是否党员" => {
             vec!["是", "否"]
         }
+        "职务" => ORG_TITLES.iter().chain(PARTY_TITLES).copied().collect(),
         _ => Vec::new(),
     }
 }
 
-fn fields(spec: &SheetSpec, values: &HashMap<String, String>) -> Vec<Field> {
+/// The columns that name a unit: chosen from the units (a new one is made only when the user
+/// confirms the warning that says so).
+const UNIT_COLUMNS: &[&str] = &["业务主管单位", "派出单位"];
+
+/// The units' names in the order of lists of units, for the columns that name one.
+pub(crate) async fn unit_names(s: &AppState) -> Result<Vec<String>, PageError> {
+    let mut units: Vec<(_, String)> =
+        s.db.units()
+            .await?
+            .into_iter()
+            .map(|u| {
+                let key = crate::domain::collation::unit_key(u.kind, u.region.as_str(), &u.name);
+                (key, u.name)
+            })
+            .collect();
+    units.sort();
+    Ok(units.into_iter().map(|(_, name)| name).collect())
+}
+
+/// Adds the units to choose from to the fields that name one.
+pub(crate) fn suggest_units(fields: &mut [Field], names: &[String]) {
+    for f in fields
+        .iter_mut()
+        .filter(|f| UNIT_COLUMNS.contains(&f.label))
+    {
+        f.suggestions = names.to_vec();
+    }
+}
+
+pub(crate) fn fields(spec: &SheetSpec, values: &HashMap<String, String>) -> Vec<Field> {
     spec.columns
         .iter()
         .enumerate()
@@ -96,13 +130,14 @@ fn fields(spec: &SheetSpec, values: &HashMap<String, String>) -> Vec<Field> {
             value: values.get(&format!("f{i}")).cloned().unwrap_or_default(),
             kind: input_kind(c.header),
             options: options(c.header),
+            suggestions: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
         })
         .collect()
 }
 
-fn page(
+pub(crate) fn page(
     actor: &Actor,
     kind: &str,
     what: &str,
@@ -169,12 +204,14 @@ pub async fn new(
             values.insert(format!("f{i}"), code);
         }
     }
+    let mut fields = fields(kind.spec(), &values);
+    suggest_units(&mut fields, &unit_names(&s).await?);
     page(
         &actor,
         kind.code(),
         kind.label(),
         false,
-        fields(kind.spec(), &values),
+        fields,
         Vec::new(),
         None,
     )
@@ -228,6 +265,7 @@ pub async fn edit_org(
             .await?
             .ok_or(WebError::NotFound)?;
     let mut fields = fields(&columns::ORGS, &org_values(&org));
+    suggest_units(&mut fields, &unit_names(&s).await?);
     // A confirmed census return outranks the registered count from its reference date on
     // (statistics.md §3): say so where the count is edited.
     if let Some(id) = s.db.org_id(&code).await?
@@ -270,6 +308,7 @@ pub async fn submit(
         } => (problems, Some(fingerprint)),
     };
     let mut fields = fields(spec, &form);
+    suggest_units(&mut fields, &unit_names(&s).await?);
     let mut general = Vec::new();
     for p in &problems {
         let target = fields.iter_mut().find(|f| f.label == p.header);

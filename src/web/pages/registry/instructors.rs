@@ -164,6 +164,9 @@ pub struct InstructorPage {
     pub layout: Layout,
     pub i: InstructorRow,
     pub links: Vec<OrgLink>,
+    /// The reader keeps instructors' stations (city and county admins).
+    pub can_edit: bool,
+    pub changes: Vec<crate::db::RecordChange>,
 }
 
 pub async fn instructor(
@@ -176,10 +179,22 @@ pub async fn instructor(
         s.db.instructor_detail(&actor.scope, id)
             .await?
             .ok_or(WebError::NotFound)?;
+    let codes: Vec<String> = links.iter().map(|l| l.credit_code.clone()).collect();
+    let relation = format!("派驻（{}）", i.name);
+    let key = id.to_string();
+    let changes =
+        s.db.record_changes(&crate::db::ChangesOf {
+            entity: "instructor",
+            key: &key,
+            relation: Some((&relation, &codes)),
+        })
+        .await?;
     let mut rows = [i];
     personal(&s, &actor, &mut rows, &format!("/instructors/{id}")).await?;
     let [i] = rows;
     let page = InstructorPage {
+        can_edit: crate::app::registry::RecordKind::Station.editable_by(actor.role()),
+        changes,
         layout: crate::web::layout::Layout {
             flash: flash.word(),
             ..frame(

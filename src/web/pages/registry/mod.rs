@@ -1,10 +1,15 @@
 //! 党组织, 党建指导员, 单位: lists (paged, filtered, sorted) and details within the actor's
 //! scope, and their exports. One file per record kind.
 
+mod edit;
 mod instructors;
 mod party_orgs;
 mod units;
 
+pub use edit::{
+    edit_instructor, edit_party_org, edit_unit, links_form, save_links, save_stations,
+    stations_form,
+};
 pub use instructors::{InstructorQuery, instructor, instructors, instructors_export};
 pub use party_orgs::{PartyOrgQuery, party_org, party_orgs, party_orgs_export};
 pub use units::{unit, units, units_export};

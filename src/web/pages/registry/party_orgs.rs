@@ -189,6 +189,10 @@ pub struct PartyOrgPage {
     pub layout: Layout,
     pub p: PartyOrgRow,
     pub links: Vec<OrgLink>,
+    /// The reader keeps it (city admins; a county admin when every org it covers or covered is
+    /// the county's).
+    pub can_edit: bool,
+    pub changes: Vec<crate::db::RecordChange>,
 }
 
 pub async fn party_org(
@@ -201,8 +205,24 @@ pub async fn party_org(
         s.db.party_org_detail(&actor.scope, id)
             .await?
             .ok_or(WebError::NotFound)?;
+    let role = actor.role();
+    let can_edit = role.is_city_admin()
+        || (role == crate::domain::role::Role::CountyAdmin
+            && !links.is_empty()
+            && links.iter().all(|l| l.visible));
+    let codes: Vec<String> = links.iter().map(|l| l.credit_code.clone()).collect();
+    let relation = format!("覆盖（{}）", p.name);
+    let changes =
+        s.db.record_changes(&crate::db::ChangesOf {
+            entity: "party_org",
+            key: &p.name,
+            relation: Some((&relation, &codes)),
+        })
+        .await?;
     let p = party_view(p);
     let page = PartyOrgPage {
+        can_edit,
+        changes,
         layout: crate::web::layout::Layout {
             flash: flash.word(),
             ..frame(

@@ -130,6 +130,8 @@ pub struct UnitPage {
     /// All the unit's instructors the reader sees, when more than listed.
     pub more: Option<i64>,
     pub today: String,
+    pub can_edit: bool,
+    pub changes: Vec<crate::db::RecordChange>,
 }
 
 pub async fn unit(
@@ -164,7 +166,16 @@ pub async fn unit(
     };
     let (mut instructors, total) = s.db.instructor_page(&actor.scope, &filter, rows).await?;
     personal(&s, &actor, &mut instructors, &format!("/units/{id}")).await?;
+    let changes =
+        s.db.record_changes(&crate::db::ChangesOf {
+            entity: "unit",
+            key: &u.name,
+            relation: None,
+        })
+        .await?;
     let page = UnitPage {
+        can_edit: actor.role().is_city_admin(),
+        changes,
         layout: crate::web::layout::Layout {
             flash: flash.word(),
             ..frame(

@@ -1,0 +1,378 @@
+//! Registry records kept in the UI by the office that owns them (issue 11, item 4): a party org's
+//! coverage links edited as a table (ended, re-dated, added), a party org dissolved with a date,
+//! an instructor's station withdrawn — by a county admin inside its county, refused (404, nothing
+//! changed) for a record that is not the county's, refused on the form (422) for a period in
+//! another county's org; every change on the record's page in words.
+//!
+//! The golden fixture (tests/it/fixture.rs): 城区第一联合党支部 (J1) covers B and C, both in 城区
+//! (140302), from 2019-01-01; 甲协会党支部 covers A (city level, 140300); 矿区联合党支部 covers I
+//! (矿区); 张三 is stationed in D (矿区) from 2021-06-01. Today is 2026-11-28.
+
+use axum::http::StatusCode;
+use dangjian::db::{OrgLink, Scope, ScopeTarget};
+use dangjian::domain::codes::RegionCode;
+use dangjian::domain::role::Role;
+
+use crate::support::{TestApp, session_cookie};
+
+fn csrf_of(body: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = body.find(marker).expect("a csrf field") + marker.len();
+    body[start..].split('"').next().expect("value").to_string()
+}
+
+async fn county_admin(app: &TestApp, name: &str, region: &str) -> (String, String) {
+    app.user(
+        name,
+        Role::CountyAdmin,
+        ScopeTarget::Region(RegionCode::parse(region).expect("code")),
+    )
+    .await;
+    let cookie = session_cookie(&app.sign_in(name, "pass1234").await).expect("cookie");
+    let csrf = csrf_of(&app.get_with_cookie(&cookie, "/").await.body);
+    (cookie, csrf)
+}
+
+/// Posts a table of periods: rows of (credit code, from, to).
+async fn post_rows(
+    app: &TestApp,
+    (cookie, csrf): &(String, String),
+    uri: &str,
+    rows: &[(&str, &str, &str)],
+) -> crate::support::Reply {
+    let mut form: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+    for (n, (code, from, to)) in rows.iter().enumerate() {
+        form.push((format!("code_{n}"), code.to_string()));
+        form.push((format!("from_{n}"), from.to_string()));
+        form.push((format!("to_{n}"), to.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.post_form(Some(cookie), uri, &pairs).await
+}
+
+async fn links(app: &TestApp, id: i64) -> Vec<(String, String, Option<String>)> {
+    let (_, links) = app
+        .t
+        .db
+        .party_org_detail(&Scope::City, id)
+        .await
+        .expect("db")
+        .expect("party org");
+    let mut out: Vec<_> = links
+        .into_iter()
+        .map(|l: OrgLink| (l.credit_code, l.from, l.to))
+        .collect();
+    out.sort();
+    out
+}
+
+async fn party_id(app: &TestApp, name: &str) -> i64 {
+    app.t
+        .db
+        .party_org_id(name)
+        .await
+        .expect("db")
+        .expect("party org")
+}
+
+#[tokio::test]
+async fn a_county_admin_ends_redates_and_adds_its_party_orgs_links() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let codes = crate::fixture::codes();
+    let (b, c, d) = (&codes[1], &codes[2], &codes[3]);
+    let chengqu = county_admin(&app, "chengqu", "140302").await;
+    let j1 = party_id(&app, "城区第一联合党支部").await;
+    let uri = format!("/party-orgs/{j1}/links");
+
+    // The table opens with J1's two links.
+    let page = app.get_with_cookie(&chengqu.0, &uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains(b.as_str()) && page.body.contains(c.as_str()));
+
+    // B's link ends on 2024-06-30, C's starts on 2019-03-01 instead of 2019-01-01.
+    let r = post_rows(
+        &app,
+        &chengqu,
+        &uri,
+        &[(b, "2019-01-01", "2024-06-30"), (c, "2019-03-01", "")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        links(&app, j1).await,
+        vec![
+            (b.clone(), "2019-01-01".into(), Some("2024-06-30".into())),
+            (c.clone(), "2019-03-01".into(), None),
+        ]
+    );
+    // Both changes are on the party org's page in words, by whom.
+    let page = app
+        .get_with_cookie(&chengqu.0, &format!("/party-orgs/{j1}"))
+        .await;
+    assert!(page.body.contains("变更记录"), "{}", page.body);
+    assert!(page.body.contains("2024-06-30"), "{}", page.body);
+    assert!(page.body.contains("chengqu"), "{}", page.body);
+    // …and on B's timeline.
+    let page = app.get_with_cookie(&chengqu.0, &format!("/orgs/{b}")).await;
+    assert!(page.body.contains("更正覆盖或派驻期间"), "{}", page.body);
+
+    // B covered again from 2025-01-01 (a new period after the ended one): added.
+    let r = post_rows(
+        &app,
+        &chengqu,
+        &uri,
+        &[
+            (b, "2019-01-01", "2024-06-30"),
+            (c, "2019-03-01", ""),
+            (b, "2025-01-01", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(links(&app, j1).await.len(), 3);
+
+    // D is 矿区's: a link to it would leave the county. Refused on the form, nothing changed.
+    let before = links(&app, j1).await;
+    let r = post_rows(
+        &app,
+        &chengqu,
+        &uri,
+        &[(c, "2019-03-01", ""), (d, "2022-01-01", "")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("不在您的管理范围内"), "{}", r.body);
+    assert_eq!(links(&app, j1).await, before);
+
+    // Overlapping periods of one org: the import's message, on the form, nothing changed.
+    let r = post_rows(
+        &app,
+        &chengqu,
+        &uri,
+        &[(c, "2019-03-01", ""), (c, "2020-01-01", "2021-01-01")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(links(&app, j1).await, before);
+}
+
+#[tokio::test]
+async fn another_countys_or_the_citys_party_org_is_not_found() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let codes = crate::fixture::codes();
+    let chengqu = county_admin(&app, "chengqu", "140302").await;
+    // 甲协会党支部 covers A (city level), 矿区联合党支部 covers I (矿区): not 城区's.
+    for name in ["甲协会党支部", "矿区联合党支部"] {
+        let id = party_id(&app, name).await;
+        let before = links(&app, id).await;
+        for uri in [
+            format!("/party-orgs/{id}/links"),
+            format!("/party-orgs/{id}/edit"),
+        ] {
+            let r = app.get_with_cookie(&chengqu.0, &uri).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{name} {uri}");
+        }
+        let code = &before[0].0;
+        let r = post_rows(
+            &app,
+            &chengqu,
+            &format!("/party-orgs/{id}/links"),
+            &[(code, "2015-01-01", "2020-01-01")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{name}: {}", r.body);
+        assert_eq!(links(&app, id).await, before, "{name} unchanged");
+    }
+    // Through the record form too: 甲协会党支部 given 城区's B as its coverage is not found.
+    let r = app
+        .post_form(
+            Some(&chengqu.0),
+            "/forms/party-org",
+            &[
+                ("csrf", &chengqu.1),
+                ("editing", "1"),
+                ("f0", "甲协会党支部"),
+                ("f1", "党支部"),
+                ("f2", "单独组建"),
+                ("f4", "2018-06-01"),
+                ("f6", &codes[1]),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let p1 = party_id(&app, "甲协会党支部").await;
+    assert!(links(&app, p1).await.iter().all(|l| l.0 == codes[0]));
+}
+
+#[tokio::test]
+async fn a_county_admin_dissolves_its_party_org_with_a_date() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let codes = crate::fixture::codes();
+    let chengqu = county_admin(&app, "chengqu", "140302").await;
+    let j1 = party_id(&app, "城区第一联合党支部").await;
+    // The form opens filled in from the record (its name read-only, its two orgs listed).
+    let page = app
+        .get_with_cookie(&chengqu.0, &format!("/party-orgs/{j1}/edit"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("value=\"城区第一联合党支部\""),
+        "{}",
+        page.body
+    );
+    let covered = format!("{}、{}", codes[1], codes[2]);
+    assert!(page.body.contains(&covered), "{}", page.body);
+    // Dissolved on 2025-12-31: saved; both links end then.
+    let r = app
+        .post_form(
+            Some(&chengqu.0),
+            "/forms/party-org",
+            &[
+                ("csrf", &chengqu.1),
+                ("editing", "1"),
+                ("f0", "城区第一联合党支部"),
+                ("f1", "联合党支部"),
+                ("f2", "联合组建"),
+                ("f3", "城区工委"),
+                ("f4", "2019-01-01"),
+                ("f5", "2025-12-31"),
+                ("f6", &covered),
+                ("f7", "4"),
+                ("f8", "钱二"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default(),
+        format!("/party-orgs/{j1}?notice=saved")
+    );
+    assert!(
+        links(&app, j1)
+            .await
+            .iter()
+            .all(|l| l.2.as_deref() == Some("2025-12-31")),
+        "{:?}",
+        links(&app, j1).await
+    );
+    let page = app
+        .get_with_cookie(&chengqu.0, &format!("/party-orgs/{j1}"))
+        .await;
+    assert!(page.body.contains("已于 2025-12-31 撤销"), "{}", page.body);
+    assert!(page.body.contains("变更记录"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_county_admin_withdraws_its_station_and_leaves_the_others() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let codes = crate::fixture::codes();
+    let (b, d) = (&codes[1], &codes[3]);
+    let zhang = app
+        .t
+        .db
+        .instructor_ids("11010519491231002X")
+        .await
+        .expect("db")[0];
+    // The city stations 张三 in 城区's B as well.
+    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let city = (
+        cookie.clone(),
+        csrf_of(&app.get_with_cookie(&cookie, "/").await.body),
+    );
+    let uri = format!("/instructors/{zhang}/stations");
+    let r = post_rows(
+        &app,
+        &city,
+        &uri,
+        &[(d, "2021-06-01", ""), (b, "2023-01-01", "")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // 矿区 sees D's station to edit and B's as outside its scope.
+    let kuangqu = county_admin(&app, "kuangqu", "140303").await;
+    let page = app.get_with_cookie(&kuangqu.0, &uri).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("name=\"code_0\" value=\"") && page.body.contains(d.as_str()));
+    assert!(page.body.contains("您管理范围外的派驻"), "{}", page.body);
+    assert!(
+        !page.body.contains(&format!("value=\"{b}\"")),
+        "B not editable"
+    );
+    // It withdraws D's station on 2026-11-30; B's stays open.
+    let r = post_rows(&app, &kuangqu, &uri, &[(d, "2021-06-01", "2026-11-30")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (_, stations) = app
+        .t
+        .db
+        .instructor_detail(&Scope::City, zhang)
+        .await
+        .expect("db")
+        .expect("instructor");
+    let of = |code: &str| {
+        stations
+            .iter()
+            .filter(|s| s.credit_code == code)
+            .map(|s| (s.from.clone(), s.to.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        of(d),
+        vec![("2021-06-01".into(), Some("2026-11-30".into()))]
+    );
+    assert_eq!(of(b), vec![("2023-01-01".into(), None)]);
+    // A station in B is not 矿区's to add: refused on the form.
+    let r = post_rows(&app, &kuangqu, &uri, &[(b, "2024-01-01", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // 张三's own fields are not 矿区's to change while he also serves in 城区: not found.
+    let r = app
+        .post_form(
+            Some(&kuangqu.0),
+            "/forms/station",
+            &[
+                ("csrf", &kuangqu.1),
+                ("editing", "1"),
+                ("f0", "张三"),
+                ("f1", "11010519491231002X"),
+                ("f2", "13900009999"),
+                ("f3", "阳泉市总工会"),
+                ("f4", "指导员"),
+                ("f5", d),
+                ("f6", "2021-06-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // The city changes his phone: on his page, masked ("139****9999"), by whom.
+    let r = app
+        .post_form(
+            Some(&city.0),
+            "/forms/station",
+            &[
+                ("csrf", &city.1),
+                ("editing", "1"),
+                ("f0", "张三"),
+                ("f1", "11010519491231002X"),
+                ("f2", "13900009999"),
+                ("f3", "阳泉市总工会"),
+                ("f4", "指导员"),
+                ("f5", b),
+                ("f6", "2023-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get_with_cookie(&city.0, &format!("/instructors/{zhang}"))
+        .await;
+    assert!(
+        page.body.contains("手机号 138****1234 → 139****9999"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("派驻（张三）"), "{}", page.body);
+}
