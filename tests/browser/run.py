@@ -368,6 +368,31 @@ def main():
         browser.go(f"{base}/orgs")
         check("the county user's list holds only its county", "矿区" not in browser.text("#org-list"))
         browser.screenshot("05-county-orgs")
+
+        # The county admin keeps its county's party orgs: one whose orgs are all in 城区 offers
+        # its links as a table; ending one there saves it, shows it, and lists the change.
+        browser.go(f"{base}/party-orgs?region=140302&per_page=50")
+        candidates = [browser.attr(a, "href") for a in browser.find_all("#party-org-list tbody tr td a")]
+        editable = None
+        for href in candidates[:50]:
+            browser.go(base + href)
+            if browser.find_all("a[href$='/links']"):
+                editable = href
+                break
+        check("a county admin may edit one of its county's party orgs", editable is not None, str(candidates[:5]))
+        if editable:
+            browser.click("a[href$='/links']")
+            check("the links open as a table", browser.find_all("input[name=code_0]") and "修改覆盖记录" in browser.text("h1"),
+                  browser.text()[:200])
+            code0 = browser.attr(browser.find("input[name=code_0]"), "value")
+            browser.cmd("POST", "/execute/sync", {"script": "document.querySelector('input[name=to_0]').value = '2026-06-30';", "args": []})
+            browser.screenshot("21-party-org-links")
+            browser.click("#periods-form button[type=submit]")
+            text = browser.text()
+            check("the edited links are saved and shown", "已保存" in text and "2026-06-30" in text and browser.url().split("?")[0].endswith(editable),
+                  text[:300])
+            check("the change is listed on the party org's page", "chengqu" in browser.text() and code0 in browser.text(), text[-400:])
+            browser.screenshot("22-party-org-after")
     finally:
         browser.quit()
         server.terminate()
