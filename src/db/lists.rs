@@ -311,4 +311,45 @@ impl Db {
         });
         Ok(rows)
     }
+
+    /// A position's values in the columns of the 任职 sheet (姓名, 身份证号, 是否党员, 任职组织,
+    /// 职务, 任职日期, 离任日期), for its form. Positions are the city's: no scope.
+    pub async fn position_values(&self, id: i64) -> DbResult<Option<Vec<String>>> {
+        type Row = (
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT pe.name, pe.citizen_id, pe.is_party_member, o.credit_code, po.name, p.title, \
+             p.valid_from, p.valid_to FROM positions p JOIN persons pe ON pe.id = p.person_id \
+             LEFT JOIN social_orgs o ON o.id = p.org_id \
+             LEFT JOIN party_orgs po ON po.id = p.party_org_id WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(
+            row.map(|(name, cid, member, code, party, title, from, to)| {
+                vec![
+                    name,
+                    cid.unwrap_or_default(),
+                    match member {
+                        Some(0) => "否".to_string(),
+                        Some(_) => "是".to_string(),
+                        None => String::new(),
+                    },
+                    code.or(party).unwrap_or_default(),
+                    title,
+                    from,
+                    to.unwrap_or_default(),
+                ]
+            }),
+        )
+    }
 }

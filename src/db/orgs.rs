@@ -244,8 +244,9 @@ pub struct Relation {
     pub kind: String,
     pub from: String,
     pub to: Option<String>,
-    /// The page of the party org (readers who see the org see the party orgs covering it); a
-    /// page link, not part of the API's record.
+    /// The page of the party org (readers who see the org see the party orgs covering it), or
+    /// the form of a position (for those who keep positions); a page link, not part of the
+    /// API's record.
     #[serde(skip)]
     pub href: Option<String>,
 }
@@ -502,8 +503,8 @@ impl Db {
         .bind(id)
         .fetch_all(self.pool())
         .await?;
-        let positions: Vec<(String, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT p.valid_from, p.valid_to, pe.name, p.title FROM positions p \
+        let positions: Vec<(String, Option<String>, String, String, i64)> = sqlx::query_as(
+            "SELECT p.valid_from, p.valid_to, pe.name, p.title, p.id FROM positions p \
              JOIN persons pe ON pe.id = p.person_id WHERE p.org_id = $1 ORDER BY p.valid_from, pe.name",
         )
         .bind(id)
@@ -518,7 +519,13 @@ impl Db {
                 })
                 .collect(),
             stations.into_iter().map(rel).collect(),
-            positions.into_iter().map(rel).collect(),
+            positions
+                .into_iter()
+                .map(|(from, to, name, kind, id)| Relation {
+                    href: Some(format!("/positions/{id}/edit")),
+                    ..rel((from, to, name, kind))
+                })
+                .collect(),
         ])
     }
 
@@ -595,7 +602,7 @@ impl Db {
             // A coverage link's or a station's dates corrected (by an import or a form) read as
             // such; other changes are of the org's own fields.
             let event = if action == "period" {
-                "更正覆盖或派驻期间"
+                "更正覆盖、派驻或任职期间"
             } else {
                 "信息变更"
             };

@@ -22,6 +22,8 @@ pub struct Layout {
     pub may_edit: bool,
     /// Whether to show 新增 / 修改 for social orgs (roles that may edit the registry in scope).
     pub may_edit_orgs: bool,
+    /// Whether to show 新增 / 修改 for party orgs and stations (city and county admins).
+    pub may_keep: bool,
     /// Whether to show the overviews of many orgs (statistics, units, the responsibility list,
     /// the battle map, data quality): not to an org's own user or an instructor.
     pub overview: bool,

@@ -280,6 +280,7 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/units/export.xlsx", Overview, "导出单位列表", get(pages::registry::units_export)),
         r("GET",  "/units/{id}",       Overview, "单位详情", get(pages::registry::unit)),
         r("GET",  "/units/{id}/edit",  CityAdmin, "修改单位的表单", get(pages::registry::edit_unit)),
+        r("GET",  "/positions/{id}/edit", CityAdmin, "修改任职的表单", get(pages::registry::edit_position)),
         r("GET",  "/import",                  CityAdmin, "数据导入页", get(pages::import::form)),
         r("POST", "/import",                  CityAdmin, "上传并校验工作簿", post(pages::import::upload)),
         r("POST", "/import/{id}/confirm",     CityAdmin, "确认导入", post(pages::import::confirm)),

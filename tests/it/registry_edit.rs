@@ -114,7 +114,11 @@ async fn a_county_admin_ends_redates_and_adds_its_party_orgs_links() {
     assert!(page.body.contains("chengqu"), "{}", page.body);
     // …and on B's timeline.
     let page = app.get_with_cookie(&chengqu.0, &format!("/orgs/{b}")).await;
-    assert!(page.body.contains("更正覆盖或派驻期间"), "{}", page.body);
+    assert!(
+        page.body.contains("更正覆盖、派驻或任职期间"),
+        "{}",
+        page.body
+    );
 
     // B covered again from 2025-01-01 (a new period after the ended one): added.
     let r = post_rows(
@@ -375,4 +379,110 @@ async fn a_county_admin_withdraws_its_station_and_leaves_the_others() {
         page.body
     );
     assert!(page.body.contains("派驻（张三）"), "{}", page.body);
+}
+
+async fn city_admin(app: &TestApp) -> (String, String) {
+    app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let csrf = csrf_of(&app.get_with_cookie(&cookie, "/").await.body);
+    (cookie, csrf)
+}
+
+#[tokio::test]
+async fn the_city_ends_a_position_and_edits_a_unit_in_words() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let a = &crate::fixture::codes()[0];
+    let city = city_admin(&app).await;
+    // 赵一 is A's 主要负责人 from 2016-01-01: its row on A's page links to its form.
+    let page = app.get_with_cookie(&city.0, &format!("/orgs/{a}")).await;
+    let start = page
+        .body
+        .find("/positions/")
+        .expect("a position's form link");
+    let href: String = page.body[start..]
+        .split('"')
+        .next()
+        .expect("href")
+        .to_string();
+    let form = app.get_with_cookie(&city.0, &href).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body.contains("value=\"主要负责人\" readonly"),
+        "{}",
+        form.body
+    );
+    // Ended on 2026-10-31: saved, on A's timeline in words.
+    let r = app
+        .post_form(
+            Some(&city.0),
+            "/forms/position",
+            &[
+                ("csrf", &city.1),
+                ("editing", "1"),
+                ("f0", "赵一"),
+                ("f2", "是"),
+                ("f3", a),
+                ("f4", "主要负责人"),
+                ("f5", "2016-01-01"),
+                ("f6", "2026-10-31"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app.get_with_cookie(&city.0, &format!("/orgs/{a}")).await;
+    // (The timeline: the end as an event of its date, and the correction by whom, in words.)
+    assert!(
+        page.body
+            .contains("<time>2026-10-31</time> <strong>离任</strong> 赵一 主要负责人"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "<strong>更正覆盖、派驻或任职期间</strong> city：任职（赵一 主要负责人） 2016-01-01 起 → 2016-01-01 至 2026-10-31"
+        ),
+        "{}",
+        page.body
+    );
+    // A county admin has no position form.
+    let chengqu = county_admin(&app, "chengqu", "140302").await;
+    assert_eq!(
+        app.get_with_cookie(&chengqu.0, &href).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // 阳泉市体育局 (does not carry party building) now does: on its page in words.
+    let sports = app
+        .t
+        .db
+        .unit_id("阳泉市体育局")
+        .await
+        .expect("db")
+        .expect("unit");
+    let form = app
+        .get_with_cookie(&city.0, &format!("/units/{sports}/edit"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("value=\"阳泉市体育局\" readonly"));
+    let r = app
+        .post_form(
+            Some(&city.0),
+            "/forms/unit",
+            &[
+                ("csrf", &city.1),
+                ("editing", "1"),
+                ("f0", "阳泉市体育局"),
+                ("f1", "行业主管部门"),
+                ("f2", "140300"),
+                ("f3", "是"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = app
+        .get_with_cookie(&city.0, &format!("/units/{sports}"))
+        .await;
+    assert!(page.body.contains("✓ 承担党建工作"), "{}", page.body);
+    assert!(page.body.contains("city"), "{}", page.body);
+    assert!(!page.body.contains("没有变更记录"), "{}", page.body);
 }

@@ -372,7 +372,7 @@ async fn a_changed_link_date_is_previewed_then_on_the_timeline() {
         detail
             .timeline
             .iter()
-            .any(|e| e.event == "更正覆盖或派驻期间"
+            .any(|e| e.event == "更正覆盖、派驻或任职期间"
                 && e.detail.contains(&format!("{from} 起 → {moved} 起"))),
         "{:#?}",
         detail.timeline

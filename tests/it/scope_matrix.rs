@@ -131,6 +131,11 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
     let zhang = inst("张三");
     let sports = db.unit_id("阳泉市体育局").await.expect("db").expect("unit");
     let org_b = db.org_id(b).await.expect("db").expect("org");
+    // A position (the city's: its form is for city admins alone, as the route says).
+    let position: i64 = sqlx::query_scalar("SELECT MIN(id) FROM positions")
+        .fetch_one(db.pool())
+        .await
+        .expect("a position");
     let zhang_id: i64 = zhang.parse().expect("id");
     let region = |code: &str| ScopeTarget::Region(RegionCode::parse(code).expect("code"));
     // Two campaigns: the whole city (everyone sees it, a county its own part) and 矿区 alone.
@@ -367,6 +372,10 @@ async fn every_route_for_every_role_in_and_out_of_scope() {
                     ("id", path) if path.starts_with("/units/") => {
                         // Units are reference data, visible to everyone signed in.
                         inside.insert("id", sports.to_string());
+                        continue;
+                    }
+                    ("id", path) if path.starts_with("/positions/") => {
+                        inside.insert("id", position.to_string());
                         continue;
                     }
                     ("file", _) => ("file", "file"),

@@ -93,6 +93,15 @@ impl Writer<'_> {
                         super::changes::period_kind(Some(period(*to)), Some(period(p.to))),
                         format!("{} → {}", period(*to).text(), period(p.to).text()),
                     );
+                    // On the timeline of the org or party org held.
+                    let (entity, at) = match &p.target {
+                        PositionTarget::Org(code) => ("social_org", code.as_str().to_string()),
+                        PositionTarget::PartyOrg(name) => ("party_org", name.clone()),
+                    };
+                    let what = format!("任职（{} {}）", p.name, p.title);
+                    let field = |to| serde_json::json!({ &what: period(to).text() }).to_string();
+                    self.log(entity, &at, "period", field(*to), field(p.to))
+                        .await?;
                     sqlx::query("UPDATE positions SET valid_to = $1 WHERE id = $2")
                         .bind(p.to.map(|d| d.to_string()))
                         .bind(*id)

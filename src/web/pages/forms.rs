@@ -33,6 +33,8 @@ pub struct Field {
     pub options: Vec<&'static str>,
     /// Names to choose from while typing (a datalist): the units, for the columns that name one.
     pub suggestions: Vec<String>,
+    /// Part of the stored record's key besides the first column (editing: not changed here).
+    pub readonly: bool,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -113,6 +115,16 @@ pub(crate) fn suggest_units(fields: &mut [Field], names: &[String]) {
     }
 }
 
+/// Editing a stored record: the fields besides the first that are part of its key stay as they
+/// are (a position is known by its person, place, title and start; 离任日期 ends it).
+pub(crate) fn keep_keys(kind: RecordKind, fields: &mut [Field]) {
+    if kind == RecordKind::Position {
+        for f in fields.iter_mut() {
+            f.readonly = matches!(f.label, "身份证号" | "任职组织" | "职务" | "任职日期");
+        }
+    }
+}
+
 pub(crate) fn fields(spec: &SheetSpec, values: &HashMap<String, String>) -> Vec<Field> {
     spec.columns
         .iter()
@@ -131,6 +143,7 @@ pub(crate) fn fields(spec: &SheetSpec, values: &HashMap<String, String>) -> Vec<
             kind: input_kind(c.header),
             options: options(c.header),
             suggestions: Vec::new(),
+            readonly: false,
             errors: Vec::new(),
             warnings: Vec::new(),
         })
@@ -309,6 +322,9 @@ pub async fn submit(
     };
     let mut fields = fields(spec, &form);
     suggest_units(&mut fields, &unit_names(&s).await?);
+    if input.editing {
+        keep_keys(kind, &mut fields);
+    }
     let mut general = Vec::new();
     for p in &problems {
         let target = fields.iter_mut().find(|f| f.label == p.header);

@@ -47,6 +47,7 @@ pub fn frame(
         // Imports write the whole registry: city admins only, until scoped imports exist.
         may_edit: actor.role().is_city_admin(),
         may_edit_orgs: actor.role().may_edit_registry(),
+        may_keep: crate::web::Access::Keepers.allows(actor.role()),
         overview: crate::web::Access::Overview.allows(actor.role()),
         flash: None,
     }

@@ -16,7 +16,7 @@ use crate::db::OrgLink;
 use crate::excel::columns;
 use crate::web::auth::Actor;
 use crate::web::layout::Layout;
-use crate::web::pages::forms::{fields, page, suggest_units, unit_names};
+use crate::web::pages::forms::{fields, keep_keys, page, suggest_units, unit_names};
 use crate::web::pages::{PageError, frame, render};
 use crate::web::{AppState, WebError};
 
@@ -162,6 +162,19 @@ pub async fn edit_unit(
     ]);
     let fields = fields(&columns::UNITS, &values);
     page(&actor, "unit", "单位", true, fields, Vec::new(), None)
+}
+
+/// `GET /positions/{id}/edit`: a position's form (the city's); 离任日期 ends it.
+pub async fn edit_position(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    may_edit(&actor, RecordKind::Position)?;
+    let values = s.db.position_values(id).await?.ok_or(WebError::NotFound)?;
+    let mut fields = fields(&columns::POSITIONS, &numbered(values));
+    keep_keys(RecordKind::Position, &mut fields);
+    page(&actor, "position", "任职", true, fields, Vec::new(), None)
 }
 
 /// The table of periods.

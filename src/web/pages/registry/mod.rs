@@ -7,8 +7,8 @@ mod party_orgs;
 mod units;
 
 pub use edit::{
-    edit_instructor, edit_party_org, edit_unit, links_form, save_links, save_stations,
-    stations_form,
+    edit_instructor, edit_party_org, edit_position, edit_unit, links_form, save_links,
+    save_stations, stations_form,
 };
 pub use instructors::{InstructorQuery, instructor, instructors, instructors_export};
 pub use party_orgs::{PartyOrgQuery, party_org, party_orgs, party_orgs_export};
