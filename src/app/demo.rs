@@ -15,6 +15,11 @@ pub async fn populate(db: &Db, seed: u64, orgs: usize) -> DbResult<WriteSummary>
     let summary = db
         .write_dataset(&Scope::City, &data, DEMO_ACTOR, db.clock().today())
         .await?;
+    db.set_setting(
+        crate::domain::short_names::SETTING,
+        &crate::demo::short_names(),
+    )
+    .await?;
     campaign(db).await?;
     Ok(summary)
 }

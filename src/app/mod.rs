@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod registry;
 pub mod rules;
 pub mod session;
+pub mod settings;
 pub mod users;
 
 use crate::db::{DbError, Scope, User, is_unique_violation};

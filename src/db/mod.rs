@@ -389,6 +389,31 @@ impl Db {
         Ok(())
     }
 
+    /// Sets a setting with its audit row, in one transaction.
+    pub async fn set_setting_by(&self, key: &str, value: &str, by: By<'_>) -> DbResult<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+            .bind(key.to_string())
+            .bind(value.to_string())
+            .execute(&mut *tx)
+            .await?;
+        by.audit_on(&mut tx, &self.clock().now_text()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The units' short names for pages and paper (`display.short_names`).
+    pub async fn short_names(&self) -> DbResult<crate::domain::short_names::ShortNames> {
+        let text = self.setting(crate::domain::short_names::SETTING).await?;
+        Ok(crate::domain::short_names::ShortNames::from_setting(
+            text.as_deref(),
+        ))
+    }
+
     /// Decimals for displayed rates (`display.rate_decimals`, default 1).
     pub async fn rate_decimals(&self) -> DbResult<u32> {
         Ok(self

@@ -89,6 +89,20 @@ pub const DEFAULT_SEED: u64 = 20_211_231;
 pub const DEFAULT_ORG_COUNT: usize = 700;
 
 /// The demo's "today": 2026-11-28. Pass it (or any other date) to [`generate`].
+/// The demo city's short names of its committees (the setting `display.short_names`):
+/// 城区工委 for 城区非公有制经济组织和社会组织工作委员会, and so on.
+pub fn short_names() -> String {
+    sectors::COMMITTEES
+        .iter()
+        .filter_map(|full| {
+            let place = full.strip_suffix("非公有制经济组织和社会组织工作委员会")?;
+            let place = place.strip_prefix("阳泉").unwrap_or(place);
+            Some(format!("{full}={place}工委"))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn demo_today() -> NaiveDate {
     date(day(2026, 11, 28))
 }

@@ -396,3 +396,20 @@ fn a_million_orgs() {
     let r = rates(&ds, d("2022-12-31")).covered;
     assert!((96.0..=99.5).contains(&r), "{r}");
 }
+
+#[test]
+fn the_demo_names_its_county_committees_short() {
+    let names =
+        crate::domain::short_names::ShortNames::parse(&super::short_names()).expect("valid");
+    // Six county committees (the city's committee is short already).
+    assert_eq!(names.len(), 6);
+    assert_eq!(
+        names.show("城区非公有制经济组织和社会组织工作委员会"),
+        "城区工委"
+    );
+    assert_eq!(
+        names.show("阳泉经济开发区非公有制经济组织和社会组织工作委员会"),
+        "经济开发区工委"
+    );
+    assert_eq!(names.show("阳泉市社会组织党委"), "阳泉市社会组织党委");
+}

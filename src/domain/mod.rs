@@ -12,6 +12,7 @@ pub mod periods;
 pub mod region;
 pub mod role;
 pub mod rules;
+pub mod short_names;
 pub mod sources;
 pub mod span_index;
 pub mod spans;

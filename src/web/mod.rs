@@ -318,6 +318,8 @@ pub fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         r("GET",  "/admin/audit",             CityAdmin, "审计日志", get(pages::admin::audit)),
         r("GET",  "/admin/rules",             CityAdmin, "规则表", get(pages::admin::rules)),
         r("POST", "/admin/rules",             CityAdmin, "新增规则版本", post(pages::admin::add_rule)),
+        r("GET",  "/admin/settings",          CityAdmin, "系统设置", get(pages::admin::settings)),
+        r("POST", "/admin/settings",          CityAdmin, "保存系统设置", post(pages::admin::save_settings)),
         r("GET",  "/api/v1/openapi.json",            Public, "本 API 的 OpenAPI 文档", get(openapi::serve)),
         r("GET",  "/api/v1/stats/coverage",          Signed, "覆盖统计（statistics.md §6）", get(api::coverage)),
         r("GET",  "/api/v1/stats/cross-appointment", Signed, "双向进入、交叉任职统计", get(api::cross_appointment)),

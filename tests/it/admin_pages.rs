@@ -360,3 +360,85 @@ async fn forms_opened_from_an_orgs_page_know_the_org_and_a_save_lands_on_the_rec
     let shown = app.get_with_cookie(&cookie, &to).await.body;
     assert!(shown.contains("id=\"flash\">已保存</p>"), "{shown}");
 }
+
+#[tokio::test]
+async fn a_city_admin_gives_short_names_that_pages_show_and_data_keeps_whole() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    let token = app.user("city", Role::CityAdmin, ScopeTarget::City).await;
+    let cookie = session_cookie(&app.sign_in("city", "pass1234").await).expect("cookie");
+    let csrf = csrf_of(&app.get_with_cookie(&cookie, "/admin/settings").await.body);
+    // A line without its equals sign is named, and nothing is saved.
+    let r = app
+        .post_form(
+            Some(&cookie),
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("short_names", "阳泉市教育行业党委=教育党委\n阳泉市体育局"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("第 2 行：应为“全称=简称”，缺少等号"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.t
+            .db
+            .setting(dangjian::domain::short_names::SETTING)
+            .await
+            .expect("db"),
+        None
+    );
+    let r = app
+        .post_form(
+            Some(&cookie),
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("short_names", "阳泉市教育行业党委=教育党委"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The statistics by responsible unit show the short name, the full one as its title (A is
+    // the committee's only org: its row is shown).
+    let page = app
+        .get_with_cookie(&cookie, "/stats?as_of=2021-12-31&by=responsible-unit")
+        .await;
+    assert!(
+        page.body
+            .contains("<td class=\"name\" title=\"阳泉市教育行业党委\">教育党委</td>"),
+        "{}",
+        page.body
+    );
+    // The JSON figures keep the full name.
+    let json = app
+        .get(
+            &token,
+            "/api/v1/stats/coverage?as_of=2021-12-31&by=responsible_unit",
+        )
+        .await
+        .body;
+    assert!(
+        json.contains("阳泉市教育行业党委") && !json.contains("教育党委\""),
+        "{json}"
+    );
+    // The change is audited.
+    let (audit, _) = app.t.db.audit_entries(0, 20).await.expect("audit");
+    assert!(audit.iter().any(|e| e.action == "setting_short_names"));
+    // Not a county admin's page.
+    let county = app
+        .user(
+            "county",
+            Role::CountyAdmin,
+            ScopeTarget::Region(RegionCode::parse("140302").expect("code")),
+        )
+        .await;
+    assert_eq!(
+        app.get(&county, "/admin/settings").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

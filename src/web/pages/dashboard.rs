@@ -35,6 +35,8 @@ pub struct Cell {
 /// A row of a coverage table.
 pub struct TableRow {
     pub name: String,
+    /// The full name when `name` is a short one (the cell's title).
+    pub full: Option<String>,
     pub cells: Vec<Cell>,
     pub covered_rate: String,
     pub work_rate: String,
@@ -154,9 +156,24 @@ fn row_cells(c: &Counts, href: &str) -> Vec<Cell> {
 pub(super) fn table_row(name: String, r: &stats::Row, href: &str) -> TableRow {
     TableRow {
         name,
+        full: None,
         cells: row_cells(&r.counts, href),
         covered_rate: format!("{}%", r.covered_rate),
         work_rate: format!("{}%", r.work_covered_rate),
+    }
+}
+
+/// A responsible unit's row: its short name where the setting gives one, the full name its
+/// title.
+pub(super) fn unit_row(
+    short: &crate::domain::short_names::ShortNames,
+    r: &stats::Row,
+    href: &str,
+) -> TableRow {
+    let shown = short.show(&r.name);
+    TableRow {
+        full: (shown != r.name).then(|| r.name.clone()),
+        ..table_row(shown.to_string(), r, href)
     }
 }
 
@@ -250,13 +267,14 @@ pub async fn show(
             DEF_ABNORMAL,
         ),
     ];
+    let short = s.db.short_names().await?;
     let by_unit = units
         .rows
         .iter()
         .filter(|r| r.counts.in_scope > 0)
         .map(|r| {
-            table_row(
-                r.name.clone(),
+            unit_row(
+                &short,
                 r,
                 &format!("{href}&responsible_unit={}", url_encode(&r.key)),
             )

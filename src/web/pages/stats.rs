@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::dashboard::{self, TableRow, base_href, region_rows, table_row};
+use super::dashboard::{self, TableRow, base_href, region_rows, table_row, unit_row};
 use super::{PageError, frame, render, xlsx_download};
 use crate::stats::{self, By};
 use crate::web::auth::{Actor, url_encode};
@@ -78,18 +78,21 @@ pub async fn show(
     let href = base_href(&d);
     let rows = match by {
         By::Region => region_rows(&report, &d, actor.scope.is_city()),
-        By::ResponsibleUnit => report
-            .rows
-            .iter()
-            .filter(|r| shown(by, actor.scope.is_city(), r))
-            .map(|r| {
-                table_row(
-                    r.name.clone(),
-                    r,
-                    &format!("{href}&responsible_unit={}", url_encode(&r.key)),
-                )
-            })
-            .collect(),
+        By::ResponsibleUnit => {
+            let short = s.db.short_names().await?;
+            report
+                .rows
+                .iter()
+                .filter(|r| shown(by, actor.scope.is_city(), r))
+                .map(|r| {
+                    unit_row(
+                        &short,
+                        r,
+                        &format!("{href}&responsible_unit={}", url_encode(&r.key)),
+                    )
+                })
+                .collect()
+        }
         By::Kind => report
             .rows
             .iter()

@@ -3,10 +3,12 @@
 
 mod audit;
 mod rules;
+mod settings;
 mod users;
 
 pub use audit::audit;
 pub use rules::{add_rule, rules};
+pub use settings::{save_settings, settings};
 pub use users::{create_user, user_action, users};
 
 use askama::Template;

@@ -41,6 +41,8 @@ pub struct CampaignQuery {
 
 pub struct UnitView {
     pub name: String,
+    /// The full name when `name` is a short one.
+    pub full: Option<String>,
     pub href: String,
     pub progress: ProgressView,
     pub missing_href: String,

@@ -152,6 +152,7 @@ pub(super) async fn campaign_page_with(
 ) -> Result<Response, PageError> {
     let c = visible_campaign(s, actor, id).await?;
     let units = s.db.unit_progress(&actor.scope, &c).await?;
+    let short = s.db.short_names().await?;
     let progress = Progress::sum(&units);
     let state = ReturnState::from_code(&q.state);
     let page = q.page.unwrap_or(1).max(1);
@@ -228,10 +229,11 @@ pub(super) async fn campaign_page_with(
         units: units
             .iter()
             .map(|u| UnitView {
-                name: u
-                    .unit
-                    .clone()
-                    .unwrap_or_else(|| "（无法确定责任单位）".into()),
+                name: u.unit.as_deref().map_or_else(
+                    || "（无法确定责任单位）".to_string(),
+                    |n| short.show(n).to_string(),
+                ),
+                full: u.unit.clone().filter(|n| short.show(n) != n.as_str()),
                 href: link("", &unit_key(u.unit_id), 1),
                 progress: ProgressView::new(&u.progress),
                 missing_href: link("missing", &unit_key(u.unit_id), 1),

@@ -29,7 +29,9 @@ const MOST_TILES: i64 = 600;
 
 /// A unit on the wall.
 pub struct UnitWall {
+    /// Its short name where the setting gives one.
     pub name: String,
+    pub full: Option<String>,
     pub done: i64,
     pub total: i64,
     pub percent: i64,
@@ -149,6 +151,7 @@ pub async fn battle_map(
             .push(t);
     }
     let places = s.db.unit_places().await?;
+    let short = s.db.short_names().await?;
     let mut units: Vec<(String, Vec<&Tally>)> = units.into_iter().collect();
     units.sort_by_cached_key(|(name, _)| places.of(name));
     let walls: Vec<UnitWall> = units
@@ -173,14 +176,16 @@ pub async fn battle_map(
                 .sum();
             let tiles = tiles_of.remove(&name).unwrap_or_default();
             let more = open_other - tiles.len() as i64;
+            let shown = short.show(&name).to_string();
             UnitWall {
+                full: (shown != name).then(|| name.clone()),
                 more: (more > 0).then(|| (more, ledger_href(&name, ""))),
                 percent: percent(done, total),
                 census,
                 tiles,
                 done,
                 total,
-                name,
+                name: shown,
             }
         })
         .collect();

@@ -18,6 +18,8 @@ use crate::web::layout::Layout;
 /// (or its items without one).
 pub struct UnitRow {
     pub unit: String,
+    /// The unit as shown: its short name where the setting gives one.
+    pub shown: String,
     /// The person as shown (（未指定） for items without one).
     pub person: String,
     /// The person as the task list filters it (a user name, or "none").
@@ -31,7 +33,11 @@ pub struct UnitRow {
 
 /// The rows of the responsibility list from the tallies by unit and person: units in the
 /// committees' order, each unit's persons by name, its items without a person last.
-pub(super) fn unit_rows(tallies: &[Tally], places: &UnitPlaces) -> Vec<UnitRow> {
+pub(super) fn unit_rows(
+    tallies: &[Tally],
+    places: &UnitPlaces,
+    short: &crate::domain::short_names::ShortNames,
+) -> Vec<UnitRow> {
     type Key = ((u8, String, String), String, bool, String);
     let mut by: BTreeMap<Key, &Tally> = BTreeMap::new();
     for t in tallies {
@@ -48,6 +54,7 @@ pub(super) fn unit_rows(tallies: &[Tally], places: &UnitPlaces) -> Vec<UnitRow> 
     }
     by.into_iter()
         .map(|((_, unit, unassigned, person), t)| UnitRow {
+            shown: short.show(&unit).to_string(),
             unit,
             person: if unassigned {
                 "（未指定）".into()
@@ -95,7 +102,11 @@ pub async fn units(
             "ledger_units",
             vec![("摸排与销号".into(), "/ledger".into())],
         ),
-        rows: unit_rows(&tallies, &s.db.unit_places().await?),
+        rows: unit_rows(
+            &tallies,
+            &s.db.unit_places().await?,
+            &s.db.short_names().await?,
+        ),
     };
     Ok(render(&page)?.into_response())
 }
@@ -105,19 +116,24 @@ pub async fn units_export(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Result<Response, PageError> {
-    let rows = unit_rows(&tallies(&s, &actor).await?, &s.db.unit_places().await?)
-        .into_iter()
-        .map(|r| {
-            vec![
-                OutCell::Text(r.unit),
-                OutCell::Text(r.person),
-                OutCell::Int(r.total),
-                OutCell::Int(r.done),
-                OutCell::Int(r.active),
-                OutCell::Int(r.overdue),
-            ]
-        })
-        .collect();
+    // (The workbook keeps the full names.)
+    let rows = unit_rows(
+        &tallies(&s, &actor).await?,
+        &s.db.unit_places().await?,
+        &Default::default(),
+    )
+    .into_iter()
+    .map(|r| {
+        vec![
+            OutCell::Text(r.unit),
+            OutCell::Text(r.person),
+            OutCell::Int(r.total),
+            OutCell::Int(r.done),
+            OutCell::Int(r.active),
+            OutCell::Int(r.overdue),
+        ]
+    })
+    .collect();
     let headers = ["责任单位", "责任人", "事项数", "已销号", "未销号", "逾期"];
     let sheet = OutSheet {
         name: "责任清单".into(),
