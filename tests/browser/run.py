@@ -180,6 +180,47 @@ def check(name, condition, detail=""):
         print(f"FAIL {name} {detail}")
 
 
+def province_scale(browser, work):
+    """The party-org list of a 100,000-org city: one page of 20 under 200 kB, its total the
+    API's, the next page numbered on."""
+    db = f"sqlite://{work}/province.db"
+    env = dict(os.environ, DANGJIAN_DATABASE_URL=db)
+    run = lambda *args, stdin=None: subprocess.run([BINARY, *args], env=env, input=stdin, capture_output=True, text=True, check=True)
+    run("demo", "--orgs", "100000")
+    run("user", "add", "province", "--role", "city_admin", "--password-stdin", stdin="kq7vt3wx9\n")
+    token = run("user", "token", "province").stdout.strip()
+    port = free_port()
+    server = subprocess.Popen([BINARY, "serve", "--listen", f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if http("GET", base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        total = json.loads(http("GET", f"{base}/api/v1/party-orgs?per_page=1",
+                                headers={"Authorization": f"Bearer {token}"})[1])["total"]
+        browser.delete_cookies()
+        browser.go(base + "/login")
+        browser.type("input[name=username]", "province")
+        browser.type("input[name=password]", "kq7vt3wx9")
+        browser.click("button[type=submit]")
+        browser.go(base + "/party-orgs")
+        rows = browser.find_all("#party-org-list tbody tr")
+        size = browser.cmd("POST", "/execute/sync", {"script": "return new Blob([document.documentElement.outerHTML]).size;", "args": []})
+        check("100,000 orgs: the party-org list shows one page of 20", len(rows) == 20, f"{len(rows)} rows")
+        check("100,000 orgs: its total is the API's", total > 40000 and f"共 {total:,} 条" in browser.text(".pager"),
+              f"API {total}, page: {browser.text('.pager')}")
+        check("100,000 orgs: the page is under 200 kB", size < 200_000, f"{size} bytes")
+        browser.screenshot("23-party-orgs-100k")
+        browser.click(".pager a[rel=next]")
+        first = browser.text("#party-org-list tbody tr td")
+        check("100,000 orgs: the next page numbers on from 21", first.strip() == "21", first)
+    finally:
+        server.terminate()
+
+
 def main():
     work = tempfile.mkdtemp()
     db = f"sqlite://{work}/browser.db"
@@ -393,6 +434,7 @@ def main():
                   text[:300])
             check("the change is listed on the party org's page", "chengqu" in browser.text() and code0 in browser.text(), text[-400:])
             browser.screenshot("22-party-org-after")
+        province_scale(browser, work)
     finally:
         browser.quit()
         server.terminate()

@@ -111,8 +111,8 @@ pub async fn battle_map(
         s.db.ledger_tallies(scope, now, &filter, TallyBy::Region)
             .await?;
     // The open items other than the census's, most urgent first.
-    let (tiles, _) =
-        s.db.ledger_page(
+    let tiles =
+        s.db.ledger_wall(
             scope,
             now,
             &LedgerFilter {

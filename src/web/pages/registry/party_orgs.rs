@@ -156,6 +156,7 @@ pub async fn party_orgs(
                 .0;
     }
     let sel = |v: &Option<String>, code: &str| v.as_deref() == Some(code);
+    let short = s.db.short_names().await?;
     let page = PartyOrgsPage {
         layout: frame(
             &actor,
@@ -163,7 +164,15 @@ pub async fn party_orgs(
             "party_orgs",
             vec![("组织台账".into(), "/orgs".into())],
         ),
-        rows: items.into_iter().map(party_view).collect(),
+        // (A parent that is a unit by its short name, where the setting gives one.)
+        rows: items
+            .into_iter()
+            .map(|p| {
+                let mut p = party_view(p);
+                p.parent = p.parent.map(|n| short.show(&n).to_string());
+                p
+            })
+            .collect(),
         heads: sort_heads("/party-orgs", &query, p, sort, &SORTS),
         pager,
         q: q.q.clone().unwrap_or_default(),
