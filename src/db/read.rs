@@ -165,6 +165,30 @@ pub(super) async fn each_org_key(
     Ok(())
 }
 
+/// The key facts of the orgs whose credit code or name is one of `words` (a form's references).
+pub(super) async fn org_keys_named(
+    conn: &mut AnyConnection,
+    words: &[Value],
+) -> DbResult<Vec<super::registry::OrgKey>> {
+    let select = "SELECT credit_code, name, region_code, registered_on, terminated_on, counts_on \
+         FROM social_orgs WHERE";
+    let mut out: HashMap<String, super::registry::OrgKey> = HashMap::new();
+    for column in ["credit_code", "name"] {
+        for r in rows_in(conn, &format!("{select} {column}"), words).await? {
+            let key = super::registry::OrgKey {
+                credit_code: r.try_get(0)?,
+                name: r.try_get(1)?,
+                region: code("区划", r.try_get(2)?, |s| RegionCode::parse(s).ok())?,
+                registered_on: parse_date(&r.try_get::<String, _>(3)?)?,
+                terminated_on: parse_opt_date(r.try_get(4)?)?,
+                counts_on: parse_opt_date(r.try_get(5)?)?,
+            };
+            out.insert(key.credit_code.clone(), key);
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
 /// Columns for [`org_from_row`], with `o` the social org and `u` its supervising unit.
 pub(super) const ORG_SELECT: &str = "o.credit_code, o.name, o.kind, o.region_code, u.name, \
     o.registered_on, o.status, o.terminated_on, o.address, o.legal_representative, o.staff_count, \

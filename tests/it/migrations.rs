@@ -71,6 +71,10 @@ const LANDED: &[(&str, &str)] = &[
         "5952f32c978ab8c66fc231d041086ccd66606a1bded7c15a06f51ee95e48eb6d",
     ),
     (
+        "sqlite/20261208000017_org_names.sql",
+        "d76d41830c055add9684756502fede20e10c4e633002b39e30cc94c048a5d604",
+    ),
+    (
         "postgres/20261128000001_registry.sql",
         "120d7bad9825c3a8204eed758779aa5816fb965f76f2301ac5b8ce98191660ab",
     ),
@@ -133,6 +137,10 @@ const LANDED: &[(&str, &str)] = &[
     (
         "postgres/20261207000016_separate_verifier.sql",
         "5952f32c978ab8c66fc231d041086ccd66606a1bded7c15a06f51ee95e48eb6d",
+    ),
+    (
+        "postgres/20261208000017_org_names.sql",
+        "d76d41830c055add9684756502fede20e10c4e633002b39e30cc94c048a5d604",
     ),
 ];
 

@@ -486,3 +486,134 @@ async fn the_city_ends_a_position_and_edits_a_unit_in_words() {
     assert!(page.body.contains("city"), "{}", page.body);
     assert!(!page.body.contains("没有变更记录"), "{}", page.body);
 }
+
+/// A form is checked against the records it names only (`known_for`), not the whole registry:
+/// the same problems as against everything (`known`), for each kind of form and table —
+/// among them the duplicate-name warning (another org of the same name), unknown references
+/// and the 覆盖关系 table's date checks against the stored party org.
+#[tokio::test]
+async fn a_form_is_checked_as_against_the_whole_registry() {
+    use dangjian::app::registry::known::{known, known_for};
+    use dangjian::app::registry::save_record::workbook;
+    use dangjian::excel::columns;
+    let t = crate::stats::golden_db().await;
+    let codes = crate::fixture::codes();
+    let (a, b, c) = (&codes[0], &codes[1], &codes[2]);
+    let today = t.db.clock().today();
+    let valid = |body: &str| {
+        dangjian::domain::codes::CreditCode::from_body(body)
+            .expect("code")
+            .as_str()
+            .to_string()
+    };
+    let (new, unknown) = (valid("51140302MJY000999"), valid("51140302MJY000998"));
+    let cases: Vec<(&columns::SheetSpec, Vec<Vec<String>>)> = vec![
+        // A new org named as B (乙服务中心): a warning naming B.
+        (
+            &columns::ORGS,
+            vec![
+                [
+                    &new,
+                    "乙服务中心",
+                    "社会团体",
+                    "140302",
+                    "",
+                    "2024-01-01",
+                    "正常",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "0",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ],
+        ),
+        // A party org over A and an unknown code, its parent a unit, before A's registration.
+        (
+            &columns::PARTY_ORGS,
+            vec![
+                [
+                    "新党支部",
+                    "联合党支部",
+                    "联合组建",
+                    "城区工委",
+                    "2014-01-01",
+                    "",
+                    &format!("{a}、{unknown}"),
+                    "3",
+                    "",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ],
+        ),
+        // J1's links: one before J1 was founded, one to an org unknown.
+        (
+            &columns::LINKS,
+            vec![
+                ["城区第一联合党支部", b, "2018-01-01", ""]
+                    .map(String::from)
+                    .to_vec(),
+                ["城区第一联合党支部", c, "2019-01-01", "2020-01-01"]
+                    .map(String::from)
+                    .to_vec(),
+                ["城区第一联合党支部", &unknown, "2019-01-01", ""]
+                    .map(String::from)
+                    .to_vec(),
+            ],
+        ),
+        // 张三's stations by his ID, and 李四 (no ID) under another unit: unknown.
+        (
+            &columns::STATIONS,
+            vec![
+                [
+                    "张三",
+                    "11010519491231002X",
+                    "阳泉市总工会",
+                    b,
+                    "2022-01-01",
+                    "",
+                ]
+                .map(String::from)
+                .to_vec(),
+                ["李四", "", "阳泉市总工会", c, "2022-01-01", ""]
+                    .map(String::from)
+                    .to_vec(),
+            ],
+        ),
+    ];
+    let all = known(&t.db).await.expect("known");
+    let mut found = Vec::new();
+    for (spec, rows) in cases {
+        let wb = workbook(spec, &rows);
+        let narrow = known_for(&t.db, &rows).await.expect("known_for");
+        let whole = dangjian::excel::import::validate(&wb, &all, today).1;
+        let named = dangjian::excel::import::validate(&wb, &narrow, today).1;
+        let text = |r: &dangjian::excel::problems::Report| {
+            r.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>()
+        };
+        assert!(
+            !whole.problems.is_empty(),
+            "{}: the case finds something",
+            spec.name
+        );
+        assert_eq!(text(&named), text(&whole), "{}", spec.name);
+        found.extend(text(&named));
+    }
+    // The checks that need the stored records themselves did find them.
+    for expected in [
+        "与系统或本表中的另一个社会组织同名",
+        "早于党组织的成立日期 2019-01-01",
+        "在工作簿和系统中均不存在",
+    ] {
+        assert!(
+            found.iter().any(|p| p.contains(expected)),
+            "{expected}: {found:#?}"
+        );
+    }
+    // …and 张三's row (matched by his ID) raised nothing.
+    assert!(!found.iter().any(|p| p.contains("张三")), "{found:#?}");
+}

@@ -178,7 +178,7 @@ pub async fn save_periods(
         ),
     };
     let today: NaiveDate = db.clock().today();
-    let known = super::known(db).await?;
+    let known = super::known::known_for(db, &cells).await?;
     let (data, report) = import::validate(&workbook(spec, &cells), &known, today);
     // A problem's row in the table: workbook row 2 is the first given row.
     let at = |row: Option<u32>| {

@@ -126,7 +126,7 @@ pub(super) fn fingerprint(warnings: &[String]) -> String {
 
 /// A form as a workbook: its sheet with the rows (row 2 on), and an empty 社会组织 sheet when
 /// the form is for another sheet (a workbook must have it).
-pub(super) fn workbook(spec: &SheetSpec, rows: &[Vec<String>]) -> Workbook {
+pub fn workbook(spec: &SheetSpec, rows: &[Vec<String>]) -> Workbook {
     let header = |spec: &SheetSpec| {
         spec.columns
             .iter()
@@ -240,7 +240,8 @@ pub async fn save_record(db: &Db, actor: &Actor, input: &RecordInput) -> AppResu
     }
     let spec = kind.spec();
     let today: NaiveDate = db.clock().today();
-    let known = crate::app::registry::known(db).await?;
+    let known =
+        crate::app::registry::known::known_for(db, std::slice::from_ref(&input.values)).await?;
     let (data, report) = import::validate(
         &workbook(spec, std::slice::from_ref(&input.values)),
         &known,
