@@ -14,6 +14,20 @@ pub async fn save_short_names(db: &Db, actor: &Actor, text: &str) -> AppResult<u
         return Err(AppError::Invalid("简称设置过长（最多 20000 字）".into()));
     }
     let names = ShortNames::parse(text).map_err(|errors| AppError::Invalid(errors.join("；")))?;
+    // Nor may a short name be the full name of a unit it does not stand for.
+    let units: std::collections::HashSet<String> =
+        db.units().await?.into_iter().map(|u| u.name).collect();
+    let clashes: Vec<String> = names
+        .pairs()
+        .into_iter()
+        .filter(|(full, short)| full != short && units.contains(*short))
+        .map(|(full, short)| {
+            format!("“{full}”的简称“{short}”是另一个单位的全称，两个单位将无法区分")
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(AppError::Invalid(clashes.join("；")));
+    }
     // Stored as typed, lines trimmed (comments kept: they are the office's notes).
     let stored: String = text
         .lines()

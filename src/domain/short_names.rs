@@ -53,6 +53,19 @@ impl ShortNames {
             }
             map.insert(full.to_string(), short.to_string());
         }
+        // A short name that is another unit's full name would show two units alike.
+        for (n, line) in text.lines().enumerate() {
+            if let Some((full, short)) = line.trim().split_once(['=', '＝'])
+                && map.contains_key(short.trim())
+                && full.trim() != short.trim()
+            {
+                errors.push(format!(
+                    "第 {} 行：简称“{}”是另一个单位的全称，两个单位将无法区分",
+                    n + 1,
+                    short.trim()
+                ));
+            }
+        }
         if errors.is_empty() {
             Ok(ShortNames(map))
         } else {
@@ -129,6 +142,11 @@ mod tests {
                 "第 5 行：“甲单位”的简称重复给出".to_string(),
                 "第 6 行：简称“一二三四五六七八九十一二三”超过 12 个字".to_string(),
             ]
+        );
+        // A short name that is another line's full name.
+        assert_eq!(
+            ShortNames::parse("甲单位=乙单位\n乙单位=乙").expect_err("invalid"),
+            vec!["第 1 行：简称“乙单位”是另一个单位的全称，两个单位将无法区分".to_string()]
         );
         // Stored text that does not parse gives no short names.
         assert!(ShortNames::from_setting(Some("乙单位")).is_empty());

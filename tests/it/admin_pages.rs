@@ -441,4 +441,19 @@ async fn a_city_admin_gives_short_names_that_pages_show_and_data_keeps_whole() {
         app.get(&county, "/admin/settings").await.status,
         StatusCode::NOT_FOUND
     );
+    // A short name that is another unit's full name is refused (two units would read alike),
+    // and the names in effect stay listed.
+    let r = app
+        .post_form(
+            Some(&cookie),
+            "/admin/settings",
+            &[
+                ("csrf", &csrf),
+                ("short_names", "阳泉市教育行业党委=阳泉市体育局"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("是另一个单位的全称"), "{}", r.body);
+    assert!(r.body.contains("<td>教育党委</td>"), "{}", r.body);
 }

@@ -266,6 +266,29 @@ async fn a_county_admin_dissolves_its_party_org_with_a_date() {
         .get_with_cookie(&chengqu.0, &format!("/party-orgs/{j1}"))
         .await;
     assert!(page.body.contains("已于 2025-12-31 撤销"), "{}", page.body);
+    // Dissolved before its links began (2018-12-31), it would keep no link and leave the
+    // county: refused on the form, nothing changed.
+    let before = links(&app, j1).await;
+    let r = app
+        .post_form(
+            Some(&chengqu.0),
+            "/forms/party-org",
+            &[
+                ("csrf", &chengqu.1),
+                ("editing", "1"),
+                ("f0", "城区第一联合党支部"),
+                ("f1", "联合党支部"),
+                ("f2", "联合组建"),
+                ("f3", "城区工委"),
+                ("f4", "2018-01-01"),
+                ("f5", "2018-12-31"),
+                ("f7", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("将没有任何覆盖关系"), "{}", r.body);
+    assert_eq!(links(&app, j1).await, before);
     assert!(page.body.contains("变更记录"), "{}", page.body);
 }
 
@@ -351,6 +374,14 @@ async fn a_county_admin_withdraws_its_station_and_leaves_the_others() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let (i, _) = app
+        .t
+        .db
+        .instructor_detail(&Scope::City, zhang)
+        .await
+        .expect("db")
+        .expect("instructor");
+    assert_eq!(i.phone.as_deref(), Some("13800001234"), "unchanged");
     // The city changes his phone: on his page, masked ("139****9999"), by whom.
     let r = app
         .post_form(

@@ -184,11 +184,13 @@ pub async fn save_periods(
     let at = |row: Option<u32>| {
         row.and_then(|r| given.get((r as usize).checked_sub(2)?).map(|(i, _)| *i))
     };
+    let rows_given: Vec<usize> = given.iter().map(|(i, _)| *i).collect();
     let text = |p: &crate::excel::problems::Problem| {
+        let message = renumber(&p.message, &rows_given);
         if p.header.is_empty() {
-            p.message.clone()
+            message
         } else {
-            format!("{}：{}", p.header, p.message)
+            format!("{}：{message}", p.header)
         }
     };
     if report.has_errors() {
@@ -226,6 +228,12 @@ pub async fn save_periods(
         Written::Done(_) => Ok(PeriodsSaved::Done {
             target: format!("{}?notice=saved", of.page()),
         }),
+        Written::Leaves(code) if code.starts_with("党组织 ") => {
+            Ok(PeriodsSaved::Invalid(vec![(
+                None,
+                super::save_record::leaves_scope(super::RecordKind::PartyOrg, &code),
+            )]))
+        }
         Written::Leaves(code) => {
             let row = given
                 .iter()
@@ -236,5 +244,52 @@ pub async fn save_periods(
                 format!("社会组织 {code} 不在您的管理范围内，未保存"),
             )]))
         }
+    }
+}
+
+/// A message's "第N行" (a workbook row: the header is row 1, blank rows of the table skipped)
+/// as the table's 序号 (`rows[k]` is the table row of workbook row k + 2).
+fn renumber(message: &str, rows: &[usize]) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find('第') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + '第'.len_utf8()..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let tail = &after[digits.len()..];
+        let mapped = digits
+            .parse::<usize>()
+            .ok()
+            .filter(|_| tail.starts_with('行'))
+            .and_then(|n| rows.get(n.checked_sub(2)?))
+            .map(|i| i + 1);
+        match mapped {
+            Some(n) => {
+                out.push_str(&format!("第{n}行"));
+                rest = &tail['行'.len_utf8()..];
+            }
+            None => {
+                out.push('第');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumber;
+
+    #[test]
+    fn workbook_rows_read_as_the_tables_numbers() {
+        // Table rows 0 and 2 given (row 1 blank): workbook rows 2 and 3.
+        let rows = [0, 2];
+        assert_eq!(renumber("与第2行的期间重叠", &rows), "与第1行的期间重叠");
+        assert_eq!(renumber("第3行与第2行重叠", &rows), "第3行与第1行重叠");
+        // Not a row (第二, 第9行 beyond the table): left as written.
+        assert_eq!(renumber("第二联合党支部", &rows), "第二联合党支部");
+        assert_eq!(renumber("见第9行", &rows), "见第9行");
     }
 }

@@ -189,7 +189,12 @@ pub(super) enum Written {
 }
 
 /// The message of a record that would leave the actor's scope.
-fn leaves_scope(kind: RecordKind, code: &str) -> String {
+pub(super) fn leaves_scope(kind: RecordKind, code: &str) -> String {
+    if let Some(name) = code.strip_prefix("党组织 ") {
+        return format!(
+            "保存后党组织“{name}”将没有任何覆盖关系（撤销日期早于全部覆盖的起始日期），不再属于您的管理范围，未保存；请核对撤销日期，或联系市级管理员"
+        );
+    }
     match kind {
         RecordKind::Org => {
             "保存后该社会组织将不在您的管理范围内（登记管理机关区划或业务主管单位不属于您），未保存"

@@ -128,6 +128,29 @@ impl Writer<'_> {
         }
     }
 
+    /// Outside the city, a party org written must still have a link after the write (dissolved
+    /// before all its links started, or new and dissolved with none, it would have none: it
+    /// would be nobody's but the city's, and its history gone).
+    pub(super) async fn check_party_orgs_kept(&mut self, data: &Dataset) -> DbResult<()> {
+        let names = read::text_keys(
+            data.party_orgs
+                .iter()
+                .map(|p| p.name.as_str())
+                .chain(data.party_links.iter().map(|l| l.party_org.as_str())),
+        );
+        if names.is_empty() {
+            return Ok(());
+        }
+        let ids = read::party_org_ids_for(self.conn, &names).await?;
+        let linked = read::link_rows_for(self.conn, &read::int_keys(ids.values().copied())).await?;
+        for (name, id) in &ids {
+            if !linked.iter().any(|l| l.party_org_id == *id) {
+                return Err(DbError::LeavesScope(format!("党组织 {name}")));
+            }
+        }
+        Ok(())
+    }
+
     /// Makes a party org's stored links exactly the given ones, org by org.
     async fn exact_links(
         &mut self,

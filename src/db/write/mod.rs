@@ -226,6 +226,9 @@ impl DatasetWrite {
             w.touched.party_orgs.clone(),
         );
         w.clamp_links(&registered, &party).await?;
+        if !self.scope.is_city() {
+            w.check_party_orgs_kept(data).await?;
+        }
         let touched = w.touched_orgs().await?;
         self.summary = w.summary;
         self.written = w.written;

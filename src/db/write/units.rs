@@ -38,6 +38,8 @@ impl Writer<'_> {
                         .await?;
                     self.summary.units_updated += 1;
                 }
+                // …and only a whole-city write makes one.
+                None if !self.scope.is_city() => return Err(DbError::OutOfScope),
                 None => {
                     self.summary
                         .note("单位", &u.name, super::ChangeKind::Added, unit_text(u));

@@ -41,13 +41,12 @@ async fn settings_page(
     error: Option<String>,
     notice: Option<&'static str>,
 ) -> Result<Response, PageError> {
-    let text = match text {
-        Some(t) => t,
-        None => s.db.setting(SETTING).await?.unwrap_or_default(),
-    };
+    // The table shows the names in effect (the stored setting), whatever was typed.
+    let stored = s.db.setting(SETTING).await?.unwrap_or_default();
+    let text = text.unwrap_or_else(|| stored.clone());
     let units: std::collections::HashSet<String> =
         s.db.units().await?.into_iter().map(|u| u.name).collect();
-    let pairs = ShortNames::from_setting(Some(&text))
+    let pairs = ShortNames::from_setting(Some(&stored))
         .pairs()
         .into_iter()
         .map(|(f, short)| (f.to_string(), short.to_string(), units.contains(f)))

@@ -101,6 +101,11 @@ pub async fn edit_instructor(
         .iter()
         .filter(|l| l.to.is_none() && (actor.scope.is_city() || l.visible))
         .collect();
+    // The form shows the citizen ID and phone whole (it edits them): audited as the page is.
+    if i.citizen_id.is_some() || i.phone.is_some() {
+        crate::app::audit::personal_data_shown(&s.db, &actor, &format!("/instructors/{id}/edit"))
+            .await?;
+    }
     let role = crate::domain::model::StationRole::from_code(&i.role).map_or("", |r| r.label());
     let values = numbered(vec![
         i.name.clone(),
@@ -172,6 +177,10 @@ pub async fn edit_position(
 ) -> Result<Response, PageError> {
     may_edit(&actor, RecordKind::Position)?;
     let values = s.db.position_values(id).await?.ok_or(WebError::NotFound)?;
+    if values.get(1).is_some_and(|c| !c.is_empty()) {
+        crate::app::audit::personal_data_shown(&s.db, &actor, &format!("/positions/{id}/edit"))
+            .await?;
+    }
     let mut fields = fields(&columns::POSITIONS, &numbered(values));
     keep_keys(RecordKind::Position, &mut fields);
     page(&actor, "position", "任职", true, fields, Vec::new(), None)
