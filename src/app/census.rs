@@ -32,12 +32,7 @@ fn by<'a>(actor: &'a Actor, action: &'a str, target: &'a str, detail: String) ->
 /// The detection after a write (left pending in the write's transaction: a failure is caught
 /// up by the next run, so it is logged, not shown).
 async fn detect(db: &Db, actor: &Actor) {
-    if let Err(e) = db
-        .detect(&actor.scope, actor.name(), db.clock().today())
-        .await
-    {
-        tracing::warn!(error = %e, "detection after a census write failed");
-    }
+    super::ledger::detect_after_write(db, actor).await;
 }
 
 /// A campaign the actor sees (not found otherwise).

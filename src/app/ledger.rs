@@ -5,6 +5,7 @@
 //! by someone else is a conflict, in words, never a database message.
 
 use chrono::NaiveDate;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Actor, AppError, AppResult};
 use crate::db::{Db, DetectSummary, LedgerItem, ManualItem, Transition};
@@ -211,6 +212,71 @@ pub async fn detect(db: &Db, actor: &Actor) -> AppResult<DetectSummary> {
     Ok(db
         .detect(&actor.scope, actor.name(), db.clock().today())
         .await?)
+}
+
+/// Orgs above which the detection after one record's write runs in the background (setting
+/// `ledger.inline_detection_max_orgs`).
+const INLINE_DETECTION_MAX_ORGS: i64 = 50_000;
+
+/// A background detection is running (one at a time in a process), and another was asked for
+/// while it ran.
+static BACKGROUND_RUNNING: AtomicBool = AtomicBool::new(false);
+static BACKGROUND_AGAIN: AtomicBool = AtomicBool::new(false);
+
+/// The detection after a write of one record (a form, a census return): the gap it opened
+/// becomes a task (domain.md §5.3). The write left the detection pending in its transaction,
+/// so a failure is logged, not shown, and caught up later. A registry up to
+/// `ledger.inline_detection_max_orgs` orgs (50,000 by default) is checked in the actor's scope
+/// before the answer; a larger one in the background for the whole city, one run at a time (a
+/// detection reads every org: about 30 s at a million, which a save must not wait for), the
+/// task list then catching up within that time.
+pub async fn detect_after_write(db: &Db, actor: &Actor) {
+    let most = match db.setting("ledger.inline_detection_max_orgs").await {
+        Ok(Some(v)) => v.trim().parse().unwrap_or(INLINE_DETECTION_MAX_ORGS),
+        _ => INLINE_DETECTION_MAX_ORGS,
+    };
+    let large = match db.org_count_up_to(most.saturating_add(1)).await {
+        Ok(n) => n > most,
+        Err(e) => {
+            tracing::warn!(error = %e, "counting orgs before a detection failed");
+            true
+        }
+    };
+    if !large {
+        if let Err(e) = db
+            .detect(&actor.scope, actor.name(), db.clock().today())
+            .await
+        {
+            tracing::warn!(error = %e, "detection after a write failed");
+        }
+        return;
+    }
+    BACKGROUND_AGAIN.store(true, Ordering::SeqCst);
+    if BACKGROUND_RUNNING.swap(true, Ordering::SeqCst) {
+        return; // the running one goes again when it is done
+    }
+    let db = db.clone();
+    tokio::spawn(async move {
+        loop {
+            BACKGROUND_AGAIN.store(false, Ordering::SeqCst);
+            let system = Actor::operator("系统（保存后检查）");
+            if let Err(e) = db
+                .detect(&crate::db::Scope::City, system.name(), db.clock().today())
+                .await
+            {
+                tracing::warn!(error = %e, "background detection failed");
+            }
+            if BACKGROUND_AGAIN.load(Ordering::SeqCst) {
+                continue;
+            }
+            BACKGROUND_RUNNING.store(false, Ordering::SeqCst);
+            // Asked again between the check and the release: take it back if nobody did.
+            let asked = BACKGROUND_AGAIN.load(Ordering::SeqCst);
+            if !asked || BACKGROUND_RUNNING.swap(true, Ordering::SeqCst) {
+                break;
+            }
+        }
+    });
 }
 
 /// The detection a write left pending (a crash between its commit and its detection), run for

@@ -362,6 +362,17 @@ impl Db {
         Ok(n == 0)
     }
 
+    /// How many social orgs the registry holds, counted up to `most` (a bound the caller
+    /// compares with: the count stops there).
+    pub async fn org_count_up_to(&self, most: i64) -> DbResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM social_orgs LIMIT $1) AS bounded",
+        )
+        .bind(most)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// A setting's value, if set.
     pub async fn setting(&self, key: &str) -> DbResult<Option<String>> {
         Ok(

@@ -648,3 +648,74 @@ async fn a_form_is_checked_as_against_the_whole_registry() {
     // …and 张三's row (matched by his ID) raised nothing.
     assert!(!found.iter().any(|p| p.contains("张三")), "{found:#?}");
 }
+
+/// Above `ledger.inline_detection_max_orgs` orgs, the detection after a form's save runs in the
+/// background (it reads every org: about 30 s at a million): the save answers at once, and the
+/// gap it opened becomes a task when the background run is done.
+#[tokio::test]
+async fn a_large_registrys_save_raises_its_task_in_the_background() {
+    let app = TestApp::new(crate::stats::golden_db().await);
+    // The golden registry has 9 orgs: a bound of 5 makes it "large".
+    app.t
+        .db
+        .set_setting("ledger.inline_detection_max_orgs", "5")
+        .await
+        .expect("setting");
+    let city = city_admin(&app).await;
+    let code = dangjian::domain::codes::CreditCode::from_body("51140302MJY000997")
+        .expect("code")
+        .as_str()
+        .to_string();
+    // A new org with 5 formal members and no party org: it should establish its own.
+    let mut form = vec![
+        ("csrf", city.1.clone()),
+        ("f0", code.clone()),
+        ("f1", "后台检查协会".to_string()),
+        ("f2", "社会团体".to_string()),
+        ("f3", "140302".to_string()),
+        ("f5", "2024-01-01".to_string()),
+        ("f6", "正常".to_string()),
+        ("f12", "5".to_string()),
+    ];
+    let pairs = |f: &[(&'static str, String)]| -> Vec<(&'static str, String)> { f.to_vec() };
+    let send = |f: Vec<(&'static str, String)>| {
+        let app = &app;
+        let cookie = city.0.clone();
+        async move {
+            let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(Some(&cookie), "/forms/org", &refs).await
+        }
+    };
+    // (The made-up code's inner check digit is asked about: confirmed as a user would.)
+    let r = send(pairs(&form)).await;
+    let marker = "name=\"confirm_warnings\" value=\"";
+    if let Some(start) = r.body.find(marker) {
+        let print = r.body[start + marker.len()..]
+            .split('"')
+            .next()
+            .unwrap_or_default();
+        form.push(("confirm_warnings", print.to_string()));
+    }
+    let r = send(pairs(&form)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut items = 0;
+    for _ in 0..200 {
+        items =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM ledger_items WHERE subject = $1")
+                .bind(code.clone())
+                .fetch_one(app.t.db.pool())
+                .await
+                .expect("db");
+        if items > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(items > 0, "the background detection raised the org's task");
+    let by: String = sqlx::query_scalar("SELECT created_by FROM ledger_items WHERE subject = $1")
+        .bind(code.clone())
+        .fetch_one(app.t.db.pool())
+        .await
+        .expect("db");
+    assert_eq!(by, "系统（保存后检查）");
+}

@@ -206,11 +206,10 @@ pub(super) fn leaves_scope(kind: RecordKind, code: &str) -> String {
     }
 }
 
-/// Writes a validated dataset in one transaction with its audit row, then runs the ledger
-/// detection (a gap the change opened becomes a task now, as after an import; domain.md §5.3).
-/// The record is saved whatever the detection does: it is left pending in the record's
-/// transaction, and a failed run is caught up by the next (任务清单 → 按数据检查, an import, or
-/// the next start).
+/// Writes a validated dataset in one transaction with its audit row, then has the ledger
+/// detection run when anything changed (`app::ledger::detect_after_write`: a gap the change
+/// opened becomes a task). The record is saved whatever the detection does: it is left pending
+/// in the record's transaction, and a failed run is caught up by the next.
 pub(super) async fn write_audited(
     db: &Db,
     actor: &Actor,
@@ -229,8 +228,8 @@ pub(super) async fn write_audited(
     w.audit(&audit.action, &audit.target, &audit.detail, &actor.client)
         .await?;
     let summary = w.finish().await?;
-    if let Err(e) = db.detect(&actor.scope, actor.name(), today).await {
-        tracing::warn!(error = %e, "detection after a form save failed");
+    if !summary.is_noop() {
+        crate::app::ledger::detect_after_write(db, actor).await;
     }
     Ok(Written::Done(summary))
 }
