@@ -292,6 +292,31 @@ async fn a_county_admin_dissolves_its_party_org_with_a_date() {
     assert!(page.body.contains("变更记录"), "{}", page.body);
 }
 
+/// 张三's record form with a new phone (13900009999), listing one org he serves in from a date.
+async fn zhang_with_new_phone(
+    app: &TestApp,
+    (cookie, csrf): &(String, String),
+    org: &str,
+    from: &str,
+) -> crate::support::Reply {
+    app.post_form(
+        Some(cookie),
+        "/forms/station",
+        &[
+            ("csrf", csrf),
+            ("editing", "1"),
+            ("f0", "张三"),
+            ("f1", "11010519491231002X"),
+            ("f2", "13900009999"),
+            ("f3", "阳泉市总工会"),
+            ("f4", "指导员"),
+            ("f5", org),
+            ("f6", from),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_county_admin_withdraws_its_station_and_leaves_the_others() {
     let app = TestApp::new(crate::stats::golden_db().await);
@@ -356,23 +381,7 @@ async fn a_county_admin_withdraws_its_station_and_leaves_the_others() {
     let r = post_rows(&app, &kuangqu, &uri, &[(b, "2024-01-01", "")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     // 张三's own fields are not 矿区's to change while he also serves in 城区: not found.
-    let r = app
-        .post_form(
-            Some(&kuangqu.0),
-            "/forms/station",
-            &[
-                ("csrf", &kuangqu.1),
-                ("editing", "1"),
-                ("f0", "张三"),
-                ("f1", "11010519491231002X"),
-                ("f2", "13900009999"),
-                ("f3", "阳泉市总工会"),
-                ("f4", "指导员"),
-                ("f5", d),
-                ("f6", "2021-06-01"),
-            ],
-        )
-        .await;
+    let r = zhang_with_new_phone(&app, &kuangqu, d, "2021-06-01").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let (i, _) = app
         .t
@@ -383,23 +392,7 @@ async fn a_county_admin_withdraws_its_station_and_leaves_the_others() {
         .expect("instructor");
     assert_eq!(i.phone.as_deref(), Some("13800001234"), "unchanged");
     // The city changes his phone: on his page, masked ("139****9999"), by whom.
-    let r = app
-        .post_form(
-            Some(&city.0),
-            "/forms/station",
-            &[
-                ("csrf", &city.1),
-                ("editing", "1"),
-                ("f0", "张三"),
-                ("f1", "11010519491231002X"),
-                ("f2", "13900009999"),
-                ("f3", "阳泉市总工会"),
-                ("f4", "指导员"),
-                ("f5", b),
-                ("f6", "2023-01-01"),
-            ],
-        )
-        .await;
+    let r = zhang_with_new_phone(&app, &city, b, "2023-01-01").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = app
         .get_with_cookie(&city.0, &format!("/instructors/{zhang}"))
