@@ -712,3 +712,49 @@ async fn a_large_registrys_save_raises_its_task_in_the_background() {
         .expect("db");
     assert_eq!(by, "系统（保存后检查）");
 }
+
+/// A county's write of a party org's links holds the party org until it commits: a concurrent
+/// write adding a link to it (here the city's, to 矿区's D) waits, so the county's scope check saw
+/// the links it commits with (PostgreSQL: the party org's row locked; SQLite: one writer).
+#[tokio::test]
+async fn a_countys_write_of_links_holds_the_party_org_until_it_commits() {
+    use dangjian::app::registry::save_record::workbook;
+    use dangjian::excel::columns;
+    let t = crate::stats::golden_db().await;
+    let db = t.db.clone();
+    let codes = crate::fixture::codes();
+    let today = db.clock().today();
+    let known = dangjian::app::registry::known(&db).await.expect("known");
+    let links = |rows: &[[&str; 4]]| {
+        let rows: Vec<Vec<String>> = rows.iter().map(|r| r.map(String::from).to_vec()).collect();
+        let (data, report) =
+            dangjian::excel::import::validate(&workbook(&columns::LINKS, &rows), &known, today);
+        assert!(!report.has_errors(), "{:?}", report.problems);
+        data
+    };
+    let county = links(&[["城区第一联合党支部", &codes[1], "2019-01-01", "2024-06-30"]]);
+    let city = links(&[["城区第一联合党支部", &codes[3], "2022-01-01", ""]]);
+    let chengqu = Scope::Regions(vec![RegionCode::parse("140302").expect("code")]);
+    let mut w = db
+        .begin_dataset_write(&chengqu, "chengqu", today)
+        .await
+        .expect("begin");
+    w.write(&county).await.expect("the county's write");
+    let other = db.clone();
+    let city_write = tokio::spawn(async move {
+        other
+            .write_dataset(&Scope::City, &city, "city", today)
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !city_write.is_finished(),
+        "the city's write waits for the county's"
+    );
+    w.finish().await.expect("the county commits");
+    let written = tokio::time::timeout(std::time::Duration::from_secs(20), city_write)
+        .await
+        .expect("the city's write goes on after the commit")
+        .expect("task");
+    written.expect("the city's write");
+}

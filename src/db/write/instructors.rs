@@ -164,6 +164,14 @@ impl Writer<'_> {
     /// An instructor whose own fields a scope other than the city's changes: every org they
     /// are or were stationed in must be in it, and there must be one; else not found.
     async fn check_instructor_scope(&mut self, id: i64) -> DbResult<()> {
+        // On PostgreSQL the instructor is held until the write commits (a concurrent station
+        // for him waits), so the stations checked are those committed with.
+        if self.backend == crate::db::Backend::Postgres {
+            sqlx::query("SELECT id FROM instructors WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_all(&mut *self.conn)
+                .await?;
+        }
         let orgs: Vec<i64> =
             sqlx::query_scalar("SELECT org_id FROM stations WHERE instructor_id = $1")
                 .bind(id)

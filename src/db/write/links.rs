@@ -41,6 +41,21 @@ impl Writer<'_> {
         let org_ids = read::org_ids_for(self.conn, &codes).await?;
         let names = read::text_keys(listed.iter().map(|(name, _, _, _)| *name));
         let party_ids = read::party_org_ids_for(self.conn, &names).await?;
+        if !self.scope.is_city() && self.backend == crate::db::Backend::Postgres {
+            // Outside the city on PostgreSQL the party orgs are locked until the write commits
+            // (before their links are read for the scope check): a concurrent write adding a
+            // link to one (its foreign key takes a share of the row) waits for this one.
+            let list: Vec<String> = party_ids.values().map(i64::to_string).collect();
+            if !list.is_empty() {
+                let sql = format!(
+                    "SELECT id FROM party_orgs WHERE id IN ({}) FOR UPDATE",
+                    list.join(", ")
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut *self.conn)
+                    .await?;
+            }
+        }
         let pids = read::int_keys(party_ids.values().copied());
         let stored = read::link_rows_for(self.conn, &pids).await?;
         let mut codes_of: HashMap<i64, String> =

@@ -172,10 +172,25 @@ impl Writer<'_> {
     }
 
     /// The first of these orgs (by id) that is stored outside the writer's scope: its credit
-    /// code.
+    /// code. On PostgreSQL the orgs are locked first (`FOR SHARE`, until the write commits), so
+    /// that a concurrent write cannot move one out of the scope between this check and the
+    /// commit (SQLite runs one writer at a time).
     pub(super) async fn first_id_outside_scope(&mut self, ids: &[i64]) -> DbResult<Option<String>> {
         if self.scope.is_city() || ids.is_empty() {
             return Ok(None);
+        }
+        if self.backend == crate::db::Backend::Postgres {
+            for chunk in ids.chunks(500) {
+                let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+                // (Integers from the database: nothing to inject.)
+                let sql = format!(
+                    "SELECT id FROM social_orgs WHERE id IN ({}) FOR SHARE",
+                    list.join(", ")
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .fetch_all(&mut *self.conn)
+                    .await?;
+            }
         }
         let select = format!(
             "SELECT o.credit_code FROM social_orgs o \
