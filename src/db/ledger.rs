@@ -617,11 +617,11 @@ impl Db {
         today: NaiveDate,
         id: Option<i64>,
     ) -> DbResult<Vec<LedgerItem>> {
-        use super::ledger_list::{ITEM_COLUMNS, ITEM_JOINS, item_of, item_scope};
+        use super::ledger_list::{ITEM_COLUMNS, ITEM_JOINS, item_of, item_scope_on_row};
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM ledger_items i{ITEM_JOINS} \
              WHERE {} AND {one} ORDER BY u.name, i.deadline, i.kind, i.subject",
-            item_scope(scope),
+            item_scope_on_row(scope),
             // (An id is an integer: inlined safely.)
             one = id.map_or("1 = 1".to_string(), |id| format!("i.id = {id}"))
         );

@@ -111,6 +111,25 @@ pub(super) fn item_scope(scope: &Scope) -> String {
     )
 }
 
+/// [`item_scope`] for a query that joins the item's org as `so` ([`ITEM_JOINS`]): the org's
+/// scope tested on the joined row (a region compared as an expression), so that a page read
+/// from an index tests its few rows instead of first hashing every org of the scope (a county
+/// of 200,000 orgs: 250 ms for 20 items on PostgreSQL at a million, now a few).
+pub(super) fn item_scope_on_row(scope: &Scope) -> String {
+    if scope.is_city() {
+        return "1 = 1".to_string();
+    }
+    let row = scope
+        .org_condition("so")
+        .replace("so.region_code IN", "(so.region_code || '') IN");
+    format!(
+        "({row} OR (i.party_org_id IS NOT NULL AND \
+         EXISTS (SELECT 1 FROM coverage_links l JOIN social_orgs o ON o.id = l.org_id \
+         WHERE l.party_org_id = i.party_org_id AND {c})))",
+        c = scope.org_condition("o")
+    )
+}
+
 /// The columns of a listed item, with the joins they need (`FROM ledger_items i` + these).
 pub(super) const ITEM_COLUMNS: &str = "i.id, i.kind, i.subject, i.subject_name, u.name, \
      us.username, i.gap, i.raised_on, i.deadline, i.state, i.condition_met, i.evidence, \
@@ -303,7 +322,8 @@ impl Db {
         };
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM ledger_items i{ITEM_JOINS} \
-             WHERE {scope_sql} AND {page_conditions} ORDER BY {order} LIMIT ${} OFFSET ${}",
+             WHERE {} AND {page_conditions} ORDER BY {order} LIMIT ${} OFFSET ${}",
+            item_scope_on_row(scope),
             n + 1,
             n + 2
         );
