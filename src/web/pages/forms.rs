@@ -160,13 +160,20 @@ pub(crate) fn page(
     confirming: Option<String>,
 ) -> Result<Response, PageError> {
     let heading = format!("{}{what}", if editing { "修改" } else { "新增" });
-    let crumbs = vec![("组织台账".into(), "/orgs".into())];
+    // The menu entry and the list the form belongs to.
+    let (active, list, href) = match kind {
+        "party-org" => ("party_orgs", "党组织", "/party-orgs"),
+        "station" => ("instructors", "党建指导员", "/instructors"),
+        "unit" => ("units", "单位", "/units"),
+        _ => ("orgs", "社会组织", "/orgs"),
+    };
+    let crumbs = vec![(list.into(), href.into())];
     let first_error = fields
         .iter()
         .find(|f| !f.errors.is_empty())
         .map(|f| f.name.clone());
     let page = FormPage {
-        layout: frame(actor, &heading, "orgs", crumbs),
+        layout: frame(actor, &heading, active, crumbs),
         kind: kind.to_string(),
         heading,
         fields,
