@@ -52,7 +52,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "sqlite/20261207000012_span_changes.sql",
-        "1c2cf99910e29f214bd0f58d97cad07184a1e9482ad35deff9ee7b86599df4cb",
+        "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
     ),
     (
         "sqlite/20261207000013_ledger_lists.sql",
@@ -64,7 +64,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "sqlite/20261207000015_more_generations.sql",
-        "4df0a6091303caf70e923287b99c62e2701a9da6a3d4a0c17075ad71f3459f5a",
+        "42784c132afdd4285ff7a8be8ef2a3aeb6865ebfcbe8d789324a67caca501969",
     ),
     (
         "sqlite/20261207000016_separate_verifier.sql",
@@ -120,7 +120,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "postgres/20261207000012_span_changes.sql",
-        "1c2cf99910e29f214bd0f58d97cad07184a1e9482ad35deff9ee7b86599df4cb",
+        "f71529a6ecf4772c3746e50fcfa2422fcbc577eff370838d7caab097c04a587f",
     ),
     (
         "postgres/20261207000013_ledger_lists.sql",
@@ -132,7 +132,7 @@ const LANDED: &[(&str, &str)] = &[
     ),
     (
         "postgres/20261207000015_more_generations.sql",
-        "4df0a6091303caf70e923287b99c62e2701a9da6a3d4a0c17075ad71f3459f5a",
+        "42784c132afdd4285ff7a8be8ef2a3aeb6865ebfcbe8d789324a67caca501969",
     ),
     (
         "postgres/20261207000016_separate_verifier.sql",
@@ -517,4 +517,58 @@ async fn every_rule_the_code_reads_is_seeded_with_the_spec_default() {
         assert!(Rule::ALL.contains(&rule));
         assert_eq!(rules.int(rule).unwrap(), value, "{}", rule.key());
     }
+}
+
+/// A database migrated as landed before the named generations (up to migration 0014, the
+/// coverage spans' generation in the single row of `span_generation`) keeps its generation when
+/// migration 0015 replaces that row with `generations` (SQLite; the SQL is the same for both).
+#[tokio::test]
+async fn the_landed_span_generation_is_carried_into_the_named_generations() {
+    use std::borrow::Cow;
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("landed.db");
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("connect");
+    let mut landed = sqlx::migrate::Migrator::new(std::path::Path::new("migrations/sqlite"))
+        .await
+        .expect("migrations");
+    landed.migrations = Cow::Owned(
+        landed
+            .migrations
+            .iter()
+            .filter(|m| m.version <= 20261207000014)
+            .cloned()
+            .collect(),
+    );
+    landed.run(&pool).await.expect("the landed migrations");
+    sqlx::query("UPDATE span_generation SET generation = 7")
+        .execute(&pool)
+        .await
+        .expect("a generation");
+    pool.close().await;
+    let db = Db::open(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("open and migrate the rest");
+    let generations: Vec<(String, i64)> =
+        sqlx::query_as("SELECT name, generation FROM generations ORDER BY name")
+            .fetch_all(db.pool())
+            .await
+            .expect("generations");
+    // 7 carried over, then raised once by the span rebuild `migrate` runs on a database of an
+    // older spans version (a generation reset to 0 would let a server keep stale spans).
+    assert_eq!(
+        generations,
+        vec![
+            ("census".to_string(), 0),
+            ("coverage_spans".to_string(), 8),
+            ("ledger".to_string(), 0),
+            ("registry".to_string(), 0),
+        ]
+    );
+    let old: Result<i64, _> = sqlx::query_scalar("SELECT generation FROM span_generation")
+        .fetch_one(db.pool())
+        .await;
+    assert!(old.is_err(), "span_generation is gone");
 }
