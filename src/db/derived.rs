@@ -1,6 +1,6 @@
 //! Figures derived from whole tables (cross-appointment as of a date, the data-quality findings,
 //! the ledger's figures and tallies), kept in memory until the data changes: each is stored with
-//! the generations of migrations 0012 and 0015 it was computed at ('registry': any registry
+//! the generations of migration 0015 it was computed at ('registry': any registry
 //! write; 'coverage_spans': any change of coverage; 'ledger'; 'census'), and computed again when
 //! one has moved. At a million orgs they take up to seconds to compute; the first reader after a
 //! write pays that, the others read the stored result. Several server processes each keep their

@@ -120,8 +120,8 @@ pub(crate) async fn refresh(
 /// Change log rows kept behind the newest generation; a reader further behind reloads all.
 const CHANGES_KEPT_BEHIND: i64 = 1_000;
 
-/// Raises the spans' generation and lists the orgs whose spans this write rewrites (migration
-/// 0012), for the servers that keep the spans in memory (`db::span_cache`). The generation row
+/// Raises the spans' generation (migration 0015) and lists the orgs whose spans this write
+/// rewrites (migration 0012), for the servers that keep the spans in memory (`db::span_cache`). The generation row
 /// is updated first, so that its lock orders this transaction after any other span write still
 /// open: generations then commit in order, and a reader that sees generation g has every change
 /// up to g.

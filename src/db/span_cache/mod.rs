@@ -2,8 +2,8 @@
 //! million orgs is then one pass over columns in memory (milliseconds) instead of a query over
 //! the table, and the dashboard's quarterly trend one pass for every quarter at once.
 //!
-//! **In step with the database.** Every write of `coverage_spans` raises the generation of
-//! migration 0012 and lists the orgs it rewrote (`db::spans::note_changes`). Before counting,
+//! **In step with the database.** Every write of `coverage_spans` raises its generation
+//! (migration 0015) and lists the orgs it rewrote (migration 0012's change log; `db::spans::note_changes`). Before counting,
 //! the cache reads the generation (one row); when it moved, it reads the orgs changed since its
 //! own generation and their spans, and replaces them — the writes of every process, so several
 //! servers on one PostgreSQL stay right. A full rebuild (an import of many orgs, a `migrate`),
