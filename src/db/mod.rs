@@ -5,11 +5,14 @@
 
 mod census;
 mod census_progress;
+mod census_returns;
 mod cross;
 mod derived;
 mod ledger;
+mod ledger_detect;
 mod ledger_list;
 mod lists;
+mod org_detail;
 mod orgs;
 mod pending;
 mod quality;
@@ -31,15 +34,14 @@ pub use census::{
     Campaign, CampaignSummary, Progress, ReturnFilter, ReturnRow, ReturnWrite, UnitProgress,
 };
 pub use cross::Cross;
-pub use ledger::{Attachment, DetectSummary, HistoryEntry, LedgerItem, ManualItem, Transition};
+pub use ledger::{Attachment, HistoryEntry, LedgerItem, ManualItem, Transition};
+pub use ledger_detect::DetectSummary;
 pub use ledger_list::{
     LedgerFilter, LedgerSort, LedgerSummary, PersonFilter, StateFilter, Tally, TallyBy, Window,
 };
 pub use lists::{InstructorRow, OrgLink, PartyOrgRow, UnitRow};
-pub use orgs::{
-    GroupCounts, Grouping, OrgDetail, OrgFilter, OrgListItem, OrgSort, Population, Relation,
-    TimelineEntry, change_text, fields_text,
-};
+pub use org_detail::{OrgDetail, Relation, TimelineEntry, change_text, fields_text};
+pub use orgs::{GroupCounts, Grouping, OrgFilter, OrgListItem, OrgSort, Population};
 pub use quality::{Finding, Quality};
 pub use record_changes::{ChangesOf, RecordChange};
 pub use regions::{Region, Unit, UnitPlaces, subtree};

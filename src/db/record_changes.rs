@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::orgs::change_text;
+use super::org_detail::change_text;
 use super::values::{Value, bind_all};
 use super::{Db, DbResult};
 

@@ -89,7 +89,7 @@ impl Writer<'_> {
                 ret: &r.ret,
                 confirmed: r.confirmed,
             };
-            if crate::db::census::write_return(self.conn, &w, self.actor, &self.at).await? {
+            if crate::db::census_returns::write_return(self.conn, &w, self.actor, &self.at).await? {
                 self.summary.census_returns += 1;
                 self.summary.note(
                     "摸排表",

@@ -283,7 +283,7 @@ impl DatasetWrite {
     /// caught up at the next start.
     pub async fn finish(mut self) -> DbResult<WriteSummary> {
         if !self.summary.is_noop() {
-            super::ledger::mark_detection_pending(&mut self.tx).await?;
+            super::ledger_detect::mark_detection_pending(&mut self.tx).await?;
             // Figures derived from the registry (cross-appointment, data quality) are stale.
             sqlx::query(
                 "UPDATE generations SET generation = generation + 1 WHERE name = 'registry'",
