@@ -211,22 +211,20 @@ impl Db {
         .bind(id)
         .fetch_all(self.pool())
         .await?;
+        // A relation with a page: the address made from its id.
+        let linked = |rows: Vec<(String, Option<String>, String, String, i64)>,
+                      page: fn(i64) -> String| {
+            rows.into_iter()
+                .map(|(from, to, name, kind, id)| Relation {
+                    href: Some(page(id)),
+                    ..rel((from, to, name, kind))
+                })
+                .collect()
+        };
         Ok([
-            links
-                .into_iter()
-                .map(|(from, to, name, kind, id)| Relation {
-                    href: Some(format!("/party-orgs/{id}")),
-                    ..rel((from, to, name, kind))
-                })
-                .collect(),
+            linked(links, |id| format!("/party-orgs/{id}")),
             stations.into_iter().map(rel).collect(),
-            positions
-                .into_iter()
-                .map(|(from, to, name, kind, id)| Relation {
-                    href: Some(format!("/positions/{id}/edit")),
-                    ..rel((from, to, name, kind))
-                })
-                .collect(),
+            linked(positions, |id| format!("/positions/{id}/edit")),
         ])
     }
 

@@ -141,26 +141,29 @@ pub(super) async fn orgs_for(
     rows.iter().map(org_from_row).collect()
 }
 
+/// The columns of an org's key facts ([`org_key_from_row`]).
+const ORG_KEY_SELECT: &str = "SELECT credit_code, name, region_code, registered_on, terminated_on, counts_on FROM social_orgs";
+
+fn org_key_from_row(r: &AnyRow) -> DbResult<super::registry::OrgKey> {
+    Ok(super::registry::OrgKey {
+        credit_code: r.try_get(0)?,
+        name: r.try_get(1)?,
+        region: code("区划", r.try_get(2)?, |s| RegionCode::parse(s).ok())?,
+        registered_on: parse_date(&r.try_get::<String, _>(3)?)?,
+        terminated_on: parse_opt_date(r.try_get(4)?)?,
+        counts_on: parse_opt_date(r.try_get(5)?)?,
+    })
+}
+
 /// Runs `handle` on each org's key facts as the rows arrive.
 pub(super) async fn each_org_key(
     conn: &mut AnyConnection,
     mut handle: impl FnMut(super::registry::OrgKey) + Send,
 ) -> DbResult<()> {
     use futures_util::TryStreamExt;
-    let mut rows = sqlx::query(
-        "SELECT credit_code, name, region_code, registered_on, terminated_on, counts_on \
-         FROM social_orgs",
-    )
-    .fetch(conn);
+    let mut rows = sqlx::query(ORG_KEY_SELECT).fetch(conn);
     while let Some(r) = rows.try_next().await? {
-        handle(super::registry::OrgKey {
-            credit_code: r.try_get(0)?,
-            name: r.try_get(1)?,
-            region: code("区划", r.try_get(2)?, |s| RegionCode::parse(s).ok())?,
-            registered_on: parse_date(&r.try_get::<String, _>(3)?)?,
-            terminated_on: parse_opt_date(r.try_get(4)?)?,
-            counts_on: parse_opt_date(r.try_get(5)?)?,
-        });
+        handle(org_key_from_row(&r)?);
     }
     Ok(())
 }
@@ -170,19 +173,11 @@ pub(super) async fn org_keys_named(
     conn: &mut AnyConnection,
     words: &[Value],
 ) -> DbResult<Vec<super::registry::OrgKey>> {
-    let select = "SELECT credit_code, name, region_code, registered_on, terminated_on, counts_on \
-         FROM social_orgs WHERE";
     let mut out: HashMap<String, super::registry::OrgKey> = HashMap::new();
     for column in ["credit_code", "name"] {
-        for r in rows_in(conn, &format!("{select} {column}"), words).await? {
-            let key = super::registry::OrgKey {
-                credit_code: r.try_get(0)?,
-                name: r.try_get(1)?,
-                region: code("区划", r.try_get(2)?, |s| RegionCode::parse(s).ok())?,
-                registered_on: parse_date(&r.try_get::<String, _>(3)?)?,
-                terminated_on: parse_opt_date(r.try_get(4)?)?,
-                counts_on: parse_opt_date(r.try_get(5)?)?,
-            };
+        let select = format!("{ORG_KEY_SELECT} WHERE {column}");
+        for r in rows_in(conn, &select, words).await? {
+            let key = org_key_from_row(&r)?;
             out.insert(key.credit_code.clone(), key);
         }
     }

@@ -8,5 +8,7 @@ pub mod stream;
 
 pub use import::{ImportOutcome, Mode, import_workbook};
 pub use known::known;
-pub use periods::{PeriodRow, Periods, PeriodsOf, PeriodsSaved, load_periods, save_periods};
+pub use periods::{
+    PeriodRow, Periods, PeriodsOf, PeriodsSaved, keeps_party_org, load_periods, save_periods,
+};
 pub use save_record::{RecordInput, RecordKind, Saved, save_record};

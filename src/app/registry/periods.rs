@@ -75,6 +75,16 @@ pub enum PeriodsSaved {
     },
 }
 
+/// Whether the actor keeps a party org with these links: a city admin any; a county admin one
+/// whose every covered org (now or before) is in its scope — one without links is the city's.
+pub fn keeps_party_org(actor: &Actor, links: &[OrgLink]) -> bool {
+    let role = actor.role();
+    role.is_city_admin()
+        || (role == crate::domain::role::Role::CountyAdmin
+            && !links.is_empty()
+            && links.iter().all(|l| l.visible))
+}
+
 /// The stored periods of the record, as the actor may edit them. Not found when the record is
 /// outside the actor's scope or the actor may not keep it: a party org is a county's when every
 /// org it covers or covered is in the county.
@@ -90,7 +100,7 @@ pub async fn load_periods(db: &Db, actor: &Actor, of: PeriodsOf) -> AppResult<Pe
                 .party_org_detail(&actor.scope, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            if !city && (links.is_empty() || links.iter().any(|l| !l.visible)) {
+            if !keeps_party_org(actor, &links) {
                 return Err(AppError::NotFound);
             }
             (p.name, links, None)

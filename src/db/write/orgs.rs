@@ -154,21 +154,7 @@ impl Writer<'_> {
 
     /// The first of these orgs (by credit code) that is stored outside the writer's scope.
     pub(super) async fn first_outside_scope(&mut self, keys: &[Value]) -> DbResult<Option<String>> {
-        if self.scope.is_city() {
-            return Ok(None);
-        }
-        // (CASE, not NOT: a condition on a NULL supervising unit is NULL, and NOT NULL would
-        // let the org through.)
-        let select = format!(
-            "SELECT o.credit_code FROM social_orgs o \
-             WHERE (CASE WHEN {} THEN 0 ELSE 1 END) = 1 AND o.credit_code",
-            self.scope.org_condition("o")
-        );
-        let rows = read::rows_in(self.conn, &select, keys).await?;
-        rows.first()
-            .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
-            .transpose()
-            .map_err(DbError::from)
+        self.first_outside_scope_by("o.credit_code", keys).await
     }
 
     /// The first of these orgs (by id) that is stored outside the writer's scope: its credit
@@ -192,12 +178,28 @@ impl Writer<'_> {
                     .await?;
             }
         }
+        self.first_outside_scope_by("o.id", &read::int_keys(ids.iter().copied()))
+            .await
+    }
+
+    /// The first org whose `column` is one of `keys` and that is stored outside the writer's
+    /// scope: its credit code.
+    async fn first_outside_scope_by(
+        &mut self,
+        column: &str,
+        keys: &[Value],
+    ) -> DbResult<Option<String>> {
+        if self.scope.is_city() {
+            return Ok(None);
+        }
+        // (CASE, not NOT: a condition on a NULL supervising unit is NULL, and NOT NULL would
+        // let the org through.)
         let select = format!(
             "SELECT o.credit_code FROM social_orgs o \
-             WHERE (CASE WHEN {} THEN 0 ELSE 1 END) = 1 AND o.id",
+             WHERE (CASE WHEN {} THEN 0 ELSE 1 END) = 1 AND {column}",
             self.scope.org_condition("o")
         );
-        let rows = read::rows_in(self.conn, &select, &read::int_keys(ids.iter().copied())).await?;
+        let rows = read::rows_in(self.conn, &select, keys).await?;
         rows.first()
             .map(|r| sqlx::Row::try_get::<String, _>(r, 0))
             .transpose()

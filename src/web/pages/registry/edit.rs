@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 
 use crate::app::registry::{
-    PeriodRow, Periods, PeriodsOf, PeriodsSaved, RecordKind, load_periods, save_periods,
+    PeriodRow, Periods, PeriodsOf, PeriodsSaved, RecordKind, keeps_party_org, load_periods,
+    save_periods,
 };
 use crate::db::OrgLink;
 use crate::excel::columns;
@@ -44,13 +45,11 @@ pub async fn edit_party_org(
     Path(id): Path<i64>,
 ) -> Result<Response, PageError> {
     may_edit(&actor, RecordKind::PartyOrg)?;
-    // (Also the check that a county keeps it: every org it covers or covered is the county's.)
-    let periods = load_periods(&s.db, &actor, PeriodsOf::Links(id)).await?;
     let (p, links) =
         s.db.party_org_detail(&actor.scope, id)
             .await?
+            .filter(|(_, links)| keeps_party_org(&actor, links))
             .ok_or(WebError::NotFound)?;
-    debug_assert_eq!(p.name, periods.name);
     // The orgs it covers now; a dissolved one's, those that ended with it.
     let mut covered: Vec<&str> = links
         .iter()

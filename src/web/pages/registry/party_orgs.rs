@@ -214,11 +214,7 @@ pub async fn party_org(
         s.db.party_org_detail(&actor.scope, id)
             .await?
             .ok_or(WebError::NotFound)?;
-    let role = actor.role();
-    let can_edit = role.is_city_admin()
-        || (role == crate::domain::role::Role::CountyAdmin
-            && !links.is_empty()
-            && links.iter().all(|l| l.visible));
+    let can_edit = crate::app::registry::keeps_party_org(&actor, &links);
     let codes: Vec<String> = links.iter().map(|l| l.credit_code.clone()).collect();
     let relation = format!("覆盖（{}）", p.name);
     let changes =
