@@ -197,7 +197,7 @@ pub async fn save_periods(
     let rows_given: Vec<usize> = given.iter().map(|(i, _)| *i).collect();
     let text = |p: &crate::excel::problems::Problem| {
         let message = renumber(&p.message, &rows_given);
-        if p.header.is_empty() {
+        if p.header.is_empty() || message.starts_with(p.header.as_str()) {
             message
         } else {
             format!("{}：{message}", p.header)
